@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: the misc device /dev/copyoffload and its ioctls.
+ *
+ * Who may open the device: everyone (mode 0666).  Every operation acts only
+ * on file descriptors the caller already holds and applies the checks of the
+ * matching system call (copy_file_range(2), FICLONERANGE, FIDEDUPERANGE), so
+ * opening the device grants nothing by itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/string.h>
+
+#include "copyoffload.h"
+
+static long co_ioctl_info(void __user *arg)
+{
+	struct copyoffload_info info = {};
+	u32 usize;
+
+	if (get_user(usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (usize < COPYOFFLOAD_INFO_SIZE_VER0)
+		return -EINVAL;
+
+	info.size = min_t(u32, usize, sizeof(info));
+	info.abi_version = COPYOFFLOAD_ABI_VERSION;
+	info.features = CO_FEATURES;
+	info.flags = COPYOFFLOAD_F_ALL;
+	info.max_ranges = COPYOFFLOAD_MAX_RANGES;
+	info.chunk_size = CO_CHUNK_SIZE;
+	strscpy(info.version, COPYOFFLOAD_VERSION, sizeof(info.version));
+
+	/* A newer caller's larger structure keeps its tail as it was. */
+	if (copy_to_user(arg, &info, info.size))
+		return -EFAULT;
+	return 0;
+}
+
+static long co_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case COPYOFFLOAD_IOC_INFO:
+		return co_ioctl_info(uarg);
+	case COPYOFFLOAD_IOC_RUN:
+		return co_ioctl_run(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations co_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= co_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice co_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "copyoffload",
+	.fops	= &co_fops,
+	.mode	= 0666,
+};
+
+static int __init co_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct copyoffload_info) != COPYOFFLOAD_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct copyoffload_range) != COPYOFFLOAD_RANGE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct copyoffload_req) != COPYOFFLOAD_REQ_SIZE_VER0);
+
+	ret = misc_register(&co_miscdev);
+	if (ret) {
+		pr_err("cannot register /dev/copyoffload: %d\n", ret);
+		return ret;
+	}
+	pr_info("version %s loaded\n", COPYOFFLOAD_VERSION);
+	return 0;
+}
+
+static void __exit co_exit(void)
+{
+	misc_deregister(&co_miscdev);
+}
+
+module_init(co_init);
+module_exit(co_exit);
+
+MODULE_DESCRIPTION("Range-array clone, dedupe and copy offload");
+MODULE_AUTHOR("The copyoffload authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(COPYOFFLOAD_VERSION);

@@ -1,0 +1,260 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for copyoffload tests.  Source it from a test script:
+#   . "$(dirname "$0")/../lib.sh"
+#
+# A test script reports one line per case on stdout, which tests/run counts:
+#   ok NAME
+#   not ok NAME: WHY
+#   skip NAME: WHY          (only after a real probe said the feature is absent)
+# Anything else it prints is shown but not counted.  The script's exit code
+# is ignored when it printed at least one result line; a script that dies
+# without printing any counts as one failure.
+
+CO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CO_TOP
+CO_TOOLS=$CO_TOP/tools
+export LD_LIBRARY_PATH=$CO_TOP/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+pass() { echo "ok $1"; }
+fail() { echo "not ok $1: ${2:-failed}"; }
+skip() { echo "skip $1: $2"; }
+
+# check NAME COMMAND...: ok when COMMAND succeeds
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "'$*' failed: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# check_fails NAME COMMAND...: ok when COMMAND fails
+check_fails() {
+	local name=$1; shift
+	if "$@" >/dev/null 2>&1; then
+		fail "$name" "'$*' succeeded"
+	else
+		pass "$name"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+# same_bytes FILE1 FILE2 [LEN]: cmp, optionally only the first LEN bytes
+same_bytes() {
+	if [ -n "${3:-}" ]; then
+		cmp -n "$3" "$1" "$2" >/dev/null
+	else
+		cmp "$1" "$2" >/dev/null
+	fi
+}
+
+# random_file PATH SIZE_IN_KIB: a file of random data
+random_file() {
+	head -c "$(($2 * 1024))" /dev/urandom > "$1"
+}
+
+# scratch_dir: a private temporary directory removed on exit
+scratch_dir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/co-test.XXXXXX")
+	CO_CLEANUP+=("rm -rf '$d'")
+	echo "$d"
+}
+
+# loop_fs FSTYPE SIZE_MIB MOUNTPOINT: mkfs FSTYPE on a fresh image, loop-mount
+# it at MOUNTPOINT and register the unmount for exit.  Fails (returns 1 with
+# a reason on stderr) when the filesystem cannot be made or mounted here.
+loop_fs() {
+	local fstype=$1 size=$2 mnt=$3 img
+	img=$(mktemp "${TMPDIR:-/tmp}/co-$fstype.XXXXXX.img")
+	truncate -s "${size}M" "$img"
+	case $fstype in
+	xfs)	mkfs.xfs -q -f -m reflink=1 "$img" ;;
+	btrfs)	mkfs.btrfs -q -f "$img" ;;
+	ext4)	mkfs.ext4 -q -F "$img" ;;
+	*)	echo "loop_fs: unknown fs $fstype" >&2; return 1 ;;
+	esac >/dev/null 2>&1 || { echo "mkfs.$fstype failed" >&2; rm -f "$img"; return 1; }
+	mkdir -p "$mnt"
+	if ! mount -o loop "$img" "$mnt" 2>/dev/null; then
+		echo "cannot loop-mount $fstype here" >&2
+		rm -f "$img"
+		return 1
+	fi
+	CO_CLEANUP+=("umount '$mnt'; rm -f '$img'")
+}
+
+# extents_shared FILE: true when FIEMAP shows at least one shared extent
+extents_shared() {
+	filefrag -v "$1" 2>/dev/null | grep -q shared
+}
+
+CO_CLEANUP=()
+co_cleanup() {
+	local i
+	for ((i = ${#CO_CLEANUP[@]} - 1; i >= 0; i--)); do
+		eval "${CO_CLEANUP[$i]}" >/dev/null 2>&1
+	done
+}
+trap co_cleanup EXIT
+
+# --- helpers of the tools' tests (tests/host/tools-*.sh) ---------------------
+# run_cmd and check_exit run COMMAND in this shell, so their results survive;
+# feed stdin with a redirection (check_exit ... < file), not with a pipe.
+
+# run_cmd COMMAND...: run it; exit status in CO_RC, stdout in CO_OUT,
+# stderr in CO_ERR
+run_cmd() {
+	local err
+	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
+	CO_OUT=$("$@" 2>"$err")
+	CO_RC=$?
+	CO_ERR=$(cat "$err")
+	rm -f "$err"
+}
+
+# check_exit NAME CODE COMMAND...: ok when COMMAND exits with CODE (run_cmd)
+check_exit() {
+	local name=$1 code=$2
+	shift 2
+	run_cmd "$@"
+	if [ "$CO_RC" = "$code" ]; then
+		pass "$name"
+	else
+		fail "$name" "'$*' exited $CO_RC, not $code: $(echo "$CO_ERR" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+
+# check_match NAME REGEX TEXT: ok when a line of TEXT matches REGEX (grep -E)
+check_match() {
+	if grep -Eq -- "$2" <<<"$3"; then
+		pass "$1"
+	else
+		fail "$1" "no line matches '$2' in: $(echo "$3" | head -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# json_check NAME PYTHON_EXPR JSON_LINES: ok when the expression is true with
+# d bound to the list of objects, one per line of JSON_LINES
+json_check() {
+	local why
+	if why=$(python3 -c '
+import json, sys
+d = [json.loads(l) for l in sys.stdin.read().splitlines() if l.strip()]
+ok = eval(sys.argv[1])
+print("false: " + sys.argv[1] + " with " + json.dumps(d)[:300])
+sys.exit(0 if ok else 1)' "$2" <<<"$3" 2>&1); then
+		pass "$1"
+	else
+		fail "$1" "$(echo "$why" | tail -n 1)"
+	fi
+}
+
+# file_blocks FILE: allocated 512-byte blocks
+file_blocks() {
+	stat -c %b "$1"
+}
+
+# sparse_file PATH: an 8 MiB file with 64 KiB of random data at 1 MiB and at
+# 5 MiB, holes elsewhere (also at the end)
+sparse_file() {
+	local off
+	truncate -s 8M "$1"
+	for off in 16 80; do
+		dd if=/dev/urandom of="$1" bs=64K seek="$off" count=1 \
+			conv=notrunc status=none
+	done
+}
+
+# tools_scratch VAR: a private directory (removed on exit) in VAR.  Unlike
+# D=$(scratch_dir), which registers its cleanup in a subshell where it is
+# lost, this runs in the calling shell.
+tools_scratch() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/co-test.XXXXXX")
+	CO_CLEANUP+=("rm -rf '$d'")
+	printf -v "$1" '%s' "$d"
+}
+
+# tools_fs FSTYPE MOUNTPOINT: loop_fs with a size that suits FSTYPE
+tools_fs() {
+	case $1 in
+	xfs|btrfs)	loop_fs "$1" 320 "$2" ;;
+	*)		loop_fs "$1" 64 "$2" ;;
+	esac
+}
+
+# ---------------------------------------------------------------------------
+# libcopyoffload helpers (tests/host/lib-*.sh), around tests/progs/lib-check.
+# ---------------------------------------------------------------------------
+
+CO_LIB_CHECK=$CO_TOP/tests/progs/lib-check
+
+# lib_check ARGS...: run lib-check; its key=value output lands in LIB_OUT.
+lib_check() {
+	LIB_OUT=$("$CO_LIB_CHECK" "$@" 2>&1)
+}
+
+# lib_expect NAME KEY=VALUE...: ok when LIB_OUT has every KEY=VALUE line.
+lib_expect() {
+	local name=$1 kv bad=
+	shift
+	for kv in "$@"; do
+		grep -qxF -- "$kv" <<<"$LIB_OUT" || bad+=" $kv (got '$(
+			grep -m1 "^${kv%%=*}=" <<<"$LIB_OUT")')"
+	done
+	if [ -z "$bad" ]; then
+		pass "$name"
+	else
+		fail "$name" "expected$bad"
+	fi
+}
+
+# lib_value KEY: the value of KEY in LIB_OUT
+lib_value() {
+	sed -n "s/^$1=//p" <<<"$LIB_OUT" | head -n 1
+}
+
+# same_range FILE1 OFF1 FILE2 OFF2 LEN: the byte ranges are equal
+same_range() {
+	cmp -s -n "$5" -i "$2:$4" "$1" "$3"
+}
+
+# file_sum FILE: checksum, size and block count, to see a file untouched
+file_sum() {
+	echo "$(md5sum < "$1") $(stat -c '%s %b' "$1")"
+}
+
+# lib_note KEY=VALUE: add a line to LIB_OUT, so that lib_expect can assert a
+# fact measured in the shell (bytes compared, blocks counted) in the same
+# result line as the call's own output.
+lib_note() {
+	LIB_OUT+=$'\n'"$1"
+}
+
+# lib_note_if KEY COMMAND...: note KEY=yes when COMMAND succeeds, else KEY=no
+lib_note_if() {
+	local key=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		lib_note "$key=yes"
+	else
+		lib_note "$key=no"
+	fi
+}
+
+# plain_copy SRC DST: copy bytes without sharing extents.  cp reflinks and
+# cat uses copy_file_range(2) (coreutils >= 9), which clones on xfs/btrfs;
+# a pipe in between keeps every byte a real write.
+plain_copy() {
+	cat "$1" | cat > "$2"
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * copyoffload: range-array CLONE, DEDUPE and COPY through /dev/copyoffload.
+ *
+ * Overview
+ * --------
+ * One request names one operation (CLONE, DEDUPE or COPY), its flags and an
+ * array of ranges.  Every range carries its own source and destination file
+ * descriptors, so one request can gather from many files (as SMB2 COPYCHUNK
+ * does) or scatter into many; a per-request pair of descriptors would force a
+ * caller that assembles a file from pieces of several others into one call
+ * per source.  Each range is processed on its own and reports, in place, the
+ * bytes done, a status and (for COPY) the methods that moved its bytes.
+ *
+ * The device
+ * ----------
+ * /dev/copyoffload is a misc device opened by anyone (mode 0666): every
+ * operation acts only on descriptors the caller already holds and applies the
+ * same checks as the corresponding system call (copy_file_range(2),
+ * FICLONERANGE, FIDEDUPERANGE), so the device grants no access of its own.
+ *
+ * Ioctls
+ * ------
+ * COPYOFFLOAD_IOC_INFO (struct copyoffload_info, read-write)
+ *   The caller sets info.size to the size of the structure it knows
+ *   (at least COPYOFFLOAD_INFO_SIZE_VER0); the module writes back as many
+ *   bytes as both sides know and sets info.size to that number.  Userspace
+ *   probes features from info.features; it never guesses from versions.
+ *
+ * COPYOFFLOAD_IOC_RUN (struct copyoffload_req, read-write)
+ *   Runs one request.  req.size is read first and the structure is then read
+ *   with copy_struct_from_user() semantics: a smaller, older structure is
+ *   zero-extended; a larger, newer one must have a zero tail or the call
+ *   fails with E2BIG.  The ioctl numbers encode the VER0 sizes and never
+ *   change when the structures grow.
+ *
+ * Validation happens before any work, in two stages, and a request that
+ * fails either stage changes nothing.  First the request itself:
+ *   EINVAL  req.size < COPYOFFLOAD_REQ_SIZE_VER0, unknown req.op, a flag
+ *           outside COPYOFFLOAD_F_ALL or not valid for req.op, conflicting
+ *           flags, non-zero req.reserved, nr_ranges of 0, req.range_size
+ *           smaller than COPYOFFLOAD_RANGE_SIZE_VER0 or not a multiple of 8;
+ *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, or a request or range
+ *           larger than the module knows with a non-zero tail;
+ *   EFAULT  the request or the range array is not readable and writable.
+ * Then every range's outputs are pre-filled (bytes_done = 0, status =
+ * COPYOFFLOAD_STATUS_NOT_RUN, methods = 0) and every range is checked against
+ * its descriptors.  The first range that fails makes the whole call fail with
+ * its errno, which is also stored in that range's status; no range is worked
+ * on.  The errnos are those of copy_file_range(2), FICLONERANGE and
+ * FIDEDUPERANGE:
+ *   EBADF   a descriptor is not open, the source is not open for reading,
+ *           the destination not for writing or opened with O_APPEND;
+ *   EISDIR  a descriptor names a directory;
+ *   EINVAL  zero length, not a regular file (pipe, socket, device), the same
+ *           file with overlapping ranges, a CLONE or DEDUPE range starting
+ *           at or past the source's EOF;
+ *   EPERM   immutable or append-only destination;
+ *   ETXTBSY an active swapfile;
+ *   EOVERFLOW  offset + length wraps;
+ *   EFBIG   the destination range passes the maximum file size;
+ *   EXDEV   CLONE or DEDUPE across filesystems.
+ *
+ * Once work has started the ioctl returns 0 and each range reports in its
+ * status what happened to it, as FIDEDUPERANGE does: the same errnos (the
+ * files may have changed since validation), the filesystem's own (EINVAL
+ * for misaligned clone ranges, ENOSPC, EIO ...), and EOPNOTSUPP, the one errno
+ * for "cannot offload": no allowed method could serve the range.
+ * req.nr_processed counts the ranges that got a final status and
+ * req.bytes_done the bytes done over all ranges.  The call returns EINTR,
+ * after writing all outputs back truthfully, only when a fatal signal stops
+ * it.
+ *
+ * Operations and their semantics
+ * ------------------------------
+ * COPYOFFLOAD_OP_CLONE: each range is shared all-or-nothing
+ *   (vfs_clone_file_range without CAN_SHORTEN): bytes_done is 0 or the whole
+ *   length.  Processing stops at the first range that fails; its status holds
+ *   the errno and the ranges after it stay COPYOFFLOAD_STATUS_NOT_RUN.
+ *   Ranges before it stay cloned.  No flags.
+ *
+ * COPYOFFLOAD_OP_DEDUPE: each range is compared and, where equal, shared.
+ *   status is COPYOFFLOAD_STATUS_SAME or COPYOFFLOAD_STATUS_DIFFERS or an
+ *   errno, bytes_done the bytes deduplicated.  Ranges are worked in pieces
+ *   (COPYOFFLOAD_DEDUPE_PIECE) so a filesystem's per-call cap never shows;
+ *   DIFFERS after a partial bytes_done means the pieces before the first
+ *   difference were shared.  Every range is attempted.  No flags.
+ *
+ * COPYOFFLOAD_OP_COPY: each range is copied by the first method that can
+ *   serve it, in this order:
+ *     CLONE    reflink, only with COPYOFFLOAD_F_ALLOW_SHARE or _REQUIRE_SHARE;
+ *     FS_COPY  the filesystem's own ->copy_file_range (NFS 4.2 COPY, SMB
+ *              server-side copy, Ceph, FUSE); never a local filesystem's
+ *              clone-as-copy, so a default COPY creates no shared extents;
+ *     XCOPY    SCSI EXTENDED COPY on the storage (when the build has it);
+ *     ODX      SCSI ROD token copy on the storage (when the build has it);
+ *     KERNEL   an in-kernel copy through the page cache (not with
+ *              COPYOFFLOAD_F_NO_FALLBACK).
+ *   Holes in the source stay holes in the destination.  A copy may be partial:
+ *   bytes_done counts what was copied, from the start of the range, and is
+ *   true even when a fatal signal stops the request.  A range that runs past
+ *   the source's EOF is copied up to EOF with status 0, like copy_file_range.
+ *   The work is done in bounded chunks.  Every range is attempted.
+ *
+ * Length: COPYOFFLOAD_LEN_TO_EOF as a range's len means "to the end of the
+ * source file" as it is when the range is started.
+ *
+ * Limits: at most COPYOFFLOAD_MAX_RANGES ranges per request.  The module
+ * reads and writes ranges one at a time, so its memory does not grow with
+ * nr_ranges or with file sizes.
+ */
+#ifndef _UAPI_LINUX_COPYOFFLOAD_H
+#define _UAPI_LINUX_COPYOFFLOAD_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define COPYOFFLOAD_ABI_VERSION		1
+#define COPYOFFLOAD_DEVICE		"/dev/copyoffload"
+#define COPYOFFLOAD_IOC_MAGIC		0xC5
+
+/* Most ranges in one request. */
+#define COPYOFFLOAD_MAX_RANGES		65536U
+
+/* len value meaning "to the end of the source file". */
+#define COPYOFFLOAD_LEN_TO_EOF		(~(__u64)0)
+
+/* DEDUPE compares and shares at most this many bytes per filesystem call. */
+#define COPYOFFLOAD_DEDUPE_PIECE	(16ULL << 20)
+
+enum copyoffload_op {
+	COPYOFFLOAD_OP_CLONE = 1,
+	COPYOFFLOAD_OP_DEDUPE = 2,
+	COPYOFFLOAD_OP_COPY = 3,
+};
+
+/*
+ * Request flags.  All of them are for COPYOFFLOAD_OP_COPY; CLONE and DEDUPE
+ * take none.
+ *
+ * ALLOW_SHARE    the copy may share extents with the source (reflink first).
+ * REQUIRE_SHARE  reflink or fail (status holds the clone errno); implies
+ *                ALLOW_SHARE; conflicts with the OFFLOAD_* selectors.
+ * NO_FALLBACK    never move the data through the host: a range that no
+ *                offload method serves fails with EOPNOTSUPP and its
+ *                destination is left as it was beyond bytes_done.
+ * OFFLOAD_XCOPY, OFFLOAD_ODX  restrict storage offload to one engine.
+ * OFFLOAD_NONE   skip storage offload altogether.
+ * At most one OFFLOAD_* flag may be set.
+ */
+#define COPYOFFLOAD_F_ALLOW_SHARE	(1ULL << 0)
+#define COPYOFFLOAD_F_REQUIRE_SHARE	(1ULL << 1)
+#define COPYOFFLOAD_F_NO_FALLBACK	(1ULL << 2)
+#define COPYOFFLOAD_F_OFFLOAD_XCOPY	(1ULL << 3)
+#define COPYOFFLOAD_F_OFFLOAD_ODX	(1ULL << 4)
+#define COPYOFFLOAD_F_OFFLOAD_NONE	(1ULL << 5)
+#define COPYOFFLOAD_F_OFFLOAD_MASK	(COPYOFFLOAD_F_OFFLOAD_XCOPY | \
+					 COPYOFFLOAD_F_OFFLOAD_ODX | \
+					 COPYOFFLOAD_F_OFFLOAD_NONE)
+#define COPYOFFLOAD_F_ALL		((1ULL << 6) - 1)
+
+/*
+ * Methods, reported per range as a bitmask (1U << method) in
+ * copyoffload_range.methods, and as byte counts per method in
+ * copyoffload_req.method_bytes[].  Bits 16 to 31 of methods are never set by
+ * the module; libcopyoffload uses them for work it does without the module.
+ */
+enum copyoffload_method {
+	COPYOFFLOAD_METHOD_CLONE = 0,	/* extents shared (reflink / dedupe) */
+	COPYOFFLOAD_METHOD_FS_COPY = 1,	/* the filesystem's ->copy_file_range */
+	COPYOFFLOAD_METHOD_XCOPY = 2,	/* SCSI EXTENDED COPY */
+	COPYOFFLOAD_METHOD_ODX = 3,	/* SCSI POPULATE / WRITE USING TOKEN */
+	COPYOFFLOAD_METHOD_KERNEL = 4,	/* in-kernel copy through the page cache */
+	COPYOFFLOAD_METHOD_HOLE = 5,	/* source hole kept as a hole */
+	COPYOFFLOAD_METHOD_NR = 8
+};
+
+/* Range status: 0, a negative errno, or one of these. */
+#define COPYOFFLOAD_STATUS_OK		0
+#define COPYOFFLOAD_STATUS_SAME		1	/* DEDUPE: equal, shared */
+#define COPYOFFLOAD_STATUS_DIFFERS	2	/* DEDUPE: data differs */
+#define COPYOFFLOAD_STATUS_NOT_RUN	3	/* not attempted */
+
+/* Feature bits in copyoffload_info.features. */
+#define COPYOFFLOAD_FEAT_CLONE		(1ULL << 0)
+#define COPYOFFLOAD_FEAT_DEDUPE		(1ULL << 1)
+#define COPYOFFLOAD_FEAT_COPY		(1ULL << 2)
+#define COPYOFFLOAD_FEAT_FS_COPY	(1ULL << 3)
+#define COPYOFFLOAD_FEAT_KERNEL_COPY	(1ULL << 4)
+#define COPYOFFLOAD_FEAT_XCOPY		(1ULL << 5)
+#define COPYOFFLOAD_FEAT_ODX		(1ULL << 6)
+
+struct copyoffload_info {
+	__u32 size;		/* in: sizeof what the caller knows; out: written */
+	__u32 abi_version;	/* out: COPYOFFLOAD_ABI_VERSION */
+	__u64 features;		/* out: COPYOFFLOAD_FEAT_* */
+	__u64 flags;		/* out: COPYOFFLOAD_F_* this module accepts */
+	__u32 max_ranges;	/* out: COPYOFFLOAD_MAX_RANGES */
+	__u32 chunk_size;	/* out: bytes per in-kernel copy step */
+	__u8 version[32];	/* out: module version, NUL-terminated */
+};
+#define COPYOFFLOAD_INFO_SIZE_VER0	64
+
+struct copyoffload_range {
+	__s32 src_fd;		/* in: open for reading */
+	__s32 dst_fd;		/* in: open for writing, not O_APPEND */
+	__u64 src_off;		/* in */
+	__u64 dst_off;		/* in */
+	__u64 len;		/* in: bytes, or COPYOFFLOAD_LEN_TO_EOF */
+	__u64 bytes_done;	/* out */
+	__s32 status;		/* out: COPYOFFLOAD_STATUS_* or -errno */
+	__u32 methods;		/* out: 1U << COPYOFFLOAD_METHOD_* */
+};
+#define COPYOFFLOAD_RANGE_SIZE_VER0	48
+
+struct copyoffload_req {
+	__u32 size;		/* in: sizeof(struct copyoffload_req) */
+	__u32 op;		/* in: enum copyoffload_op */
+	__u64 flags;		/* in: COPYOFFLOAD_F_* */
+	__u64 ranges;		/* in: user pointer to the range array */
+	__u32 nr_ranges;	/* in: 1 .. COPYOFFLOAD_MAX_RANGES */
+	__u32 range_size;	/* in: sizeof(struct copyoffload_range) */
+	__u32 nr_processed;	/* out: ranges with a final status */
+	__u32 reserved;		/* in: must be 0 */
+	__u64 bytes_done;	/* out: sum of the ranges' bytes_done */
+	__u64 method_bytes[COPYOFFLOAD_METHOD_NR]; /* out: bytes per method */
+};
+#define COPYOFFLOAD_REQ_SIZE_VER0	112
+
+#define COPYOFFLOAD_IOC_INFO \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
+	     COPYOFFLOAD_INFO_SIZE_VER0)
+#define COPYOFFLOAD_IOC_RUN \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x01, \
+	     COPYOFFLOAD_REQ_SIZE_VER0)
+
+#endif /* _UAPI_LINUX_COPYOFFLOAD_H */
