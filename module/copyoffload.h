@@ -6,6 +6,7 @@
 #define COPYOFFLOAD_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/fs.h>
 #include <linux/copyoffload.h>
 
 /* Features this build supports, reported by COPYOFFLOAD_IOC_INFO. */
@@ -13,9 +14,49 @@
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
 			 COPYOFFLOAD_FEAT_KERNEL_COPY)
 
-/* Bytes moved per step of the in-kernel copy between signal checks. */
+/* Bytes moved per step of a copy, between fatal-signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
 
+/* Largest range structure a caller may pass (a newer, larger ABI). */
+#define CO_MAX_RANGE_SIZE	4096U
+
+/* One range as the module works on it: inputs, then outputs. */
+struct co_range {
+	struct copyoffload_range u;	/* as read from the caller */
+	struct file *src;
+	struct file *dst;
+	u64 len;			/* resolved: LEN_TO_EOF made concrete */
+};
+
+/* What one request accumulates. */
+struct co_stats {
+	u64 method_bytes[COPYOFFLOAD_METHOD_NR];
+};
+
+/* Account BYTES moved by METHOD to range R and to the request. */
+static inline void co_account(struct co_range *r, struct co_stats *st,
+			      unsigned int method, u64 bytes)
+{
+	if (!bytes)
+		return;
+	r->u.bytes_done += bytes;
+	r->u.methods |= 1U << method;
+	st->method_bytes[method] += bytes;
+}
+
+/* check.c */
+int co_range_get_files(struct co_range *r);
+void co_range_put_files(struct co_range *r);
+int co_range_check(u32 op, struct co_range *r);
+
+/* remap.c */
+void co_clone_range(struct co_range *r, struct co_stats *st);
+void co_dedupe_range(struct co_range *r, struct co_stats *st);
+
+/* copy.c */
+void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
+
+/* request.c */
 long co_ioctl_run(void __user *arg);
 
 #endif /* COPYOFFLOAD_INTERNAL_H */

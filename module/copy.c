@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: COPY ranges.  Each range goes down the chain of methods,
+ * every method continuing where the one before it stopped:
+ *
+ *   clone    only with ALLOW_SHARE / REQUIRE_SHARE
+ *   fs copy  the filesystem's own ->copy_file_range (NFS, SMB, Ceph, FUSE)
+ *   [storage offload engines plug in here]
+ *   kernel   splice through the page cache, unless NO_FALLBACK
+ *
+ * vfs_copy_file_range() without flags clones when both files share a
+ * superblock that can reflink (fs/read_write.c: "we implement copy on same
+ * sb using clone"), so it is only called where the destination has its own
+ * ->copy_file_range, which it then calls instead; the kernel copy passes
+ * COPY_FILE_SPLICE, which never clones.  A default COPY therefore never
+ * creates shared extents.
+ */
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/falloc.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+
+#include "copyoffload.h"
+
+/* Bytes per ->copy_file_range call: big enough for a server-side copy. */
+#define CO_FS_CHUNK_SIZE	(64U << 20)
+
+static loff_t co_src_pos(const struct co_range *r)
+{
+	return r->u.src_off + r->u.bytes_done;
+}
+
+static loff_t co_dst_pos(const struct co_range *r)
+{
+	return r->u.dst_off + r->u.bytes_done;
+}
+
+static u64 co_rest(const struct co_range *r)
+{
+	return r->len - r->u.bytes_done;
+}
+
+/* Errors after which the next method may still serve the range. */
+static bool co_try_next(int err)
+{
+	return err == -EOPNOTSUPP || err == -EXDEV || err == -EINVAL ||
+	       err == -ENOTSUPP || err == -ENOSYS;
+}
+
+/*
+ * Share the whole range; with ALLOW_SHARE, if the filesystem refuses an
+ * unaligned end, share the block-aligned head and let the next method copy
+ * the tail.  REQUIRE_SHARE takes the whole range or nothing.
+ */
+static int co_copy_clone(u64 flags, struct co_range *r, struct co_stats *st)
+{
+	u64 bs = file_inode(r->dst)->i_sb->s_blocksize;
+	u64 head;
+	loff_t ret;
+
+	ret = vfs_clone_file_range(r->src, r->u.src_off, r->dst, r->u.dst_off,
+				   r->len, 0);
+	if (ret == r->len) {
+		co_account(r, st, COPYOFFLOAD_METHOD_CLONE, ret);
+		return 0;
+	}
+	if (ret >= 0)
+		return -EINVAL;
+	head = round_down(r->len, bs);
+	if (ret != -EINVAL || (flags & COPYOFFLOAD_F_REQUIRE_SHARE) ||
+	    !head || head == r->len)
+		return ret;
+	ret = vfs_clone_file_range(r->src, r->u.src_off, r->dst, r->u.dst_off,
+				   head, 0);
+	if (ret != head)
+		return ret < 0 ? ret : -EINVAL;
+	co_account(r, st, COPYOFFLOAD_METHOD_CLONE, head);
+	return -EINVAL;
+}
+
+/*
+ * The filesystem's own copy, where it has one that is not a clone in
+ * disguise: overlayfs hands copies to the layer below, which may clone.
+ */
+static bool co_fs_copy_usable(const struct co_range *r)
+{
+	const struct file_operations *in = r->src->f_op, *out = r->dst->f_op;
+
+	return out->copy_file_range &&
+	       in->copy_file_range == out->copy_file_range &&
+	       file_inode(r->dst)->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC;
+}
+
+static int co_copy_fs(struct co_range *r, struct co_stats *st)
+{
+	ssize_t ret;
+
+	while (co_rest(r)) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = vfs_copy_file_range(r->src, co_src_pos(r), r->dst,
+					  co_dst_pos(r),
+					  min_t(u64, co_rest(r), CO_FS_CHUNK_SIZE),
+					  0);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)		/* the source ended */
+			return 0;
+		co_account(r, st, COPYOFFLOAD_METHOD_FS_COPY, ret);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Splice LEN bytes through the page cache; never clones. */
+static ssize_t co_splice(struct file *in, loff_t pos_in, struct file *out,
+			 loff_t pos_out, size_t len)
+{
+	return vfs_copy_file_range(in, pos_in, out, pos_out, len,
+				   COPY_FILE_SPLICE);
+}
+
+static int co_write_zeroes(struct file *f, loff_t pos, u64 len)
+{
+	void *zero = page_address(ZERO_PAGE(0));
+	ssize_t ret;
+
+	while (len) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = kernel_write(f, zero, min_t(u64, len, PAGE_SIZE), &pos);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return -EIO;
+		len -= ret;
+	}
+	return 0;
+}
+
+/*
+ * Make [pos, pos + len) of the destination read as a hole: punch what lies
+ * inside its current size (zeroes where the filesystem cannot punch), leave
+ * what lies past EOF for co_dst_extend().
+ */
+static int co_dst_hole(struct file *dst, loff_t pos, u64 len)
+{
+	loff_t size = i_size_read(file_inode(dst));
+	u64 inside;
+	int ret;
+
+	if (pos >= size)
+		return 0;
+	inside = min_t(u64, len, size - pos);
+	ret = vfs_fallocate(dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    pos, inside);
+	if (ret == -EOPNOTSUPP)
+		ret = co_write_zeroes(dst, pos, inside);
+	return ret;
+}
+
+/*
+ * Grow the destination to SIZE when a copied hole ends past its EOF.  Only
+ * ever grows: allocating the last byte (or writing a zero there) cannot
+ * shrink a file that a concurrent writer made longer, which a truncate to
+ * SIZE could.
+ */
+static int co_dst_extend(struct file *dst, loff_t size)
+{
+	loff_t pos = size - 1;
+	int ret;
+
+	if (i_size_read(file_inode(dst)) >= size)
+		return 0;
+	ret = vfs_fallocate(dst, 0, pos, 1);
+	if (ret == -EOPNOTSUPP)
+		ret = co_write_zeroes(dst, pos, 1);
+	return ret;
+}
+
+/* A private file for SEEK_DATA/SEEK_HOLE: the caller's f_pos stays put. */
+static struct file *co_seek_file(struct file *src)
+{
+	struct file *f;
+
+	f = dentry_open(&src->f_path, O_RDONLY | O_LARGEFILE, src->f_cred);
+	return IS_ERR(f) ? NULL : f;
+}
+
+/* Where the data at or after POS starts, and where it ends. */
+static void co_next_data(struct file *seek, loff_t pos, loff_t end,
+			 loff_t *data, loff_t *hole)
+{
+	*data = pos;
+	*hole = end;
+	if (!seek)
+		return;
+	*data = vfs_llseek(seek, pos, SEEK_DATA);
+	if (*data == -ENXIO || *data > end)
+		*data = end;		/* only a hole (or EOF) before END */
+	else if (*data < 0)
+		*data = pos;		/* cannot tell: copy it */
+	if (*data >= end)
+		return;
+	*hole = vfs_llseek(seek, *data, SEEK_HOLE);
+	if (*hole <= *data || *hole > end)
+		*hole = end;
+}
+
+/*
+ * Copy through the page cache in chunks of CO_CHUNK_SIZE, keeping the
+ * source's holes as holes, checking for fatal signals between chunks.
+ */
+static int co_copy_kernel(struct co_range *r, struct co_stats *st)
+{
+	struct file *seek = co_seek_file(r->src);
+	loff_t end = r->u.src_off + r->len;
+	loff_t pos, data, hole, want;
+	ssize_t ret = 0;
+
+	while (co_rest(r)) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		pos = co_src_pos(r);
+		/* The source may have shrunk: stop at its EOF. */
+		end = min_t(loff_t, end, i_size_read(file_inode(r->src)));
+		if (pos >= end)
+			break;
+		co_next_data(seek, pos, end, &data, &hole);
+		if (data > pos) {
+			ret = co_dst_hole(r->dst, co_dst_pos(r), data - pos);
+			if (ret)
+				break;
+			co_account(r, st, COPYOFFLOAD_METHOD_HOLE, data - pos);
+			continue;
+		}
+		ret = co_splice(r->src, pos, r->dst, co_dst_pos(r),
+				min_t(u64, hole - pos, CO_CHUNK_SIZE));
+		if (ret <= 0)
+			break;
+		co_account(r, st, COPYOFFLOAD_METHOD_KERNEL, ret);
+		ret = 0;
+		cond_resched();
+	}
+	if (seek)
+		fput(seek);
+
+	/* Bytes counted as done must read back: a trailing hole needs size. */
+	want = co_dst_pos(r);
+	if (r->u.bytes_done && co_dst_extend(r->dst, want)) {
+		u64 short_by = want - max_t(loff_t, r->u.dst_off,
+					  i_size_read(file_inode(r->dst)));
+
+		r->u.bytes_done -= short_by;
+		st->method_bytes[COPYOFFLOAD_METHOD_HOLE] -= short_by;
+		if (!ret)
+			ret = -EIO;
+	}
+	return ret;
+}
+
+void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
+{
+	loff_t size_in = i_size_read(file_inode(r->src));
+	int ret;
+
+	/* A copy runs up to the source's EOF, like copy_file_range(2). */
+	if (r->u.src_off >= size_in) {
+		r->u.status = COPYOFFLOAD_STATUS_OK;
+		return;
+	}
+	r->len = min_t(u64, r->len, size_in - r->u.src_off);
+
+	if (flags & (COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE)) {
+		ret = co_copy_clone(flags, r, st);
+		if (!ret || (flags & COPYOFFLOAD_F_REQUIRE_SHARE))
+			goto out;
+	}
+
+	if (co_fs_copy_usable(r)) {
+		ret = co_copy_fs(r, st);
+		if (!ret || !co_try_next(ret))
+			goto out;
+	}
+
+	/* Storage offload (XCOPY, ODX) is not in this build. */
+
+	if (flags & COPYOFFLOAD_F_NO_FALLBACK) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	ret = co_copy_kernel(r, st);
+out:
+	r->u.status = ret;
+}
