@@ -45,7 +45,8 @@ struct copyoffload_result {
 /*
  * All functions return 0 or a negative errno; none sets errno as its way of
  * reporting.  A request function returns 0 once work has started: each
- * range's status then says what happened to it.
+ * range's status then says what happened to it.  res may be NULL.  A handle
+ * may be used by several threads at once.  See libcopyoffload(3).
  */
 int copyoffload_open(struct copyoffload **co, unsigned int flags);
 void copyoffload_close(struct copyoffload *co);
@@ -67,9 +68,15 @@ void copyoffload_range_init(struct copyoffload_range *r, int src_fd,
 			    uint64_t src_off, int dst_fd, uint64_t dst_off,
 			    uint64_t len);
 
-/* Names for printing: "clone", "fs_copy", "xcopy", ... or NULL. */
+/*
+ * Names for printing: "clone", "fs_copy", "xcopy", ... or NULL; bit 31 of
+ * methods (COPYOFFLOAD_LIB_M_NO_MODULE) is named "no_module".
+ */
 const char *copyoffload_method_name(unsigned int method);
-/* "ok", "same", "differs", "not run", or strerror() of -status. */
+/*
+ * "ok", "same", "differs", "not run", or strerror() of -status (C locale,
+ * thread-safe); "unknown status" for anything else.  Never NULL.
+ */
 const char *copyoffload_status_name(int status);
 
 #ifdef __cplusplus

@@ -258,3 +258,20 @@ lib_note_if() {
 plain_copy() {
 	cat "$1" | cat > "$2"
 }
+
+# lib_setup NAME: the preamble of a lib-*.sh test.  Sets P=NAME (the prefix
+# of its result names), T (a private directory removed on exit), KiB, MiB
+# and FAKE (tests/progs/lib-fakedev.so); one failure and exit when the C
+# helpers are not built (make lib-test-progs).
+lib_setup() {
+	P=$1
+	KiB=1024
+	MiB=$((1024 * 1024))
+	FAKE=$CO_TOP/tests/progs/lib-fakedev.so
+	if [ ! -x "$CO_LIB_CHECK" ] || [ ! -f "$FAKE" ]; then
+		fail "$P" "tests/progs/lib-check is not built: make lib-test-progs"
+		exit 1
+	fi
+	T=$(mktemp -d "${TMPDIR:-/tmp}/co-$P.XXXXXX")
+	CO_CLEANUP+=("rm -rf '$T'")
+}

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib/: libcopyoffload.  Included by the top Makefile; paths are from the top.
+#
+#   make lib             lib/libcopyoffload.so.1.0.0 (+ .so.1, .so links),
+#                        lib/libcopyoffload.a, lib/libcopyoffload.pc
+#   make lib-test-progs  the C helpers of tests/host/lib-*.sh
+#   make install-lib     library, headers, pkg-config file, man3 pages
+#   make clean-lib
+
+LIB_NAME := libcopyoffload
+LIB_SOMAJOR := 1
+LIB_SOVERSION := $(LIB_SOMAJOR).0.0
+LIB_SONAME := $(LIB_NAME).so.$(LIB_SOMAJOR)
+LIB_SO := lib/$(LIB_NAME).so.$(LIB_SOVERSION)
+LIB_LINKS := lib/$(LIB_SONAME) lib/$(LIB_NAME).so
+LIB_A := lib/$(LIB_NAME).a
+LIB_PC := lib/$(LIB_NAME).pc
+LIB_MAP := lib/$(LIB_NAME).map
+
+LIB_SRCS := lib/copyoffload.c lib/validate.c lib/fallback.c lib/copy.c
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIB_MAN3 := $(wildcard man/man3/*.3)
+LIB_TEST_PROGS := tests/progs/lib-check
+LIB_TEST_PRELOAD := tests/progs/lib-fakedev.so
+
+INSTALL ?= install
+OBJCOPY ?= objcopy
+
+# One set of position-independent objects serves both libraries.
+LIB_CFLAGS = $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden \
+	-MMD -MP
+LIB_LDFLAGS = -shared -Wl,-soname,$(LIB_SONAME) \
+	-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -Wl,--as-needed \
+	$(LDFLAGS)
+
+lib: $(LIB_SO) $(LIB_LINKS) $(LIB_A) $(LIB_PC)
+
+$(LIB_OBJS): lib/%.o: lib/%.c lib/lib.mk
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
+	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS)
+
+lib/$(LIB_SONAME): $(LIB_SO)
+	ln -sf $(notdir $<) $@
+
+lib/$(LIB_NAME).so: lib/$(LIB_SONAME)
+	ln -sf $(notdir $<) $@
+
+# The static library is one relocatable object whose hidden symbols are made
+# local, so that it exports the API and nothing a program could clash with.
+lib/$(LIB_NAME)-static.o: $(LIB_OBJS)
+	$(CC) $(CFLAGS) -r -nostdlib -o $@ $^
+	$(OBJCOPY) --localize-hidden $@
+
+$(LIB_A): lib/$(LIB_NAME)-static.o
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# Rewritten only when a path or the version changed.
+$(LIB_PC): lib/$(LIB_NAME).pc.in lib-pc-force
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+lib-test-progs: $(LIB_TEST_PROGS) $(LIB_TEST_PRELOAD)
+
+$(LIB_TEST_PROGS): tests/progs/%: tests/progs/%.c lib/$(LIB_NAME).so
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< \
+		-Llib -lcopyoffload -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS)
+
+# A stand-in for /dev/copyoffload (LD_PRELOAD), for the module path.
+$(LIB_TEST_PRELOAD): tests/progs/%.so: tests/progs/%.c
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -MMD -MP \
+		-o $@ $< -ldl $(LDFLAGS)
+
+install-lib: lib
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/$(LIB_NAME).so
+	$(INSTALL) -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 644 lib/copyoffload.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 uapi/linux/copyoffload.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/
+	$(INSTALL) -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(INSTALL) -m 644 $(LIB_MAN3) $(DESTDIR)$(MANDIR)/man3/
+
+clean-lib:
+	rm -f $(LIB_OBJS) $(LIB_OBJS:.o=.d) $(LIB_SO) $(LIB_LINKS) $(LIB_A) \
+		lib/$(LIB_NAME)-static.o \
+		$(LIB_PC) $(LIB_PC).tmp $(LIB_TEST_PROGS) \
+		$(LIB_TEST_PROGS:=.d) $(LIB_TEST_PRELOAD) \
+		$(LIB_TEST_PRELOAD:.so=.d)
+
+-include $(LIB_OBJS:.o=.d) $(LIB_TEST_PROGS:=.d) $(LIB_TEST_PRELOAD:.so=.d)
+
+.PHONY: lib lib-test-progs install-lib clean-lib lib-pc-force

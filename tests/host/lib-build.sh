@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# libcopyoffload as a package: the shared object's soname and exports, the
+# static library, "make install-lib" into a scratch root, a program built
+# from the installed files through pkg-config alone, and the man pages.
+. "$(dirname "$0")/../lib.sh"
+lib_setup lib-build
+
+L=$CO_TOP/lib
+FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe
+copyoffload_has_module copyoffload_info copyoffload_method_name
+copyoffload_open copyoffload_range_init copyoffload_status_name"
+
+check_eq "$P/soname" libcopyoffload.so.1 \
+	"$(readelf -d "$L/libcopyoffload.so.1.0.0" |
+	   sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
+
+check_eq "$P/links" "libcopyoffload.so.1 libcopyoffload.so.1.0.0" \
+	"$(readlink "$L/libcopyoffload.so") $(readlink "$L/libcopyoffload.so.1")"
+
+want=$(for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done | sort)
+got=$(nm -D --defined-only "$L/libcopyoffload.so.1.0.0" |
+      awk '$2 == "T" { print $3 }' | sort)
+check_eq "$P/exports-exactly-the-api" "$want" "$got"
+
+got=$(nm -g --defined-only "$L/libcopyoffload.a" | awk 'NF == 3 { print $3 }' |
+      sort)
+check_eq "$P/static-exports-exactly-the-api" "${want//@@LIBCOPYOFFLOAD_1.0/}" \
+	"$got"
+
+check_eq "$P/needs-only-libc" libc.so.6 \
+	"$(readelf -d "$L/libcopyoffload.so.1.0.0" |
+	   sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ' |
+	   sed 's/ $//')"
+
+# The static library alone must make a working program.
+if cc -std=gnu11 -D_GNU_SOURCE -I"$CO_TOP/uapi" -I"$L" \
+	-o "$T/lib-check-static" "$CO_TOP/tests/progs/lib-check.c" \
+	"$L/libcopyoffload.a" 2>"$T/cc.err" &&
+   ! ldd "$T/lib-check-static" | grep -q libcopyoffload; then
+	LIB_OUT=$(LD_LIBRARY_PATH= "$T/lib-check-static" names)
+	lib_expect "$P/static-library" method0=clone status3="not run"
+else
+	fail "$P/static-library" "$(head -n 3 "$T/cc.err")"
+fi
+
+# Install with the paths the tree was configured with.
+pc_var() {
+	sed -n "s/^$1=//p" "$L/libcopyoffload.pc"
+}
+prefix=$(pc_var prefix)
+libdir=$(pc_var libdir)
+incdir=$(pc_var includedir)
+R=$T/root
+if make -s -C "$CO_TOP" install-lib DESTDIR="$R" PREFIX="$prefix" \
+	LIBDIR="$libdir" INCLUDEDIR="$incdir" >"$T/make.log" 2>&1; then
+	missing=
+	for f in "$libdir/libcopyoffload.so.1.0.0" "$libdir/libcopyoffload.so.1" \
+		"$libdir/libcopyoffload.so" "$libdir/libcopyoffload.a" \
+		"$libdir/pkgconfig/libcopyoffload.pc" "$incdir/copyoffload.h" \
+		"$incdir/linux/copyoffload.h" \
+		"$prefix/share/man/man3/copyoffload_copy.3"; do
+		[ -e "$R$f" ] || missing+=" $f"
+	done
+	check_eq "$P/install" "" "$missing"
+else
+	fail "$P/install" "$(tail -n 3 "$T/make.log")"
+fi
+
+# A program that knows only what pkg-config says about the installed tree.
+cat > "$T/user.c" <<'EOF'
+#include <stdio.h>
+#include <copyoffload.h>
+
+int main(void)
+{
+	struct copyoffload *co;
+	int ret = copyoffload_open(&co, COPYOFFLOAD_OPEN_NO_MODULE);
+
+	printf("%s %s\n", copyoffload_status_name(ret),
+	       copyoffload_method_name(COPYOFFLOAD_METHOD_HOLE));
+	copyoffload_close(co);
+	return 0;
+}
+EOF
+export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR=$R$libdir/pkgconfig
+check_eq "$P/pkg-config-version" "$(cat "$CO_TOP/VERSION")" \
+	"$(pkg-config --modversion libcopyoffload 2>&1)"
+# shellcheck disable=SC2046
+if cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$T/user" "$T/user.c" \
+	$(pkg-config --cflags --libs libcopyoffload) 2>"$T/cc.err"; then
+	check_eq "$P/pkg-config-build" "ok hole" \
+		"$(LD_LIBRARY_PATH=$R$libdir "$T/user" 2>&1)"
+else
+	fail "$P/pkg-config-build" "$(head -n 3 "$T/cc.err")"
+fi
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
+
+if command -v c++ >/dev/null; then
+	echo '#include <copyoffload.h>' > "$T/cxx.cc"
+	check "$P/header-cxx" c++ -Wall -Wextra -Werror -I"$CO_TOP/uapi" \
+		-I"$L" -c -o "$T/cxx.o" "$T/cxx.cc"
+else
+	skip "$P/header-cxx" "no C++ compiler"
+fi
+
+# One page per function plus the overview, each with the usual sections
+# and silent under man --warnings.
+bad=
+for page in libcopyoffload $FUNCS; do
+	f=$CO_TOP/man/man3/$page.3
+	if [ ! -f "$f" ]; then
+		bad+=" $page:missing"
+		continue
+	fi
+	for s in NAME SYNOPSIS DESCRIPTION "RETURN VALUE" ERRORS "SEE ALSO"; do
+		grep -qx "\.SH \"\?$s\"\?" "$f" || bad+=" $page:no-$s"
+	done
+	[ -z "$(man -l --warnings -E UTF-8 "$f" 2>&1 >/dev/null)" ] ||
+		bad+=" $page:warnings"
+done
+check_eq "$P/man-pages" "" "$bad"

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lib-check: drive one libcopyoffload call from the command line and print
+ * what it did as key=value lines, for tests/host/lib-*.sh to assert on.
+ *
+ *   lib-check [-N|-R] open | info | names | api
+ *   lib-check [-N|-R] clone RANGE...
+ *   lib-check [-N|-R] dedupe RANGE...
+ *   lib-check [-N|-R] copy FLAGS RANGE...
+ *
+ *   -N, -R     COPYOFFLOAD_OPEN_NO_MODULE, COPYOFFLOAD_OPEN_REQUIRE_MODULE
+ *   -x CMD     run CMD with sh -c once the files are open, before the call
+ *   RANGE      SRC,SRC_OFF,DST,DST_OFF,LEN[,xCOUNT]  (COUNT copies of it)
+ *   SRC, DST   r:PATH w:PATH rw:PATH wa:PATH (O_WRONLY|O_APPEND)
+ *              path:PATH (O_PATH) dir:PATH, closed (a closed descriptor),
+ *              piper, pipew (the ends of one pipe); files are created
+ *              for w and rw, never truncated; one spec is opened once
+ *   numbers    decimal or 0x hex, with an optional K, M or G suffix;
+ *              LEN may be "eof" (COPYOFFLOAD_LEN_TO_EOF)
+ *   FLAGS      "-" or a comma list of allow, require, nofb, xcopy, odx,
+ *              none, or a number
+ *
+ * Output: "ret=0|ENAME", then nr_processed, bytes_done, no_module, then
+ * per range (the first 32) rI.status, rI.bytes, rI.methods, then mb.NAME
+ * for every method with bytes, then posI, the file offset of the I-th file
+ * spec after the call.  "api" prints NAME=RESULT lines of calls that need
+ * C to make (NULL arguments and the like).  Exit status 0 unless the usage
+ * was wrong.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "copyoffload.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_SPECS	64
+#define MAX_PRINTED	32
+
+static struct {
+	char *spec;
+	int fd;
+} specs[MAX_SPECS];
+static unsigned int nr_specs;
+static int pipe_fds[2] = { -1, -1 };
+static const char *after_open;
+
+static void __attribute__((noreturn)) die(const char *msg,
+					   const char *arg)
+{
+	fprintf(stderr, "lib-check: %s: %s\n", msg, arg);
+	exit(2);
+}
+
+static const char *err_name(int err)
+{
+	const char *s = strerrorname_np(err);
+
+	return s ? s : "E?";
+}
+
+static int open_pipe_end(int end)
+{
+	if (pipe_fds[0] < 0 && pipe(pipe_fds) < 0)
+		die("pipe", strerror(errno));
+	return pipe_fds[end];
+}
+
+static int closed_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd < 0)
+		fd = 1000;
+	else
+		close(fd);
+	return fd;
+}
+
+static int open_spec(const char *spec)
+{
+	static const struct {
+		const char *mode;
+		int flags;
+	} modes[] = {
+		{ "r:", O_RDONLY },
+		{ "w:", O_WRONLY | O_CREAT },
+		{ "rw:", O_RDWR | O_CREAT },
+		{ "wa:", O_WRONLY | O_CREAT | O_APPEND },
+		{ "path:", O_PATH },
+		{ "dir:", O_RDONLY | O_DIRECTORY },
+	};
+	unsigned int i;
+	size_t n;
+	int fd;
+
+	if (!strcmp(spec, "closed"))
+		return closed_fd();
+	if (!strcmp(spec, "piper"))
+		return open_pipe_end(0);
+	if (!strcmp(spec, "pipew"))
+		return open_pipe_end(1);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		n = strlen(modes[i].mode);
+		if (strncmp(spec, modes[i].mode, n))
+			continue;
+		fd = open(spec + n, modes[i].flags | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die(spec, strerror(errno));
+		return fd;
+	}
+	die("bad file spec", spec);
+}
+
+static int spec_fd(const char *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_specs; i++)
+		if (!strcmp(specs[i].spec, spec))
+			return specs[i].fd;
+	if (nr_specs == MAX_SPECS)
+		die("too many files", spec);
+	specs[nr_specs].spec = strdup(spec);
+	specs[nr_specs].fd = open_spec(spec);
+	return specs[nr_specs++].fd;
+}
+
+static uint64_t parse_num(const char *s)
+{
+	uint64_t v;
+	char *end;
+
+	if (!strcmp(s, "eof"))
+		return COPYOFFLOAD_LEN_TO_EOF;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		die("bad number", s);
+	switch (*end) {
+	case 'G':
+		v <<= 10;
+		/* fall through */
+	case 'M':
+		v <<= 10;
+		/* fall through */
+	case 'K':
+		v <<= 10;
+		end++;
+	}
+	if (*end)
+		die("bad number", s);
+	return v;
+}
+
+static uint64_t parse_flags(const char *s)
+{
+	static const struct {
+		const char *name;
+		uint64_t flag;
+	} names[] = {
+		{ "allow", COPYOFFLOAD_F_ALLOW_SHARE },
+		{ "require", COPYOFFLOAD_F_REQUIRE_SHARE },
+		{ "nofb", COPYOFFLOAD_F_NO_FALLBACK },
+		{ "xcopy", COPYOFFLOAD_F_OFFLOAD_XCOPY },
+		{ "odx", COPYOFFLOAD_F_OFFLOAD_ODX },
+		{ "none", COPYOFFLOAD_F_OFFLOAD_NONE },
+	};
+	char *copy = strdup(s), *tok, *save;
+	uint64_t flags = 0;
+	unsigned int i;
+
+	if (!strcmp(s, "-"))
+		goto out;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i < ARRAY_SIZE(names))
+			flags |= names[i].flag;
+		else
+			flags |= parse_num(tok);
+	}
+out:
+	free(copy);
+	return flags;
+}
+
+/* SRC,SRC_OFF,DST,DST_OFF,LEN[,xCOUNT]: returns COUNT. */
+static unsigned int parse_range(char *arg, struct copyoffload_range *r)
+{
+	char *f[6] = { NULL }, *save;
+	unsigned int n = 0;
+
+	for (f[n] = strtok_r(arg, ",", &save); f[n] && n < 5;)
+		f[++n] = strtok_r(NULL, ",", &save);
+	if (n < 5 || (f[5] && f[5][0] != 'x'))
+		die("bad range", arg);
+	copyoffload_range_init(r, spec_fd(f[0]), parse_num(f[1]),
+			       spec_fd(f[2]), parse_num(f[3]),
+			       parse_num(f[4]));
+	return f[5] ? parse_num(f[5] + 1) : 1;
+}
+
+static struct copyoffload_range *parse_ranges(int argc, char **argv,
+					      unsigned int *nr)
+{
+	struct copyoffload_range *ranges = NULL, r;
+	unsigned int count, i;
+	int a;
+
+	*nr = 0;
+	for (a = 0; a < argc; a++) {
+		count = parse_range(argv[a], &r);
+		ranges = realloc(ranges, (*nr + count) * sizeof(r));
+		if (!ranges)
+			die("realloc", strerror(errno));
+		for (i = 0; i < count; i++)
+			ranges[(*nr)++] = r;
+	}
+	return ranges;
+}
+
+static void print_ret(const char *key, int ret)
+{
+	if (ret < 0)
+		printf("%s=%s\n", key, err_name(-ret));
+	else
+		printf("%s=%d\n", key, ret);
+}
+
+static void print_status(unsigned int i, int status)
+{
+	static const char *const names[] = {
+		[COPYOFFLOAD_STATUS_OK] = "ok",
+		[COPYOFFLOAD_STATUS_SAME] = "same",
+		[COPYOFFLOAD_STATUS_DIFFERS] = "differs",
+		[COPYOFFLOAD_STATUS_NOT_RUN] = "not_run",
+	};
+
+	if (status < 0)
+		printf("r%u.status=%s\n", i, err_name(-status));
+	else if (status <= COPYOFFLOAD_STATUS_NOT_RUN)
+		printf("r%u.status=%s\n", i, names[status]);
+	else
+		printf("r%u.status=%d\n", i, status);
+}
+
+static void print_methods(unsigned int i, uint32_t methods)
+{
+	const char *sep = "";
+	unsigned int m;
+
+	printf("r%u.methods=", i);
+	for (m = 0; m < 32; m++) {
+		if (!(methods & (1U << m)))
+			continue;
+		printf("%s%s", sep, copyoffload_method_name(m) ?: "?");
+		sep = "+";
+	}
+	printf("%s\n", *sep ? "" : "-");
+}
+
+static void print_result(int ret, const struct copyoffload_range *ranges,
+			 unsigned int nr, const struct copyoffload_result *res)
+{
+	unsigned int i;
+
+	print_ret("ret", ret);
+	printf("nr_processed=%u\nbytes_done=%" PRIu64 "\nno_module=%u\n",
+	       res->nr_processed, res->bytes_done, res->no_module);
+	for (i = 0; i < nr && i < MAX_PRINTED; i++) {
+		print_status(i, ranges[i].status);
+		printf("r%u.bytes=%" PRIu64 "\n", i,
+		       (uint64_t)ranges[i].bytes_done);
+		print_methods(i, ranges[i].methods);
+	}
+	for (i = 0; i < 32; i++)
+		if (res->method_bytes[i])
+			printf("mb.%s=%" PRIu64 "\n",
+			       copyoffload_method_name(i) ?: "?",
+			       res->method_bytes[i]);
+	for (i = 0; i < nr_specs; i++)
+		printf("pos%u=%jd\n", i, (intmax_t)lseek(specs[i].fd, 0,
+							  SEEK_CUR));
+}
+
+static void print_names(void)
+{
+	static const int statuses[] = { 0, 1, 2, 3, 4, -EINVAL, -EOPNOTSUPP };
+	unsigned int i;
+
+	for (i = 0; i < 33; i++)
+		printf("method%u=%s\n", i,
+		       copyoffload_method_name(i) ?: "NULL");
+	for (i = 0; i < ARRAY_SIZE(statuses); i++)
+		printf("status%d=%s\n", statuses[i],
+		       copyoffload_status_name(statuses[i]));
+}
+
+static int run_info(struct copyoffload *co)
+{
+	struct copyoffload_info info;
+	int ret = copyoffload_info(co, &info);
+
+	print_ret("ret", ret);
+	if (!ret)
+		printf("abi_version=%u\nfeatures=0x%" PRIx64 "\n"
+		       "max_ranges=%u\n", info.abi_version,
+		       (uint64_t)info.features, info.max_ranges);
+	return 0;
+}
+
+/* Calls the command line cannot express. */
+static int run_api(struct copyoffload *co)
+{
+	struct copyoffload_range r;
+	struct copyoffload *co2 = (void *)1;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	print_ret("open_null", copyoffload_open(NULL, 0));
+	print_ret("open_bad_flags", copyoffload_open(&co2, 1U << 7));
+	printf("open_failed_sets_null=%d\n", co2 == NULL);
+	print_ret("info_null", copyoffload_info(co, NULL));
+	print_ret("copy_null_handle", copyoffload_copy(NULL, 0, &r, 1, NULL));
+	print_ret("copy_null_ranges", copyoffload_copy(co, 0, NULL, 1, NULL));
+	print_ret("copy_no_ranges", copyoffload_copy(co, 0, &r, 0, NULL));
+	printf("has_module_null=%d\n", copyoffload_has_module(NULL));
+	copyoffload_close(NULL);
+
+	memset(&r, 0xa5, sizeof(r));
+	copyoffload_range_init(&r, 3, 10, 4, 20, 30);
+	printf("range_init=%d,%llu,%d,%llu,%llu,%llu,%d,%u\n", r.src_fd,
+	       (unsigned long long)r.src_off, r.dst_fd,
+	       (unsigned long long)r.dst_off, (unsigned long long)r.len,
+	       (unsigned long long)r.bytes_done, r.status, r.methods);
+
+	/* A NULL result is allowed; the range still reports. */
+	copyoffload_range_init(&r, fd, 0, fd, 0, 1);
+	print_ret("null_result", copyoffload_copy(co, 0, &r, 1, NULL));
+	print_status(0, r.status);
+	close(fd);
+	return 0;
+}
+
+static int run_request(struct copyoffload *co, const char *op, int argc,
+		       char **argv)
+{
+	struct copyoffload_result res;
+	struct copyoffload_range *ranges;
+	uint64_t flags = 0;
+	unsigned int nr;
+	int ret;
+
+	if (!strcmp(op, "copy")) {
+		if (argc < 1)
+			die("copy", "needs FLAGS");
+		flags = parse_flags(argv[0]);
+		argc--;
+		argv++;
+	}
+	ranges = parse_ranges(argc, argv, &nr);
+	if (after_open && system(after_open) != 0)
+		die("command failed", after_open);
+	memset(&res, 0xa5, sizeof(res));	/* must all be overwritten */
+	if (!strcmp(op, "clone"))
+		ret = copyoffload_clone(co, ranges, nr, &res);
+	else if (!strcmp(op, "dedupe"))
+		ret = copyoffload_dedupe(co, ranges, nr, &res);
+	else if (!strcmp(op, "copy"))
+		ret = copyoffload_copy(co, flags, ranges, nr, &res);
+	else
+		die("unknown operation", op);
+	print_result(ret, ranges, nr, &res);
+	free(ranges);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int open_flags = 0;
+	struct copyoffload *co;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "+NRx:")) != -1) {
+		if (opt == 'N')
+			open_flags |= COPYOFFLOAD_OPEN_NO_MODULE;
+		else if (opt == 'R')
+			open_flags |= COPYOFFLOAD_OPEN_REQUIRE_MODULE;
+		else if (opt == 'x')
+			after_open = optarg;
+		else
+			return 2;
+	}
+	if (optind >= argc)
+		die("usage", "see the comment at the top of lib-check.c");
+	if (!strcmp(argv[optind], "names")) {
+		print_names();
+		return 0;
+	}
+	ret = copyoffload_open(&co, open_flags);
+	print_ret("open", ret);
+	if (ret)
+		return 0;
+	printf("has_module=%d\n", copyoffload_has_module(co));
+	if (!strcmp(argv[optind], "info"))
+		ret = run_info(co);
+	else if (!strcmp(argv[optind], "api"))
+		ret = run_api(co);
+	else if (strcmp(argv[optind], "open"))
+		ret = run_request(co, argv[optind], argc - optind - 1,
+				  argv + optind + 1);
+	copyoffload_close(co);
+	return ret;
+}
