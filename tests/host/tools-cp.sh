@@ -1,0 +1,292 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# copyoffload-cp on the host: no module, so the library's fallback does the
+# work.  Data, holes and extent sharing are checked on loop-mounted xfs,
+# btrfs and ext4; command-line behaviour in a scratch directory.
+. "$(dirname "$0")/../lib.sh"
+
+CP=$CO_TOOLS/copyoffload-cp
+if [ ! -x "$CP" ]; then
+	fail cp.build "$CP is missing: run make tools"
+	exit 1
+fi
+
+tools_scratch T
+cd "$T" || exit 1
+
+# --- command line ------------------------------------------------------------
+
+cmdline_tests() {
+	random_file a 64
+	mkdir dir
+
+	check_exit cp.help 0 "$CP" --help
+	check_match cp.help.exit-status '^ 2  usage error' "$CO_OUT"
+	check_exit cp.version 0 "$CP" --version
+	check_match cp.version.text "^copyoffload-cp $(cat "$CO_TOP/VERSION")" "$CO_OUT"
+	check_exit cp.usage.bad-option 2 "$CP" --bogus a b
+	check_exit cp.usage.bad-reflink 2 "$CP" --reflink=sometimes a b
+	check_match cp.usage.bad-reflink.msg "invalid argument 'sometimes' for '--reflink'" "$CO_ERR"
+	check_exit cp.usage.bad-offload 2 "$CP" --offload=magic a b
+	check_exit cp.usage.no-operand 2 "$CP"
+	check_exit cp.usage.no-dst 2 "$CP" a
+	check_match cp.usage.no-dst.msg "missing destination file operand after 'a'" "$CO_ERR"
+	check_exit cp.usage.reflink-always-offload 2 "$CP" --reflink=always --offload=xcopy a b
+	check_exit cp.usage.t-and-T 2 "$CP" -T -t dir a
+	[ ! -e b ] && pass cp.usage.nothing-copied || fail cp.usage.nothing-copied "b exists"
+
+	check_exit cp.missing-source 1 "$CP" nosuch b
+	check_match cp.missing-source.msg "cannot stat 'nosuch': No such file or directory" "$CO_ERR"
+	check_exit cp.dir-without-r 1 "$CP" dir dir2
+	check_match cp.dir-without-r.msg "-r not specified; omitting directory 'dir'" "$CO_ERR"
+	[ ! -e dir2 ] && pass cp.dir-without-r.nothing || fail cp.dir-without-r.nothing "dir2 created"
+
+	cp a keep
+	check_exit cp.same-file 1 "$CP" a a
+	check_match cp.same-file.msg "'a' and 'a' are the same file" "$CO_ERR"
+	ln a a.hard
+	check_exit cp.same-file.hardlink 1 "$CP" a a.hard
+	ln -s a a.sym
+	check_exit cp.same-file.symlink 1 "$CP" a a.sym
+	same_bytes a keep && pass cp.same-file.intact || fail cp.same-file.intact "a changed"
+
+	touch f1
+	check_exit cp.target-not-dir 1 "$CP" a keep f1
+	check_match cp.target-not-dir.msg "target 'f1' is not a directory" "$CO_ERR"
+}
+
+# --- regular files in a plain directory --------------------------------------
+
+file_tests() {
+	head -c 1048699 /dev/urandom > odd
+	check_exit cp.file 0 "$CP" odd odd.copy
+	same_bytes odd odd.copy && pass cp.file.bytes || fail cp.file.bytes "differ"
+
+	chmod 0640 odd
+	rm -f odd.mode
+	check_exit cp.mode 0 "$CP" odd odd.mode
+	check_eq cp.mode.bits 640 "$(stat -c %a odd.mode)"
+
+	: > empty
+	echo junk > empty.copy
+	check_exit cp.empty 0 "$CP" -v empty empty.copy
+	check_eq cp.empty.size 0 "$(stat -c %s empty.copy)"
+	check_match cp.empty.verbose "^'empty' -> 'empty.copy' \(empty, no module\)$" "$CO_OUT"
+
+	head -c 3M /dev/urandom > big.copy
+	check_exit cp.shrink-existing 0 "$CP" odd big.copy
+	same_bytes odd big.copy && pass cp.shrink-existing.bytes || fail cp.shrink-existing.bytes "differ"
+
+	mkdir into
+	check_exit cp.into-dir 0 "$CP" odd empty into
+	same_bytes odd into/odd && [ -f into/empty ] &&
+		pass cp.into-dir.files || fail cp.into-dir.files "into/odd, into/empty"
+	mkdir tdir
+	check_exit cp.target-directory 0 "$CP" -t tdir odd
+	same_bytes odd tdir/odd && pass cp.target-directory.bytes || fail cp.target-directory.bytes "differ"
+	mkdir -p notdir
+	check_exit cp.no-target-directory 1 "$CP" -T odd notdir
+	check_match cp.no-target-directory.msg "cannot copy 'odd' to 'notdir': Is a directory" "$CO_ERR"
+
+	# -f: a destination that cannot be opened is removed first
+	ln -s /nonexistent/dir/x dangling
+	check_exit cp.force.needed 1 "$CP" odd dangling
+	check_exit cp.force 0 "$CP" -f odd dangling
+	[ -f dangling ] && [ ! -L dangling ] && same_bytes odd dangling &&
+		pass cp.force.replaced || fail cp.force.replaced "dangling not replaced by a copy"
+
+	mkfifo fifo
+	check_exit cp.fifo 1 "$CP" fifo fifo.copy
+	check_match cp.fifo.msg "not a regular file" "$CO_ERR"
+}
+
+# --- --json ------------------------------------------------------------------
+
+json_tests() {
+	local weird=$'we"ird\\na\tme\nx'
+	local raw=$'raw\xff\xfe'
+
+	head -c 300000 /dev/urandom > j1
+	: > j2
+	cp j1 "$weird"
+	cp j1 "$raw"
+	mkdir jout
+	check_exit cp.json 0 "$CP" --json j1 j2 "$weird" "$raw" jout
+	json_check cp.json.count 'len(d) == 4' "$CO_OUT"
+	json_check cp.json.bytes \
+		'd[0]["bytes"] == 300000 and sum(d[0]["methods"].values()) == 300000 and d[0]["status"] == "ok" and d[0]["errno"] is None' \
+		"$CO_OUT"
+	json_check cp.json.empty 'd[1]["bytes"] == 0 and d[1]["methods"] == {}' "$CO_OUT"
+	json_check cp.json.no-module 'all(o["no_module"] for o in (d[0], d[2]))' "$CO_OUT"
+	json_check cp.json.escaping "d[2][\"src\"] == $(printf '%q' "$weird" | sed 's/^\$//') and d[2][\"dst\"].endswith(\"/\" + d[2][\"src\"])" "$CO_OUT"
+	json_check cp.json.non-utf8 \
+		'__import__("os").fsencode(d[3]["src"]) == b"raw\xff\xfe"' "$CO_OUT"
+	same_bytes j1 "jout/$weird" && pass cp.json.weird-name-copied || fail cp.json.weird-name-copied "differ"
+
+	check_exit cp.json.error 1 "$CP" --json nosuch j1 dir jout
+	json_check cp.json.error.objects \
+		'd[0]["errno"] == "ENOENT" and d[1]["status"] == "ok" and d[2]["type"] == "directory" and d[2]["errno"] == "EISDIR" and "omitting" in d[2]["status"]' \
+		"$CO_OUT"
+}
+
+# --- -r ----------------------------------------------------------------------
+
+tree_tests() {
+	mkdir -p tree/sub/deeper tree/empty
+	random_file tree/top 40
+	random_file tree/sub/deeper/leaf 200
+	: > tree/sub/zero
+	sparse_file tree/sub/sparse
+	ln -s ../top tree/sub/rel-link
+	ln -s /nonexistent/target tree/dangling
+	chmod 0750 tree/sub
+	check_exit cp.r.tree 0 "$CP" -r tree tree.copy
+	if diff -r --no-dereference tree tree.copy >/dev/null 2>&1; then
+		pass cp.r.same
+	else
+		fail cp.r.same "diff -r tree tree.copy: $(diff -r --no-dereference tree tree.copy 2>&1 | head -n 2 | tr '\n' ' ')"
+	fi
+	[ -L tree.copy/sub/rel-link ] && [ "$(readlink tree.copy/sub/rel-link)" = ../top ] &&
+		pass cp.r.symlink || fail cp.r.symlink "not a symlink to ../top"
+	[ -L tree.copy/dangling ] && pass cp.r.dangling-symlink || fail cp.r.dangling-symlink "not copied"
+	check_eq cp.r.dir-mode 750 "$(stat -c %a tree.copy/sub)"
+
+	check_exit cp.r.into-existing 0 "$CP" -r tree tree.copy
+	[ -f tree.copy/tree/sub/deeper/leaf ] && pass cp.r.into-existing.nested ||
+		fail cp.r.into-existing.nested "tree.copy/tree missing"
+
+	check_exit cp.r.into-itself 1 "$CP" -r tree tree/sub/inside
+	check_match cp.r.into-itself.msg "cannot copy a directory, 'tree', into itself" "$CO_ERR"
+
+	check_exit cp.r.verbose 0 "$CP" -rv tree/sub tree.v
+	check_match cp.r.verbose.dir "^'tree/sub' -> 'tree.v'$" "$CO_OUT"
+	check_match cp.r.verbose.file "^'tree/sub/deeper/leaf' -> 'tree.v/deeper/leaf' \(" "$CO_OUT"
+	check_match cp.r.verbose.link "^'tree/sub/rel-link' -> 'tree.v/rel-link'$" "$CO_OUT"
+
+	mkfifo tree/sub/fifo
+	check_exit cp.r.special 1 "$CP" -r tree tree.special
+	check_match cp.r.special.msg "cannot copy 'tree/sub/fifo' to 'tree.special/sub/fifo': not a regular file" "$CO_ERR"
+	same_bytes tree/sub/deeper/leaf tree.special/sub/deeper/leaf &&
+		pass cp.r.special.rest-copied || fail cp.r.special.rest-copied "leaf missing"
+	[ ! -e tree.special/sub/fifo ] && pass cp.r.special.skipped || fail cp.r.special.skipped "fifo created"
+
+	check_exit cp.r.symlink-operand 0 "$CP" -r tree/sub/rel-link link.copy
+	[ -L link.copy ] && pass cp.r.symlink-operand.is-link || fail cp.r.symlink-operand.is-link "followed"
+	check_exit cp.symlink-followed 0 "$CP" tree/sub/rel-link followed.copy
+	[ -f followed.copy ] && [ ! -L followed.copy ] && same_bytes tree/top followed.copy &&
+		pass cp.symlink-followed.file || fail cp.symlink-followed.file "not a copy of tree/top"
+}
+
+# --- per filesystem ----------------------------------------------------------
+
+# sparse FS: holes of the source stay holes
+sparse_test() {
+	local fs=$1 d=$2 sb db
+	sparse_file "$d/sparse"
+	check_exit "cp.$fs.sparse" 0 "$CP" --reflink=never "$d/sparse" "$d/sparse.copy"
+	same_bytes "$d/sparse" "$d/sparse.copy" && pass "cp.$fs.sparse.bytes" ||
+		fail "cp.$fs.sparse.bytes" "differ"
+	check_exit "cp.$fs.sparse.json" 0 "$CP" --json --reflink=never "$d/sparse" "$d/sparse.json"
+	json_check "cp.$fs.sparse.json.holes" \
+		'd[0]["bytes"] == 8 << 20 and d[0]["methods"].get("hole", 0) >= 6 << 20 and sum(d[0]["methods"].values()) == 8 << 20' \
+		"$CO_OUT"
+	sync -f "$d"
+	sb=$(file_blocks "$d/sparse")
+	db=$(file_blocks "$d/sparse.copy")
+	# 128 KiB of data: 256 blocks; allow the filesystem's rounding
+	if [ "$db" -le $((sb + 256)) ] && [ "$db" -lt 2048 ]; then
+		pass "cp.$fs.sparse.blocks"
+	else
+		fail "cp.$fs.sparse.blocks" "source $sb blocks, copy $db blocks"
+	fi
+}
+
+# reflink FS: auto and always share on xfs/btrfs, never does not
+reflink_tests() {
+	local fs=$1 d=$2
+	random_file "$d/r" 1024
+	check_exit "cp.$fs.reflink-always" 0 "$CP" -v --reflink=always "$d/r" "$d/r.always"
+	check_match "cp.$fs.reflink-always.verbose" "\(clone 1.0 MiB, no module\)$" "$CO_OUT"
+	extents_shared "$d/r.always" && pass "cp.$fs.reflink-always.shared" ||
+		fail "cp.$fs.reflink-always.shared" "filefrag shows no shared extent"
+	check_exit "cp.$fs.reflink-bare" 0 "$CP" --reflink "$d/r" "$d/r.bare"
+	extents_shared "$d/r.bare" && pass "cp.$fs.reflink-bare.shared" ||
+		fail "cp.$fs.reflink-bare.shared" "filefrag shows no shared extent"
+	check_exit "cp.$fs.reflink-auto" 0 "$CP" "$d/r" "$d/r.auto"
+	extents_shared "$d/r.auto" && pass "cp.$fs.reflink-auto.shared" ||
+		fail "cp.$fs.reflink-auto.shared" "filefrag shows no shared extent"
+	check_exit "cp.$fs.reflink-never" 0 "$CP" -v --reflink=never "$d/r" "$d/r.never"
+	same_bytes "$d/r" "$d/r.never" && pass "cp.$fs.reflink-never.bytes" ||
+		fail "cp.$fs.reflink-never.bytes" "differ"
+	sync -f "$d"
+	! extents_shared "$d/r.never" && pass "cp.$fs.reflink-never.not-shared" ||
+		fail "cp.$fs.reflink-never.not-shared" "filefrag shows a shared extent"
+	check_match "cp.$fs.reflink-never.verbose" "^'$d/r' -> '$d/r.never' \(" "$CO_OUT"
+	if grep -q '(clone' <<<"$CO_OUT"; then
+		fail "cp.$fs.reflink-never.method" "clone named: $CO_OUT"
+	else
+		pass "cp.$fs.reflink-never.method"
+	fi
+}
+
+# ext4 cannot share extents: always fails, auto copies
+noreflink_tests() {
+	local fs=$1 d=$2
+	random_file "$d/r" 256
+	check_exit "cp.$fs.reflink-always-fails" 1 "$CP" --reflink=always "$d/r" "$d/r.always"
+	check_match "cp.$fs.reflink-always-fails.msg" \
+		"cannot copy '$d/r' to '$d/r.always': cannot reflink \(--reflink=always\): " "$CO_ERR"
+	[ ! -e "$d/r.always" ] && pass "cp.$fs.reflink-always-fails.no-dst" ||
+		fail "cp.$fs.reflink-always-fails.no-dst" "destination left behind"
+	check_exit "cp.$fs.reflink-auto-copies" 0 "$CP" "$d/r" "$d/r.auto"
+	same_bytes "$d/r" "$d/r.auto" && pass "cp.$fs.reflink-auto-copies.bytes" ||
+		fail "cp.$fs.reflink-auto-copies.bytes" "differ"
+}
+
+# --no-fallback without the module: nothing can offload a copy that must
+# not share extents, so the copy fails clearly and leaves no destination.
+nofallback_tests() {
+	local fs=$1 d=$2
+	random_file "$d/n" 128
+	check_exit "cp.$fs.no-fallback" 1 "$CP" --reflink=never --no-fallback "$d/n" "$d/n.copy"
+	check_match "cp.$fs.no-fallback.msg" \
+		"cannot copy '$d/n' to '$d/n.copy': the copy could not be offloaded and --no-fallback forbids copying through the host \(EOPNOTSUPP\)" \
+		"$CO_ERR"
+	[ ! -e "$d/n.copy" ] && pass "cp.$fs.no-fallback.no-dst" ||
+		fail "cp.$fs.no-fallback.no-dst" "destination left behind"
+	echo old > "$d/n.old"
+	check_exit "cp.$fs.no-fallback.existing" 1 "$CP" --reflink=never --no-fallback "$d/n" "$d/n.old"
+	check_eq "cp.$fs.no-fallback.existing.emptied" 0 "$(stat -c %s "$d/n.old")"
+}
+
+fs_tests() {
+	local fs=$1 d=$T/mnt-$1
+	if ! tools_fs "$fs" "$d" 2>/dev/null; then
+		skip "cp.$fs" "cannot make and loop-mount $fs here"
+		return
+	fi
+	sparse_test "$fs" "$d"
+	nofallback_tests "$fs" "$d"
+	case $fs in
+	xfs|btrfs)	reflink_tests "$fs" "$d" ;;
+	*)		noreflink_tests "$fs" "$d" ;;
+	esac
+}
+
+cross_fs_test() {
+	[ -d "$T/mnt-xfs" ] && [ -d "$T/mnt-ext4" ] || return 0
+	random_file "$T/mnt-xfs/x" 512
+	check_exit cp.cross-fs 0 "$CP" "$T/mnt-xfs/x" "$T/mnt-ext4/x"
+	same_bytes "$T/mnt-xfs/x" "$T/mnt-ext4/x" && pass cp.cross-fs.bytes ||
+		fail cp.cross-fs.bytes "differ"
+	check_exit cp.cross-fs.reflink-always 1 "$CP" --reflink=always "$T/mnt-xfs/x" "$T/mnt-ext4/y"
+}
+
+cmdline_tests
+file_tests
+json_tests
+tree_tests
+for fs in xfs btrfs ext4; do
+	fs_tests "$fs"
+done
+cross_fs_test

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload-cp: copy files the way cp(1) does, through libcopyoffload, so
+ * that every file is copied by the best method the system has (reflink,
+ * server-side copy, SCSI offload) and by the host only as a last resort.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+struct cp {
+	struct copyoffload *co;
+	uint64_t flags;		/* COPYOFFLOAD_F_* for every copy */
+	bool recursive;
+	bool force;
+	bool verbose;
+	bool json;
+	mode_t umask;
+	int exit_code;
+};
+
+enum {
+	OPT_REFLINK = 256,
+	OPT_OFFLOAD,
+	OPT_NO_FALLBACK,
+	OPT_JSON,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option cp_options[] = {
+	{ "recursive", no_argument, NULL, 'r' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "target-directory", required_argument, NULL, 't' },
+	{ "no-target-directory", no_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "reflink", optional_argument, NULL, OPT_REFLINK },
+	{ "offload", required_argument, NULL, OPT_OFFLOAD },
+	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTION]... [-T] SRC DST\n"
+	       "  or:  %s [OPTION]... SRC... DIR\n"
+	       "  or:  %s [OPTION]... -t DIR SRC...\n"
+	       "Copy SRC to DST, or SRC... into DIR, with copy offload: reflink,\n"
+	       "the filesystem's server-side copy, SCSI XCOPY or ODX, and a copy\n"
+	       "through the host only when none of them can serve a file.\n"
+	       "\n"
+	       "  -r, -R, --recursive     copy directories recursively; symbolic links\n"
+	       "                          in them are copied as symbolic links\n"
+	       "      --reflink[=WHEN]    share extents: auto (default: when possible),\n"
+	       "                          always (bare --reflink: fail when not possible),\n"
+	       "                          never (always write new extents)\n"
+	       "      --offload=HOW       storage offload engine: auto (default), xcopy,\n"
+	       "                          odx, none\n"
+	       "      --no-fallback       fail with EOPNOTSUPP rather than copy through\n"
+	       "                          the host\n"
+	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
+	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
+	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
+	       "  -v, --verbose           print every file and the methods that copied it\n"
+	       "      --json              print one JSON object per file on stdout\n"
+	       "      --help              display this help and exit\n"
+	       "      --version           output version information and exit\n"
+	       "\n"
+	       "Works without the copyoffload module, through the library's fallback.\n"
+	       "\n"
+	       "Exit status:\n"
+	       " 0  every file was copied\n"
+	       " 1  some file could not be copied\n"
+	       " 2  usage error (bad option or argument, missing operand)\n",
+	       co_prog, co_prog, co_prog);
+}
+
+static int parse_reflink(const char *arg, uint64_t *flags)
+{
+	*flags &= ~(COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE);
+	if (!arg || !strcmp(arg, "always"))
+		*flags |= COPYOFFLOAD_F_REQUIRE_SHARE;
+	else if (!strcmp(arg, "auto"))
+		*flags |= COPYOFFLOAD_F_ALLOW_SHARE;
+	else if (strcmp(arg, "never"))
+		return -EINVAL;
+	return 0;
+}
+
+/* --- messages ------------------------------------------------------------ */
+
+/* What happened to one source entry, for messages, -v and --json. */
+struct entry {
+	const char *src;
+	const char *dst;
+	const char *type;	/* file, directory, symlink, special, unknown */
+	struct copyoffload_result res;
+	int err;		/* 0, a positive errno, or -1 (no errno) */
+	const char *why;	/* instead of strerror(err) */
+	char *msg;		/* a whole message instead of "cannot copy" */
+};
+
+/* The error as JSON's status: the message without "PROG: " */
+static const char *entry_status(const struct entry *e)
+{
+	if (e->msg)
+		return e->msg;
+	return e->why ? e->why : strerror(e->err);
+}
+
+static void print_json(const struct entry *e)
+{
+	printf("{\"src\":");
+	co_json_string(stdout, e->src);
+	printf(",\"dst\":");
+	co_json_string(stdout, e->dst);
+	printf(",\"type\":\"%s\",\"bytes\":%" PRIu64 ",\"methods\":", e->type,
+	       e->res.bytes_done);
+	co_json_method_bytes(stdout, &e->res);
+	printf(",\"no_module\":%s,\"status\":",
+	       e->res.no_module ? "true" : "false");
+	co_json_string(stdout, e->err ? entry_status(e) : "ok");
+	printf(",\"errno\":");
+	co_json_errno(stdout, e->err > 0 ? e->err : 0);
+	printf("}\n");
+}
+
+static void print_verbose(const struct entry *e)
+{
+	printf("'%s' -> '%s'", e->src, e->dst);
+	if (!strcmp(e->type, "file")) {
+		printf(" (");
+		if (!co_print_method_bytes(stdout, &e->res))
+			printf("empty");
+		if (e->res.no_module)
+			printf(", no module");
+		printf(")");
+	}
+	printf("\n");
+}
+
+/*
+ * Record how an entry ended (err 0: copied; why: instead of strerror(err))
+ * and report it: the error on stderr, then -v or --json on stdout.
+ */
+static void report(struct cp *cp, struct entry *e, int err, const char *why)
+{
+	e->err = err;
+	e->why = why;
+	if (err) {
+		if (e->msg)
+			co_warn("%s", e->msg);
+		else
+			co_warn("cannot copy '%s' to '%s': %s", e->src, e->dst,
+				entry_status(e));
+		cp->exit_code = CO_EXIT_FAIL;
+	}
+	if (cp->json)
+		print_json(e);
+	else if (cp->verbose && !err)
+		print_verbose(e);
+	fflush(stdout);
+	free(e->msg);
+	e->msg = NULL;
+}
+
+/* --- regular files ------------------------------------------------------- */
+
+/* Why a copy failed, in words a person can act on. */
+static const char *copy_why(const struct cp *cp, int err)
+{
+	static char buf[128];
+
+	if (cp->flags & COPYOFFLOAD_F_REQUIRE_SHARE) {
+		snprintf(buf, sizeof(buf),
+			 "cannot reflink (--reflink=always): %s", strerror(err));
+		return buf;
+	}
+	if (err == EOPNOTSUPP && (cp->flags & COPYOFFLOAD_F_NO_FALLBACK))
+		return "the copy could not be offloaded and --no-fallback forbids copying through the host (EOPNOTSUPP)";
+	return NULL;
+}
+
+/* One request of one range; returns 0 or a positive errno. */
+static int copy_data(struct cp *cp, int sfd, int dfd, uint64_t size,
+		     struct entry *e)
+{
+	struct copyoffload_range r;
+	int ret;
+
+	if (!size) {
+		e->res.no_module = !copyoffload_has_module(cp->co);
+		return 0;
+	}
+	copyoffload_range_init(&r, sfd, 0, dfd, 0, size);
+	ret = copyoffload_copy(cp->co, cp->flags, &r, 1, &e->res);
+	if (ret < 0)
+		return -ret;
+	if (r.status < 0)
+		return -r.status;
+	if (r.status != COPYOFFLOAD_STATUS_OK) {
+		e->why = "the copy was not run";
+		return EIO;
+	}
+	if (r.bytes_done != size) {
+		e->why = "short copy: the source changed during the copy";
+		return EIO;
+	}
+	return 0;
+}
+
+static int open_dst(struct cp *cp, const char *dst, mode_t mode, bool *created)
+{
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC;
+	int fd;
+
+	fd = open(dst, flags | O_EXCL, mode);
+	*created = fd >= 0;
+	if (fd >= 0 || errno != EEXIST)
+		return fd;
+	fd = open(dst, flags, mode);
+	if (fd < 0 && cp->force && errno != EISDIR && !unlink(dst)) {
+		fd = open(dst, flags | O_EXCL, mode);
+		*created = fd >= 0;
+	}
+	return fd;
+}
+
+static bool same_file(const char *dst, const struct stat *st)
+{
+	struct stat dst_st;
+
+	return !stat(dst, &dst_st) && dst_st.st_dev == st->st_dev &&
+	       dst_st.st_ino == st->st_ino;
+}
+
+/*
+ * Copy a regular file whose source is open as sfd.  A destination created
+ * here is removed when its copy fails; an existing one is cut to the bytes
+ * actually copied, so a failed copy never looks complete.
+ */
+static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
+		    struct entry *e)
+{
+	bool created;
+	int dfd, err;
+
+	if (same_file(e->dst, st)) {
+		e->msg = co_xasprintf("'%s' and '%s' are the same file",
+				      e->src, e->dst);
+		report(cp, e, -1, NULL);
+		return;
+	}
+	dfd = open_dst(cp, e->dst, st->st_mode & 07777, &created);
+	if (dfd < 0) {
+		report(cp, e, errno, NULL);
+		return;
+	}
+	err = ftruncate(dfd, st->st_size) ? errno : 0;
+	if (!err)
+		err = copy_data(cp, sfd, dfd, st->st_size, e);
+	if (err && !created && ftruncate(dfd, e->res.bytes_done))
+		co_warn("cannot truncate '%s': %s", e->dst, strerror(errno));
+	if (close(dfd) && !err)
+		err = errno;
+	if (err && created)
+		unlink(e->dst);
+	report(cp, e, err, e->why ? e->why : err ? copy_why(cp, err) : NULL);
+}
+
+static void copy_file(struct cp *cp, struct entry *e)
+{
+	struct stat st;
+	int sfd;
+
+	sfd = open(e->src, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (sfd < 0) {
+		report(cp, e, errno, NULL);
+		return;
+	}
+	if (fstat(sfd, &st))
+		report(cp, e, errno, NULL);
+	else
+		copy_fd(cp, sfd, &st, e);
+	close(sfd);
+}
+
+/* --- symbolic links and directories -------------------------------------- */
+
+/* An existing non-directory destination is replaced, as cp -r does. */
+static void copy_symlink(struct cp *cp, struct entry *e)
+{
+	char target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int err = 0;
+
+	n = readlink(e->src, target, sizeof(target) - 1);
+	if (n < 0) {
+		report(cp, e, errno, NULL);
+		return;
+	}
+	target[n] = '\0';
+	if (symlink(target, e->dst)) {
+		err = errno;
+		if (err == EEXIST && !lstat(e->dst, &st) &&
+		    !S_ISDIR(st.st_mode) && !unlink(e->dst))
+			err = symlink(target, e->dst) ? errno : 0;
+	}
+	report(cp, e, err, NULL);
+}
+
+static void copy_path(struct cp *cp, const char *src, const char *dst,
+		      bool operand);
+
+static void copy_children(struct cp *cp, struct entry *e)
+{
+	struct dirent **names;
+	char *s, *d;
+	int i, n, err;
+
+	n = scandir(e->src, &names, NULL, alphasort);
+	if (n < 0) {
+		err = errno;
+		e->msg = co_xasprintf("cannot read directory '%s': %s", e->src,
+				      strerror(err));
+		report(cp, e, err, NULL);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (strcmp(name, ".") && strcmp(name, "..")) {
+			s = co_xasprintf("%s/%s", e->src, name);
+			d = co_xasprintf("%s/%s", e->dst, name);
+			copy_path(cp, s, d, false);
+			free(s);
+			free(d);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* A new directory gets the source's mode less the umask, as with cp. */
+static void copy_dir(struct cp *cp, struct entry *e, const struct stat *st)
+{
+	mode_t mode = st->st_mode & 07777 & ~cp->umask;
+	bool created = false;
+	struct stat dst_st;
+
+	if (stat(e->dst, &dst_st)) {
+		if (mkdir(e->dst, mode | 0700)) {
+			report(cp, e, errno, NULL);
+			return;
+		}
+		created = true;
+	} else if (!S_ISDIR(dst_st.st_mode)) {
+		report(cp, e, ENOTDIR, "cannot overwrite non-directory with directory");
+		return;
+	}
+	report(cp, e, 0, NULL);
+	copy_children(cp, e);
+	/* written into with u+rwx; now the mode it should have */
+	if (created && (mode & 0700) != 0700 && chmod(e->dst, mode)) {
+		co_warn("cannot set permissions of '%s': %s", e->dst,
+			strerror(errno));
+		cp->exit_code = CO_EXIT_FAIL;
+	}
+}
+
+/* The last component of a path, trailing slashes ignored ("a/b/" -> "b"). */
+static char *last_component(const char *path)
+{
+	size_t end = strlen(path), start;
+	char *s;
+
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	s = strndup(path + start, end - start);
+	if (!s)
+		s = co_xstrdup("");
+	return s;
+}
+
+/* Where DST would be: true if inside (or at) directory SRC. */
+static bool dst_inside_src(const char *src, const char *dst)
+{
+	char *rsrc = realpath(src, NULL), *rdst = realpath(dst, NULL);
+	bool inside = false;
+	size_t n;
+
+	if (!rdst) {
+		char *dir = co_xstrdup(dst), *slash = strrchr(dir, '/');
+		char *parent, *name = last_component(dst);
+
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		parent = realpath(slash ? dir : ".", NULL);
+		if (parent)
+			rdst = co_xasprintf("%s/%s", parent, name);
+		free(parent);
+		free(name);
+		free(dir);
+	}
+	if (rsrc && rdst) {
+		n = strlen(rsrc);
+		inside = !strncmp(rsrc, rdst, n) &&
+			 (rdst[n] == '/' || rdst[n] == '\0' || n == 1);
+	}
+	free(rsrc);
+	free(rdst);
+	return inside;
+}
+
+static void copy_dir_path(struct cp *cp, struct entry *e,
+			  const struct stat *st, bool operand)
+{
+	e->type = "directory";
+	if (!cp->recursive) {
+		e->msg = co_xasprintf("-r not specified; omitting directory '%s'", e->src);
+		report(cp, e, EISDIR, NULL);
+	} else if (operand && dst_inside_src(e->src, e->dst)) {
+		e->msg = co_xasprintf("cannot copy a directory, '%s', into itself, '%s'", e->src, e->dst);
+		report(cp, e, -1, NULL);
+	} else {
+		copy_dir(cp, e, st);
+	}
+}
+
+/*
+ * Copy one path of any type.  A command-line operand is followed when it is
+ * a symbolic link, unless -r; paths found inside directories never are.
+ */
+static void copy_path(struct cp *cp, const char *src, const char *dst,
+		      bool operand)
+{
+	struct entry e = { .src = src, .dst = dst, .type = "unknown" };
+	bool follow = operand && !cp->recursive;
+	struct stat st;
+	int err;
+
+	if (follow ? stat(src, &st) : lstat(src, &st)) {
+		err = errno;
+		e.msg = co_xasprintf("cannot stat '%s': %s", src,
+				     strerror(err));
+		report(cp, &e, err, NULL);
+	} else if (S_ISDIR(st.st_mode)) {
+		copy_dir_path(cp, &e, &st, operand);
+	} else if (S_ISLNK(st.st_mode)) {
+		e.type = "symlink";
+		copy_symlink(cp, &e);
+	} else if (S_ISREG(st.st_mode)) {
+		e.type = "file";
+		copy_file(cp, &e);
+	} else {
+		e.type = "special";
+		report(cp, &e, EINVAL, "not a regular file, directory or symbolic link");
+	}
+}
+
+/* --- operands ------------------------------------------------------------ */
+
+static void copy_into(struct cp *cp, const char *src, const char *dir)
+{
+	char *name = last_component(src);
+	char *dst = co_xasprintf("%s/%s", dir, name);
+
+	copy_path(cp, src, dst, true);
+	free(dst);
+	free(name);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
+			 bool no_target)
+{
+	int i;
+
+	if (!target && n == 2 && (no_target || !is_dir(ops[1]))) {
+		copy_path(cp, ops[0], ops[1], true);
+		return cp->exit_code;
+	}
+	if (!target)
+		target = ops[--n];
+	if (!is_dir(target)) {
+		co_warn("target '%s' is not a directory", target);
+		return CO_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		copy_into(cp, ops[i], target);
+	return cp->exit_code;
+}
+
+static int bad_argument(const char *option, const char *arg,
+			const char *valid)
+{
+	return co_usage_error(NULL, "invalid argument '%s' for '--%s'\n"
+			      "Valid arguments are: %s", arg, option, valid);
+}
+
+static int parse_options(struct cp *cp, int argc, char **argv,
+			 const char **target, bool *no_target)
+{
+	uint64_t flag;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "rRft:Tv", cp_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'r':
+		case 'R':
+			cp->recursive = true;
+			break;
+		case 'f':
+			cp->force = true;
+			break;
+		case 't':
+			*target = optarg;
+			break;
+		case 'T':
+			*no_target = true;
+			break;
+		case 'v':
+			cp->verbose = true;
+			break;
+		case OPT_REFLINK:
+			if (parse_reflink(optarg, &cp->flags))
+				return bad_argument("reflink", optarg,
+						    "'auto', 'always', 'never'");
+			break;
+		case OPT_OFFLOAD:
+			if (co_parse_offload(optarg, &flag))
+				return bad_argument("offload", optarg,
+						    "'auto', 'xcopy', 'odx', 'none'");
+			cp->flags &= ~COPYOFFLOAD_F_OFFLOAD_MASK;
+			cp->flags |= flag;
+			break;
+		case OPT_NO_FALLBACK:
+			cp->flags |= COPYOFFLOAD_F_NO_FALLBACK;
+			break;
+		case OPT_JSON:
+			cp->json = true;
+			break;
+		case OPT_HELP:
+			usage();
+			exit(CO_EXIT_OK);
+		case OPT_VERSION:
+			co_print_version();
+			exit(CO_EXIT_OK);
+		default:
+			co_try_help(NULL);
+			return CO_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int check_operands(const struct cp *cp, char **ops, int n,
+			  const char *target, bool no_target)
+{
+	if ((cp->flags & COPYOFFLOAD_F_REQUIRE_SHARE) &&
+	    (cp->flags & COPYOFFLOAD_F_OFFLOAD_MASK))
+		return co_usage_error(NULL, "--reflink=always cannot be combined with --offload");
+	if (target && no_target)
+		return co_usage_error(NULL, "cannot combine --target-directory (-t) and --no-target-directory (-T)");
+	if (n == 0)
+		return co_usage_error(NULL, "missing file operand");
+	if (n == 1 && !target)
+		return co_usage_error(NULL, "missing destination file operand after '%s'", ops[0]);
+	if (no_target && n > 2)
+		return co_usage_error(NULL, "extra operand '%s'", ops[2]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cp cp = { .flags = COPYOFFLOAD_F_ALLOW_SHARE };
+	const char *target = NULL;
+	bool no_target = false;
+	int ret, n;
+
+	co_prog = "copyoffload-cp";
+	argv[0] = (char *)co_prog;
+	ret = parse_options(&cp, argc, argv, &target, &no_target);
+	if (ret)
+		return ret;
+	n = argc - optind;
+	ret = check_operands(&cp, argv + optind, n, target, no_target);
+	if (ret)
+		return ret;
+	cp.umask = umask(0);
+	umask(cp.umask);
+	ret = copyoffload_open(&cp.co, 0);
+	if (ret < 0) {
+		co_warn("cannot set up copy offload: %s", strerror(-ret));
+		return CO_EXIT_FAIL;
+	}
+	ret = copy_operands(&cp, argv + optind, n, target, no_target);
+	copyoffload_close(cp.co);
+	if (fflush(stdout) || ferror(stdout)) {
+		co_warn("write error: %s", strerror(errno));
+		ret = CO_EXIT_FAIL;
+	}
+	return ret;
+}

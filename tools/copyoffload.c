@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: run one CLONE, DEDUPE or COPY request over ranges given on
+ * the command line or on stdin, and print what happened to every range;
+ * "copyoffload info" shows what the module offers.  Meant for tests and for
+ * people who want to see the ABI at work, as xfs_io is for fstests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "ranges.h"
+
+/* Exit status when the ranges ran but some data differed (dedupe). */
+#define CO_EXIT_DIFFERS	3
+
+struct cmd;
+
+struct run {
+	const struct cmd *cmd;
+	uint64_t flags;		/* COPYOFFLOAD_F_* (copy only) */
+	unsigned int open_flags;	/* COPYOFFLOAD_OPEN_* */
+	struct open_mode mode;
+	bool use_stdin;
+	bool json;
+	bool quiet;
+};
+
+struct cmd {
+	const char *name;
+	int op;			/* enum copyoffload_op, 0 for info */
+	int (*main)(const struct cmd *cmd, int argc, char **argv);
+	const char *summary;
+};
+
+enum {
+	OPT_ALLOW_SHARE = 256,
+	OPT_REQUIRE_SHARE,
+	OPT_NO_FALLBACK,
+	OPT_OFFLOAD,
+	OPT_NO_MODULE,
+	OPT_REQUIRE_MODULE,
+	OPT_NO_CREATE,
+	OPT_TRUNCATE,
+	OPT_APPEND,
+	OPT_DST_RDONLY,
+	OPT_SRC_WRONLY,
+	OPT_STDIN,
+	OPT_JSON,
+	OPT_VERSION,
+};
+
+static const struct option run_options[] = {
+	{ "allow-share", no_argument, NULL, OPT_ALLOW_SHARE },
+	{ "require-share", no_argument, NULL, OPT_REQUIRE_SHARE },
+	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
+	{ "offload", required_argument, NULL, OPT_OFFLOAD },
+	{ "no-module", no_argument, NULL, OPT_NO_MODULE },
+	{ "require-module", no_argument, NULL, OPT_REQUIRE_MODULE },
+	{ "no-create", no_argument, NULL, OPT_NO_CREATE },
+	{ "truncate", no_argument, NULL, OPT_TRUNCATE },
+	{ "append", no_argument, NULL, OPT_APPEND },
+	{ "dst-rdonly", no_argument, NULL, OPT_DST_RDONLY },
+	{ "src-wronly", no_argument, NULL, OPT_SRC_WRONLY },
+	{ "stdin", no_argument, NULL, OPT_STDIN },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char exit_help[] =
+	"Exit status:\n"
+	" 0  the request ran and every range is ok (or same, for dedupe)\n"
+	" 1  the request was rejected, a file could not be opened, or a range\n"
+	"    failed or was not run\n"
+	" 2  usage error (bad option, operand or range, on the command line or\n"
+	"    on stdin)\n"
+	" 3  dedupe: some range differs, none failed\n";
+
+static void usage_main(void)
+{
+	printf("Usage: copyoffload COMMAND [OPTION]... [ARG]...\n"
+	       "Run one copyoffload request over ranges of files.\n"
+	       "\n"
+	       "Commands:\n"
+	       "  clone  [OPTION]... SRC DST [RANGE...]   share ranges (reflink)\n"
+	       "  dedupe [OPTION]... SRC DST [RANGE...]   share ranges that are equal\n"
+	       "  copy   [OPTION]... SRC DST [RANGE...]   copy ranges\n"
+	       "  info   [--json]                         show the module's features\n"
+	       "\n"
+	       "RANGE is SRC_OFF:DST_OFF:LEN; sizes take K, M, G, T (binary) suffixes,\n"
+	       "LEN may be 'eof'.  No RANGE means 0:0:eof.\n"
+	       "'copyoffload COMMAND --help' describes a command's options.\n"
+	       "\n"
+	       "  -h, --help     display this help and exit\n"
+	       "      --version  output version information and exit\n"
+	       "\n%s", exit_help);
+}
+
+static void usage_run(const struct cmd *cmd)
+{
+	printf("Usage: copyoffload %s [OPTION]... SRC DST [RANGE...]\n"
+	       "  or:  copyoffload %s [OPTION]... SRC DST -\n"
+	       "  or:  copyoffload %s [OPTION]... --stdin [SRC DST]\n"
+	       "%s in one request, one range per RANGE.\n"
+	       "\n"
+	       "RANGE is SRC_OFF:DST_OFF:LEN: decimal or 0x hexadecimal, with an optional\n"
+	       "K, M, G or T (binary) suffix; LEN may be 'eof' (to the source's end).\n"
+	       "No RANGE means 0:0:eof.  With '-' or --stdin, ranges are read from stdin,\n"
+	       "one a line: 'SRC_OFF DST_OFF LEN' (for SRC and DST) or\n"
+	       "'SRCFILE DSTFILE SRC_OFF DST_OFF LEN'; '#' starts a comment.\n"
+	       "\n"
+	       "SRC is opened read-only.  DST is opened write-only, created (mode 0666\n"
+	       "less the umask) if missing, for copy and clone, never truncated.  DST\n"
+	       "must exist for dedupe.  A directory is passed on read-only.\n"
+	       "\n",
+	       cmd->name, cmd->name, cmd->name, cmd->summary);
+	if (cmd->op == COPYOFFLOAD_OP_COPY)
+		printf("Copy options:\n"
+		       "      --allow-share     the copy may share extents (reflink first)\n"
+		       "      --require-share   reflink or fail\n"
+		       "      --no-fallback     fail with EOPNOTSUPP rather than copy through\n"
+		       "                        the host\n"
+		       "      --offload=HOW     storage offload: auto (default), xcopy, odx,\n"
+		       "                        none\n"
+		       "\n");
+	printf("Options:\n"
+	       "      --no-module       never use the module (library fallback)\n"
+	       "      --require-module  fail (ENODEV) when the module is not loaded\n"
+	       "      --no-create       do not create DST\n"
+	       "      --truncate        truncate DST when opening it\n"
+	       "      --append          open DST with O_APPEND (the request rejects it)\n"
+	       "      --dst-rdonly      open DST read-only (the request rejects it)\n"
+	       "      --src-wronly      open SRC write-only (the request rejects it)\n"
+	       "      --stdin           read ranges from stdin\n"
+	       "      --json            print the result as one JSON object\n"
+	       "  -q, --quiet           print nothing but errors\n"
+	       "  -h, --help            display this help and exit\n"
+	       "      --version         output version information and exit\n"
+	       "\n"
+	       "Prints one line per range, 'range N: SRC_OFF DST_OFF LEN -> BYTES bytes,\n"
+	       "STATUS, methods M1,M2', and a line 'total: BYTES bytes in N ranges',\n"
+	       "followed by '(no module)' when the library worked without the module.\n"
+	       "STATUS is ok, same, differs, not run, or an errno name and its text.\n"
+	       "\n%s", exit_help);
+}
+
+static void usage_info(void)
+{
+	printf("Usage: copyoffload info [--json]\n"
+	       "Show the loaded module's ABI version, version, features, accepted\n"
+	       "flags, maximum number of ranges and chunk size.\n"
+	       "\n"
+	       "Exit status: 0 module loaded, 1 module not loaded, 2 usage error.\n");
+}
+
+/* --- printing a request's outcome ---------------------------------------- */
+
+static void print_len(FILE *f, uint64_t len, bool json)
+{
+	if (len == COPYOFFLOAD_LEN_TO_EOF)
+		fputs(json ? "\"eof\"" : "eof", f);
+	else
+		fprintf(f, "%" PRIu64, len);
+}
+
+static void print_range(const struct range_list *l, unsigned int i)
+{
+	const struct copyoffload_range *r = &l->r[i];
+	char buf[CO_ERRNO_TEXT_LEN];
+
+	printf("range %u: %llu %llu ", i, (unsigned long long)r->src_off,
+	       (unsigned long long)r->dst_off);
+	print_len(stdout, r->len, false);
+	printf(" -> %llu bytes, %s, methods ",
+	       (unsigned long long)r->bytes_done,
+	       co_status_text(r->status, buf, sizeof(buf)));
+	co_print_method_list(stdout, r->methods);
+	printf("\n");
+}
+
+static void print_text(const struct range_list *l,
+		       const struct copyoffload_result *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++)
+		print_range(l, i);
+	printf("total: %" PRIu64 " bytes in %u range%s%s\n", res->bytes_done,
+	       l->nr, l->nr == 1 ? "" : "s",
+	       res->no_module ? " (no module)" : "");
+}
+
+static void json_range(const struct range_list *l, unsigned int i)
+{
+	const struct copyoffload_range *r = &l->r[i];
+
+	printf("{\"src\":");
+	co_json_string(stdout, range_src_name(l, i));
+	printf(",\"dst\":");
+	co_json_string(stdout, range_dst_name(l, i));
+	printf(",\"src_off\":%llu,\"dst_off\":%llu,\"len\":",
+	       (unsigned long long)r->src_off, (unsigned long long)r->dst_off);
+	print_len(stdout, r->len, true);
+	printf(",\"bytes_done\":%llu,\"status\":",
+	       (unsigned long long)r->bytes_done);
+	co_json_string(stdout, copyoffload_status_name(r->status));
+	printf(",\"errno\":");
+	co_json_errno(stdout, r->status < 0 ? -r->status : 0);
+	printf(",\"methods\":");
+	co_json_method_list(stdout, r->methods);
+	printf("}");
+}
+
+static void print_json(const struct run *run, const struct range_list *l,
+		       const struct copyoffload_result *res, int ret, int code)
+{
+	unsigned int i;
+
+	printf("{\"op\":\"%s\",\"accepted\":%s,\"errno\":", run->cmd->name,
+	       ret < 0 ? "false" : "true");
+	co_json_errno(stdout, ret < 0 ? -ret : 0);
+	printf(",\"error\":");
+	if (ret < 0)
+		co_json_string(stdout, strerror(-ret));
+	else
+		printf("null");
+	printf(",\"no_module\":%s,\"nr_ranges\":%u,\"nr_processed\":%" PRIu32
+	       ",\"bytes_done\":%" PRIu64 ",\"method_bytes\":",
+	       res->no_module ? "true" : "false", l->nr, res->nr_processed,
+	       res->bytes_done);
+	co_json_method_bytes(stdout, res);
+	printf(",\"ranges\":[");
+	for (i = 0; i < l->nr; i++) {
+		if (i)
+			printf(",");
+		json_range(l, i);
+	}
+	printf("],\"exit\":%d}\n", code);
+}
+
+/* 0 when every range is ok or same, 3 for differs, 1 for any failure. */
+static int outcome(const struct range_list *l, int ret)
+{
+	bool differs = false;
+	unsigned int i;
+
+	if (ret < 0)
+		return CO_EXIT_FAIL;
+	for (i = 0; i < l->nr; i++) {
+		if (l->r[i].status < 0 ||
+		    l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN)
+			return CO_EXIT_FAIL;
+		if (l->r[i].status == COPYOFFLOAD_STATUS_DIFFERS)
+			differs = true;
+	}
+	return differs ? CO_EXIT_DIFFERS : CO_EXIT_OK;
+}
+
+/* --- running a request --------------------------------------------------- */
+
+static int submit(const struct run *run, struct copyoffload *co,
+		  struct range_list *l, struct copyoffload_result *res)
+{
+	switch (run->cmd->op) {
+	case COPYOFFLOAD_OP_CLONE:
+		return copyoffload_clone(co, l->r, l->nr, res);
+	case COPYOFFLOAD_OP_DEDUPE:
+		return copyoffload_dedupe(co, l->r, l->nr, res);
+	default:
+		return copyoffload_copy(co, run->flags, l->r, l->nr, res);
+	}
+}
+
+static int open_library(unsigned int flags, struct copyoffload **co)
+{
+	char buf[CO_ERRNO_TEXT_LEN];
+	int ret;
+
+	ret = copyoffload_open(co, flags);
+	if (ret < 0)
+		co_warn("cannot open the copyoffload library%s: %s",
+			flags & COPYOFFLOAD_OPEN_REQUIRE_MODULE ?
+			" with the module" : "",
+			co_errno_text(-ret, buf, sizeof(buf)));
+	return ret;
+}
+
+static int run_request(const struct run *run, struct range_list *l)
+{
+	struct copyoffload_result res = { 0 };
+	char buf[CO_ERRNO_TEXT_LEN];
+	struct copyoffload *co;
+	int ret, code;
+
+	if (open_library(run->open_flags, &co) < 0)
+		return CO_EXIT_FAIL;
+	ret = submit(run, co, l, &res);
+	copyoffload_close(co);
+	if (ret < 0)
+		co_warn("request rejected: %s",
+			co_errno_text(-ret, buf, sizeof(buf)));
+	code = outcome(l, ret);
+	if (run->json)
+		print_json(run, l, &res, ret, code);
+	else if (!run->quiet)
+		print_text(l, &res);
+	return code;
+}
+
+/* --- command lines ------------------------------------------------------- */
+
+static int parse_option(struct run *run, int c)
+{
+	uint64_t flag;
+
+	switch (c) {
+	case OPT_ALLOW_SHARE:
+		run->flags |= COPYOFFLOAD_F_ALLOW_SHARE;
+		break;
+	case OPT_REQUIRE_SHARE:
+		run->flags |= COPYOFFLOAD_F_REQUIRE_SHARE;
+		break;
+	case OPT_NO_FALLBACK:
+		run->flags |= COPYOFFLOAD_F_NO_FALLBACK;
+		break;
+	case OPT_OFFLOAD:
+		if (co_parse_offload(optarg, &flag))
+			return co_usage_error(run->cmd->name,
+					      "invalid argument '%s' for '--offload' (auto, xcopy, odx, none)", optarg);
+		run->flags |= flag;
+		break;
+	case OPT_NO_MODULE:
+		run->open_flags |= COPYOFFLOAD_OPEN_NO_MODULE;
+		break;
+	case OPT_REQUIRE_MODULE:
+		run->open_flags |= COPYOFFLOAD_OPEN_REQUIRE_MODULE;
+		break;
+	case OPT_NO_CREATE:
+		run->mode.dst_flags &= ~O_CREAT;
+		break;
+	case OPT_TRUNCATE:
+		run->mode.dst_flags |= O_TRUNC;
+		break;
+	case OPT_APPEND:
+		run->mode.dst_flags |= O_APPEND;
+		break;
+	case OPT_DST_RDONLY:
+		run->mode.dst_flags &= ~O_ACCMODE;
+		break;
+	case OPT_SRC_WRONLY:
+		run->mode.src_flags = O_WRONLY;
+		break;
+	case OPT_STDIN:
+		run->use_stdin = true;
+		break;
+	case OPT_JSON:
+		run->json = true;
+		break;
+	case 'q':
+		run->quiet = true;
+		break;
+	case 'h':
+		usage_run(run->cmd);
+		exit(CO_EXIT_OK);
+	case OPT_VERSION:
+		co_print_version();
+		exit(CO_EXIT_OK);
+	default:
+		co_try_help(run->cmd->name);
+		return CO_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int parse_options(struct run *run, int argc, char **argv)
+{
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "qh", run_options, NULL)) != -1) {
+		ret = parse_option(run, c);
+		if (ret)
+			return ret;
+	}
+	if (run->flags && run->cmd->op != COPYOFFLOAD_OP_COPY)
+		return co_usage_error(run->cmd->name, "%s takes no --allow-share, --require-share, --no-fallback or --offload", run->cmd->name);
+	return 0;
+}
+
+/* SRC DST [RANGE...] | SRC DST - | --stdin [SRC DST] */
+static int parse_ranges(struct run *run, char **args, int n,
+			struct range_list *l)
+{
+	const char *name = run->cmd->name, *src = NULL, *dst = NULL;
+	int i, ret;
+
+	if ((n < 2 && !run->use_stdin) || n == 1)
+		return co_usage_error(name, "%s needs SRC and DST", name);
+	if (n >= 2) {
+		src = args[0];
+		dst = args[1];
+	}
+	if (n == 3 && !strcmp(args[2], "-"))
+		run->use_stdin = true;
+	else if (run->use_stdin && n > 2)
+		return co_usage_error(name, "extra operand '%s' with --stdin",
+				      args[2]);
+	if (run->use_stdin) {
+		ret = range_list_read(l, src, dst, stdin);
+		return ret == -EINVAL ? CO_EXIT_USAGE : ret ? CO_EXIT_FAIL : 0;
+	}
+	for (i = 2; i < n; i++) {
+		if (!strcmp(args[i], "-"))
+			return co_usage_error(name,
+					      "'-' must be the only RANGE");
+		if (range_list_add_arg(l, src, dst, args[i]))
+			return CO_EXIT_USAGE;
+	}
+	if (n == 2)
+		return range_list_add_arg(l, src, dst, "0:0:eof") ?
+		       CO_EXIT_USAGE : 0;
+	return 0;
+}
+
+static int cmd_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct run run = {
+		.cmd = cmd,
+		.mode = { .src_flags = O_RDONLY, .dst_flags = O_WRONLY },
+	};
+	struct range_list l = { 0 };
+	int ret;
+
+	if (cmd->op != COPYOFFLOAD_OP_DEDUPE)
+		run.mode.dst_flags |= O_CREAT;
+	ret = parse_options(&run, argc, argv);
+	/* O_TRUNC needs write access */
+	if ((run.mode.dst_flags & O_ACCMODE) == O_RDONLY)
+		run.mode.dst_flags &= ~O_TRUNC;
+	if (!ret)
+		ret = parse_ranges(&run, argv + optind, argc - optind, &l);
+	if (!ret && !l.nr)
+		ret = co_usage_error(cmd->name, "no ranges given");
+	if (!ret)
+		ret = range_list_open(&l, &run.mode) ? CO_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_request(&run, &l);
+	range_list_free(&l);
+	return ret;
+}
+
+/* --- info ---------------------------------------------------------------- */
+
+static const char *const feature_names[] = {
+	"clone", "dedupe", "copy", "fs_copy", "kernel_copy", "xcopy", "odx",
+};
+
+static const char *const flag_names[] = {
+	"allow_share", "require_share", "no_fallback", "offload_xcopy",
+	"offload_odx", "offload_none",
+};
+
+/* Bits by name, unknown ones as bitN; a JSON array or space-separated. */
+static void print_bits(uint64_t bits, const char *const *names,
+		       unsigned int nr, bool json)
+{
+	const char *sep = "";
+	char buf[16];
+	unsigned int b;
+
+	for (b = 0; b < 64; b++) {
+		if (!(bits & (1ULL << b)))
+			continue;
+		snprintf(buf, sizeof(buf), "bit%u", b);
+		fputs(sep, stdout);
+		if (json)
+			co_json_string(stdout, b < nr ? names[b] : buf);
+		else
+			fputs(b < nr ? names[b] : buf, stdout);
+		sep = json ? "," : " ";
+	}
+}
+
+static void print_info(const struct copyoffload_info *info, bool json)
+{
+	char size[CO_BYTES_TEXT_LEN];
+
+	printf(json ? "{\"module\":true,\"abi_version\":%u,\"version\":" :
+		      "abi version: %u\nmodule version: ", info->abi_version);
+	if (json)
+		co_json_string(stdout, (const char *)info->version);
+	else
+		fputs((const char *)info->version, stdout);
+	printf(json ? ",\"features\":[" : "\nfeatures: ");
+	print_bits(info->features, feature_names, ARRAY_SIZE(feature_names),
+		   json);
+	printf(json ? "],\"flags\":[" : "\nflags: ");
+	print_bits(info->flags, flag_names, ARRAY_SIZE(flag_names), json);
+	if (json)
+		printf("],\"max_ranges\":%u,\"chunk_size\":%u}\n",
+		       info->max_ranges, info->chunk_size);
+	else
+		printf("\nmax ranges: %u\nchunk size: %u (%s)\n",
+		       info->max_ranges, info->chunk_size,
+		       co_format_bytes(info->chunk_size, size, sizeof(size)));
+}
+
+static int cmd_info(const struct cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct copyoffload_info info = { .size = sizeof(info) };
+	char buf[CO_ERRNO_TEXT_LEN];
+	struct copyoffload *co;
+	bool json = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			usage_info();
+			return CO_EXIT_OK;
+		case OPT_VERSION:
+			co_print_version();
+			return CO_EXIT_OK;
+		default:
+			co_try_help(cmd->name);
+			return CO_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return co_usage_error(cmd->name, "extra operand '%s'",
+				      argv[optind]);
+	if (open_library(0, &co) < 0)
+		return CO_EXIT_FAIL;
+	ret = -ENODEV;
+	if (copyoffload_has_module(co))
+		ret = copyoffload_info(co, &info);
+	copyoffload_close(co);
+	if (ret == -ENODEV) {
+		if (json)
+			printf("{\"module\":false}\n");
+		co_warn("module not loaded");
+	} else if (ret < 0) {
+		co_warn("cannot read the module's info: %s",
+			co_errno_text(-ret, buf, sizeof(buf)));
+	} else {
+		print_info(&info, json);
+	}
+	return ret < 0 ? CO_EXIT_FAIL : CO_EXIT_OK;
+}
+
+/* --- main ---------------------------------------------------------------- */
+
+static const struct cmd cmds[] = {
+	{ "clone", COPYOFFLOAD_OP_CLONE, cmd_run,
+	  "Clone (reflink) ranges of SRC into DST, all or nothing per range," },
+	{ "dedupe", COPYOFFLOAD_OP_DEDUPE, cmd_run,
+	  "Deduplicate ranges of DST against SRC where their data are equal," },
+	{ "copy", COPYOFFLOAD_OP_COPY, cmd_run,
+	  "Copy ranges of SRC into DST by the best method available," },
+	{ "info", 0, cmd_info, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	co_prog = "copyoffload";
+	if (argc < 2) {
+		co_usage_error(NULL, "missing command");
+		return CO_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage_main();
+		return CO_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		co_print_version();
+		return CO_EXIT_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			argv[1] = co_xasprintf("copyoffload %s",
+					       cmds[i].name);
+			return cmds[i].main(&cmds[i], argc - 1, argv + 1);
+		}
+	}
+	return co_usage_error(NULL, "unknown command '%s'", argv[1]);
+}
