@@ -26,13 +26,21 @@ CFLAGS ?= -O2 -g
 CO_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Iuapi -Ilib -DCOPYOFFLOAD_VERSION='"$(FULL_VERSION)"'
 
-KVER ?= $(shell uname -r)
+# The kernel to build the module for: the running one when its headers are
+# installed, else the newest kernel whose headers are.
+KVER ?= $(or $(if $(wildcard /lib/modules/$(shell uname -r)/build/Makefile),$(shell uname -r)),$(notdir $(patsubst %/build/Makefile,%,$(lastword $(sort $(wildcard /lib/modules/*/build/Makefile))))))
 KDIR ?= /lib/modules/$(KVER)/build
+
+CO_CACHE ?= /var/cache/copyoffload
+CHECKPATCH ?= $(CO_CACHE)/checkpatch/scripts/checkpatch.pl
+MODULE_SRCS := $(filter-out %.mod.c,$(wildcard module/*.c module/*.h module/compat/*.h))
+CODESPELL_DICT ?= $(firstword $(wildcard /usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt /usr/share/codespell/dictionary.txt))
 
 all: lib tools
 
 include lib/lib.mk
 include tools/tools.mk
+include tests/tests.mk
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -40,7 +48,27 @@ module:
 module-clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
-check: all
+CHECKPATCH_FLAGS = --no-tree --quiet --show-types --codespell \
+	--codespellfile $(CODESPELL_DICT)
+
+# The module's habits: checkpatch (strict, with codespell) and sparse.
+style:
+	@test -x $(CHECKPATCH) || { echo "no checkpatch.pl: run tests/deps" >&2; exit 1; }
+	@test -n "$(CODESPELL_DICT)" || { echo "no codespell dictionary: run tests/deps" >&2; exit 1; }
+	$(CHECKPATCH) $(CHECKPATCH_FLAGS) --strict -f $(MODULE_SRCS)
+	$(CHECKPATCH) $(CHECKPATCH_FLAGS) -f uapi/linux/copyoffload.h
+
+sparse:
+	@mkdir -p build
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules > build/sparse.log 2>&1 || \
+		{ cat build/sparse.log; exit 1; }
+	@grep -q "CHECK.*copy.c" build/sparse.log || { echo "sparse did not run" >&2; exit 1; }
+	@! grep -E "(warning|error):" build/sparse.log
+
+check: all lib-test-progs
 	tests/run
 
-.PHONY: all module module-clean check
+clean: clean-lib clean-tools clean-tests module-clean
+	rm -rf build
+
+.PHONY: all module module-clean check style sparse clean

@@ -46,7 +46,7 @@ static u64 co_rest(const struct co_range *r)
 static bool co_try_next(int err)
 {
 	return err == -EOPNOTSUPP || err == -EXDEV || err == -EINVAL ||
-	       err == -ENOTSUPP || err == -ENOSYS;
+	       err == -ENOTSUPP;
 }
 
 /*

@@ -74,17 +74,33 @@ ensure_headers() {
 
 # dkms_build KVER: build and install our module for KVER with DKMS, into
 # private DKMS trees under the cache (the host's own DKMS state is left
-# alone).  Prints the path of the installed copyoffload.ko.
+# alone).  Prints the path of the installed copyoffload.ko.  A build of the
+# same sources for the same kernel is reused; concurrent runs take turns.
 dkms_build() {
-	local kver=$1 ver d src tree inst log
+	local kver=$1 ver d src tree inst log sum ko
 	ver=$(cat "$CO_TOP/VERSION")
 	d=$CO_CACHE/dkms
 	src=$d/src tree=$d/tree inst=$d/install log=$d/last.log
 	mkdir -p "$src" "$tree" "$inst/$kver"
+	exec 9> "$d/lock"
+	flock 9
+	sum=$(cd "$CO_TOP" && { cat Kbuild dkms.conf VERSION; find module uapi -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name '*.include' \) \
+		-print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-16)
+	ko=$(find "$inst/$kver" -name 'copyoffload.ko*' 2>/dev/null | head -n 1)
+	if [ -n "$ko" ] && [ "$(cat "$inst/$kver/.sum" 2>/dev/null)" = "$sum" ]; then
+		exec 9>&-
+		echo "$ko"
+		return 0
+	fi
+	rm -f "$inst/$kver/.sum"
 	rm -rf "${src:?}/copyoffload-$ver"
 	mkdir -p "$src/copyoffload-$ver"
 	(cd "$CO_TOP" && cp -a Kbuild dkms.conf VERSION module uapi \
 		"$src/copyoffload-$ver/")
+	(cd "$src/copyoffload-$ver" && find . \( -name '*.o' -o -name '*.ko' \
+		-o -name '*.cmd' -o -name '*.mod*' -o -name 'modules.order' \
+		-o -name Module.symvers \) -delete)
 	git -C "$CO_TOP" describe --always --dirty 2>/dev/null \
 		> "$src/copyoffload-$ver/module/GIT_VERSION" || true
 	local dk=(dkms --sourcetree "$src" --dkmstree "$tree"
@@ -98,17 +114,20 @@ dkms_build() {
 	} > "$log" 2>&1 || {
 		cat "$log" >&2
 		cat "$tree/copyoffload/$ver/build/make.log" 2>/dev/null >&2
+		exec 9>&-
 		vm_die "DKMS build for $kver failed (log: $log)"
 	}
 	local mlog
 	mlog=$(ls "$tree/copyoffload/$ver/$kver"/*/log/make.log 2>/dev/null)
 	if [ -z "$mlog" ] || grep -q "warning:" "$mlog"; then
 		[ -n "$mlog" ] && grep "warning:" "$mlog" >&2
+		exec 9>&-
 		vm_die "the module builds with warnings for $kver"
 	fi
-	local ko
 	ko=$(find "$inst/$kver" -name 'copyoffload.ko*' | head -n 1)
 	[ -n "$ko" ] || vm_die "DKMS installed no copyoffload.ko for $kver"
+	echo "$sum" > "$inst/$kver/.sum"
+	exec 9>&-
 	echo "$ko"
 }
 
