@@ -275,3 +275,35 @@ lib_setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/co-$P.XXXXXX")
 	CO_CLEANUP+=("rm -rf '$T'")
 }
+
+# ---- guest helpers (LIO, module) -------------------------------------------
+
+# lio_backstore DEV: the configfs folder of the LIO backstore behind DEV
+# (matched by the unit serial the target reports in VPD 0x80)
+lio_backstore() {
+	local serial b
+	serial=$(sg_vpd -p sn -r "$1" 2>/dev/null | tail -c +5 | tr -d '\0 ')
+	for b in /sys/kernel/config/target/core/*/*/wwn/vpd_unit_serial; do
+		if grep -qi "$serial" "$b" 2>/dev/null; then
+			dirname "$(dirname "$b")"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# lio_mbytes DEV read|write: MB the target moved for DEV's LUN (LIO's
+# per-LU statistics: the honest witness of data that crossed the host)
+lio_mbytes() {
+	local b
+	b=$(lio_backstore "$1") || return 1
+	cat "$b/statistics/scsi_lu/${2}_mbytes"
+}
+
+# tainted_badly: the kernel taint has a bit other than O (out-of-tree)
+# and E (unsigned module)
+tainted_badly() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	[ $((t & ~(4096 | 8192))) -ne 0 ]
+}
