@@ -19,6 +19,47 @@ kernel_suite() {
 	esac
 }
 
+# ensure_suites: the archive suites the other kernel lines come from, with
+# bookworm pinned above them so that apt never upgrades the machine itself
+# to backports or sid (only what is asked for by name comes from there).
+ensure_suites() {
+	local src=/etc/apt/sources.list.d/copyoffload-kernels.sources
+	local pin=/etc/apt/preferences.d/copyoffload-pin
+	[ -e "$src" ] && [ -e "$pin" ] && return 0
+	vm_log "adding bookworm-backports and sid to apt's sources (bookworm pinned)"
+	cat > "$pin" <<'PIN'
+# Written by copyoffload's tests/deps: kernels for the guest harness come
+# from backports and sid; everything else stays bookworm.
+Package: *
+Pin: release n=bookworm
+Pin-Priority: 990
+
+Package: *
+Pin: release n=bookworm-security
+Pin-Priority: 990
+
+Package: *
+Pin: release n=bookworm-updates
+Pin-Priority: 990
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 50
+PIN
+	cat > "$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	apt-get update -q >/dev/null
+}
+
 # kernel_abi LINE: the ABI name (e.g. 6.1.0-57-amd64) of the newest kernel of
 # LINE that the archive offers, read from linux-image-amd64's dependency.
 kernel_abi() {
@@ -28,8 +69,8 @@ kernel_abi() {
 	      grep -E "^${line//./\\.}\.[0-9]" | sort -V | tail -n 1)
 	[ -n "$ver" ] || return 1
 	apt-cache show "linux-image-amd64=$ver" 2>/dev/null |
-		sed -n 's/^Depends: *\(linux-image-[^ ,]*\).*/\1/p' | head -n 1 |
-		sed 's/^linux-image-//'
+		sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*\).*/\1/p' |
+		head -n 1 | sed 's/^linux-image-//'
 }
 
 # kernel_dir KVER: the cache folder of one kernel
@@ -46,6 +87,16 @@ fetch_kernel() {
 	(cd "$tmp" && apt-get download "linux-image-$kver" >/dev/null 2>&1 ||
 	 apt-get download "linux-image-$kver-unsigned" >/dev/null 2>&1) ||
 		{ rm -rf "$tmp"; vm_die "cannot download linux-image-$kver"; }
+	# Newer kernels split the image into linux-binary-KVER (vmlinuz) and
+	# linux-modules-KVER: fetch the parts the image package depends on.
+	local parts
+	parts=$(dpkg-deb -f "$tmp"/linux-image-*.deb Depends | tr ',|' '\n\n' |
+		sed 's/^ *//; s/[ (].*//' | grep -F -- "-$kver" |
+		grep -E '^linux-(binary|modules|base)-')
+	for deb in $parts; do
+		(cd "$tmp" && apt-get download "$deb" >/dev/null 2>&1) ||
+			{ rm -rf "$tmp"; vm_die "cannot download $deb"; }
+	done
 	mkdir -p "$tmp/root"
 	for deb in "$tmp"/*.deb; do
 		dpkg-deb -x "$deb" "$tmp/root"
@@ -55,19 +106,70 @@ fetch_kernel() {
 		mkdir -p "$tmp/root/lib"
 		mv "$tmp/root/usr/lib/modules" "$tmp/root/lib/modules"
 	fi
-	"$CO_TOP/tests/vm/extract-vmlinux" "$tmp/root/boot/vmlinuz-$kver" \
-		> "$tmp/vmlinux" || { rm -rf "$tmp"; vm_die "cannot extract vmlinux"; }
+	local vmlinuz
+	for vmlinuz in "$tmp/root/boot/vmlinuz-$kver" \
+		       "$tmp/root/lib/modules/$kver/vmlinuz" ""; do
+		[ -e "$vmlinuz" ] && break
+	done
+	[ -n "$vmlinuz" ] || { rm -rf "$tmp"; vm_die "no vmlinuz in linux-image-$kver"; }
+	"$CO_TOP/tests/vm/extract-vmlinux" "$vmlinuz" > "$tmp/vmlinux" ||
+		{ rm -rf "$tmp"; vm_die "cannot extract vmlinux"; }
 	rm -f "$tmp"/*.deb
 	rm -rf "$dir"
 	mkdir -p "$(dirname "$dir")"
 	mv "$tmp" "$dir"
 }
 
+# kernel_build_root KVER: the chroot to build modules for KVER in, or
+# nothing for the host.  Kernels newer than the host's toolchain (sid's
+# 7.x needs glibc >= 2.38 and gcc-16 for its build tools) get a sid chroot.
+kernel_build_root() {
+	case $1 in
+	7.*)	echo "$CO_CACHE/sid-root" ;;
+	esac
+}
+
+# ensure_build_root KVER: a sid chroot with KVER's headers and DKMS, made
+# with debootstrap once and kept in the cache.
+ensure_build_root() {
+	local kver=$1 root tmp
+	root=$(kernel_build_root "$kver")
+	[ -e "$root/lib/modules/$kver/build/Makefile" ] && return 0
+	command -v debootstrap >/dev/null ||
+		apt-get install -y -q --no-install-recommends debootstrap >/dev/null
+	if [ ! -x "$root/usr/bin/apt-get" ]; then
+		vm_log "debootstrap sid into $root (once; takes a few minutes)"
+		tmp=$root.tmp
+		rm -rf "$tmp"
+		debootstrap --variant=minbase sid "$tmp" \
+			http://deb.debian.org/debian > "$CO_CACHE/debootstrap.log" 2>&1 ||
+			vm_die "debootstrap failed (log: $CO_CACHE/debootstrap.log)"
+		mv "$tmp" "$root"
+	fi
+	vm_log "installing linux-headers-$kver, dkms and make in $root"
+	mkdir -p "$root/proc"
+	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+	chroot "$root" apt-get update -q > /dev/null 2>&1
+	INITRD=No DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install \
+		-y -q --no-install-recommends "linux-headers-$kver" dkms make \
+		> "$CO_CACHE/build-root.log" 2>&1
+	local rc=$?
+	umount -l "$root/proc"
+	[ "$rc" = 0 ] ||
+		vm_die "cannot install linux-headers-$kver in $root (log: $CO_CACHE/build-root.log)"
+}
+
 # ensure_headers KVER: the headers package DKMS builds against
 ensure_headers() {
+	if [ -n "$(kernel_build_root "$1")" ]; then
+		ensure_build_root "$1"
+		return
+	fi
 	[ -e "/lib/modules/$1/build/Makefile" ] && return 0
 	vm_log "installing linux-headers-$1"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	# Newer Debian headers pull in their kernel image; it is never booted
+	# here, so skip building an initramfs for it (INITRD=No).
+	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		--no-install-recommends "linux-headers-$1" >/dev/null ||
 		vm_die "cannot install linux-headers-$1"
 }
@@ -103,15 +205,32 @@ dkms_build() {
 		-o -name Module.symvers \) -delete)
 	git -C "$CO_TOP" describe --always --dirty 2>/dev/null \
 		> "$src/copyoffload-$ver/module/GIT_VERSION" || true
-	local dk=(dkms --sourcetree "$src" --dkmstree "$tree"
-		  --installtree "$inst" --no-depmod)
+	local root dk=()
+	root=$(kernel_build_root "$kver")
+	if [ -n "$root" ]; then
+		# Build inside the chroot that has this kernel's build tools;
+		# the DKMS trees are bind-mounted at the same path.
+		mkdir -p "$root$d" "$root/proc"
+		mountpoint -q "$root$d" || mount --bind "$d" "$root$d"
+		mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+		dk=(chroot "$root")
+	fi
+	dk+=(dkms --sourcetree "$src" --dkmstree "$tree" --installtree "$inst"
+	     --no-depmod)
 	"${dk[@]}" remove "copyoffload/$ver" --all >/dev/null 2>&1
 	rm -rf "${tree:?}/copyoffload"
 	{
 		"${dk[@]}" add "copyoffload/$ver" &&
-		"${dk[@]}" build "copyoffload/$ver" -k "$kver" &&
-		"${dk[@]}" install "copyoffload/$ver" -k "$kver" --force
-	} > "$log" 2>&1 || {
+		"${dk[@]}" build "copyoffload/$ver" -k "$kver" \
+			--kernelsourcedir "/lib/modules/$kver/build" &&
+		"${dk[@]}" install "copyoffload/$ver" -k "$kver" --force \
+			--kernelsourcedir "/lib/modules/$kver/build"
+	} > "$log" 2>&1
+	local rc=$?
+	if [ -n "$root" ]; then
+		umount -l "$root$d" "$root/proc" 2>/dev/null
+	fi
+	[ "$rc" = 0 ] || {
 		cat "$log" >&2
 		cat "$tree/copyoffload/$ver/build/make.log" 2>/dev/null >&2
 		exec 9>&-
