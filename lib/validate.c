@@ -119,9 +119,17 @@ static int co_check_type(const struct co_file *f)
 	return 0;
 }
 
-static int co_check_modes(const struct co_file *src,
+/*
+ * Open modes as the module checks them: COPY and CLONE as
+ * generic_file_rw_checks(), DEDUPE as FIDEDUPERANGE (a source not open for
+ * reading is EINVAL; whether the destination may be deduplicated without
+ * being open for writing is the kernel's allow_file_dedupe() decision).
+ */
+static int co_check_modes(unsigned int op, const struct co_file *src,
 			  const struct co_file *dst)
 {
+	if (op == COPYOFFLOAD_OP_DEDUPE)
+		return (src->fl & O_ACCMODE) == O_WRONLY ? -EINVAL : 0;
 	if ((src->fl & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
 	if ((dst->fl & O_ACCMODE) == O_RDONLY || (dst->fl & O_APPEND))
@@ -132,13 +140,18 @@ static int co_check_modes(const struct co_file *src,
 	return 0;
 }
 
-/* off .. off + len must fit in a loff_t. */
-static int co_check_span(uint64_t off, uint64_t len)
+/*
+ * off .. off + len must fit in a loff_t: EOVERFLOW for COPY (as
+ * copy_file_range), EINVAL for CLONE and DEDUPE (as remap_verify_area).
+ */
+static int co_check_span(unsigned int op, uint64_t off, uint64_t len)
 {
+	int err = op == COPYOFFLOAD_OP_COPY ? -EOVERFLOW : -EINVAL;
+
 	if (off > INT64_MAX)
-		return -EOVERFLOW;
+		return err;
 	if (len != COPYOFFLOAD_LEN_TO_EOF && len > INT64_MAX - off)
-		return -EOVERFLOW;
+		return err;
 	return 0;
 }
 
@@ -162,7 +175,7 @@ static int co_check_range(unsigned int op, const struct copyoffload_range *r)
 	if (!err)
 		err = co_check_type(&dst);
 	if (!err)
-		err = co_check_modes(&src, &dst);
+		err = co_check_modes(op, &src, &dst);
 	if (err)
 		return err;
 	if (!r->len)
@@ -170,9 +183,9 @@ static int co_check_range(unsigned int op, const struct copyoffload_range *r)
 	len = r->len;
 	if (len == COPYOFFLOAD_LEN_TO_EOF)
 		len = co_effective_len(r, src.stx.stx_size);
-	err = co_check_span(r->src_off, r->len);
+	err = co_check_span(op, r->src_off, r->len);
 	if (!err)
-		err = co_check_span(r->dst_off, len);
+		err = co_check_span(op, r->dst_off, len);
 	if (err)
 		return err;
 	if (op != COPYOFFLOAD_OP_COPY) {
