@@ -57,20 +57,18 @@ Suites: bookworm-backports sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-	apt-get update -q >/dev/null
+	apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
 }
 
-# kernel_abi LINE: the ABI name (e.g. 6.1.0-57-amd64) of the newest kernel of
-# LINE that the archive offers, read from linux-image-amd64's dependency.
+# kernel_abi LINE: the ABI name (e.g. 6.1.0-57-amd64) of the newest stock
+# amd64 kernel of LINE that the archive offers, in any configured suite
+# (bookworm-security carries 6.12 too, newer than backports' metapackage).
 kernel_abi() {
-	local line=$1 ver
-	ver=$(apt-cache madison linux-image-amd64 2>/dev/null |
-	      awk -F'|' '{gsub(/ /, "", $2); print $2}' |
-	      grep -E "^${line//./\\.}\.[0-9]" | sort -V | tail -n 1)
-	[ -n "$ver" ] || return 1
-	apt-cache show "linux-image-amd64=$ver" 2>/dev/null |
-		sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*\).*/\1/p' |
-		head -n 1 | sed 's/^linux-image-//'
+	local re
+	re="^linux-image-${1//./\\.}\\.[0-9][^ ]*-amd64\$"
+	apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' |
+		grep -v -e -dbg -e -unsigned -e -rt- -e -cloud- | sed 's/^linux-image-//' |
+		sort -V | tail -n 1 | grep .
 }
 
 # kernel_dir KVER: the cache folder of one kernel
@@ -136,7 +134,7 @@ ensure_build_root() {
 	root=$(kernel_build_root "$kver")
 	[ -e "$root/lib/modules/$kver/build/Makefile" ] && return 0
 	command -v debootstrap >/dev/null ||
-		apt-get install -y -q --no-install-recommends debootstrap >/dev/null
+		apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends debootstrap >/dev/null
 	if [ ! -x "$root/usr/bin/apt-get" ]; then
 		vm_log "debootstrap sid into $root (once; takes a few minutes)"
 		tmp=$root.tmp
@@ -169,7 +167,7 @@ ensure_headers() {
 	vm_log "installing linux-headers-$1"
 	# Newer Debian headers pull in their kernel image; it is never booted
 	# here, so skip building an initramfs for it (INITRD=No).
-	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
 		--no-install-recommends "linux-headers-$1" >/dev/null ||
 		vm_die "cannot install linux-headers-$1"
 }
