@@ -106,6 +106,23 @@ CO_EXPORT int copyoffload_info(struct copyoffload *co,
 	return co_ioc_info(co->fd, info);
 }
 
+CO_EXPORT int copyoffload_devinfo(struct copyoffload *co, int fd,
+				  unsigned int flags,
+				  struct copyoffload_devinfo *di)
+{
+	if (!co || !di)
+		return -EINVAL;
+	if (co->fd < 0 || !(co->features & COPYOFFLOAD_FEAT_DEVINFO))
+		return -ENODEV;
+	memset(di, 0, sizeof(*di));
+	di->size = sizeof(*di);
+	di->fd = fd;
+	di->flags = flags;
+	if (ioctl(co->fd, COPYOFFLOAD_IOC_DEVINFO, di) < 0)
+		return -errno;
+	return 0;
+}
+
 static uint64_t co_op_feature(unsigned int op)
 {
 	switch (op) {

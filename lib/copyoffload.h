@@ -52,6 +52,14 @@ int copyoffload_open(struct copyoffload **co, unsigned int flags);
 void copyoffload_close(struct copyoffload *co);
 int copyoffload_has_module(const struct copyoffload *co);
 int copyoffload_info(struct copyoffload *co, struct copyoffload_info *info);
+/*
+ * What the module knows of the storage under FD (a block device or a file
+ * on one): COPYOFFLOAD_IOC_DEVINFO.  FLAGS: COPYOFFLOAD_DEVINFO_F_*.
+ * -ENODEV without the module (or one without the feature), or when no
+ * block device is under FD.
+ */
+int copyoffload_devinfo(struct copyoffload *co, int fd, unsigned int flags,
+			struct copyoffload_devinfo *di);
 
 int copyoffload_clone(struct copyoffload *co,
 		      struct copyoffload_range *ranges, unsigned int nr,

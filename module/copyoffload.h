@@ -12,7 +12,7 @@
 /* Features this build supports, reported by COPYOFFLOAD_IOC_INFO. */
 #define CO_FEATURES	(COPYOFFLOAD_FEAT_CLONE | COPYOFFLOAD_FEAT_DEDUPE | \
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
-			 COPYOFFLOAD_FEAT_KERNEL_COPY)
+			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO)
 
 /* Bytes moved per step of a copy, between fatal-signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
@@ -55,6 +55,10 @@ void co_dedupe_range(struct co_range *r, struct co_stats *st);
 
 /* copy.c */
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
+
+/* discover.c */
+long co_ioctl_devinfo(void __user *arg);
+void co_discover_exit(void);
 
 /* request.c */
 long co_ioctl_run(void __user *arg);

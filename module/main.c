@@ -50,6 +50,8 @@ static long co_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return co_ioctl_info(uarg);
 	case COPYOFFLOAD_IOC_RUN:
 		return co_ioctl_run(uarg);
+	case COPYOFFLOAD_IOC_DEVINFO:
+		return co_ioctl_devinfo(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -76,6 +78,8 @@ static int __init co_init(void)
 	BUILD_BUG_ON(sizeof(struct copyoffload_info) != COPYOFFLOAD_INFO_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct copyoffload_range) != COPYOFFLOAD_RANGE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct copyoffload_req) != COPYOFFLOAD_REQ_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo) !=
+		     COPYOFFLOAD_DEVINFO_SIZE_VER0);
 
 	ret = misc_register(&co_miscdev);
 	if (ret) {
@@ -89,6 +93,7 @@ static int __init co_init(void)
 static void __exit co_exit(void)
 {
 	misc_deregister(&co_miscdev);
+	co_discover_exit();
 }
 
 module_init(co_init);

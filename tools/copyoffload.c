@@ -54,6 +54,7 @@ enum {
 	OPT_STDIN,
 	OPT_JSON,
 	OPT_VERSION,
+	OPT_REFRESH,
 };
 
 static const struct option run_options[] = {
@@ -156,10 +157,18 @@ static void usage_run(const struct cmd *cmd)
 static void usage_info(void)
 {
 	printf("Usage: copyoffload info [--json]\n"
+	       "       copyoffload info [--json] [--refresh] DEVICE-OR-FILE\n"
 	       "Show the loaded module's ABI version, version, features, accepted\n"
-	       "flags, maximum number of ranges and chunk size.\n"
+	       "flags, maximum number of ranges and chunk size; or, given a block\n"
+	       "device or a file on one, what the module knows of that storage:\n"
+	       "the whole disk and partition start, and for a SCSI disk the 3PC\n"
+	       "bit, the NAA designator and the copy manager's EXTENDED COPY limits.\n"
 	       "\n"
-	       "Exit status: 0 module loaded, 1 module not loaded, 2 usage error.\n");
+	       "      --refresh  probe the device again instead of using the cache\n"
+	       "                 (needs CAP_SYS_ADMIN)\n"
+	       "\n"
+	       "Exit status: 0 answered, 1 module not loaded or the query failed,\n"
+	       "2 usage error.\n");
 }
 
 /* --- printing a request's outcome ---------------------------------------- */
@@ -461,6 +470,11 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 
 static const char *const feature_names[] = {
 	"clone", "dedupe", "copy", "fs_copy", "kernel_copy", "xcopy", "odx",
+	"devinfo",
+};
+
+static const char *const dev_cap_names[] = {
+	"scsi", "3pc", "naa", "xcopy_lid1",
 };
 
 static const char *const flag_names[] = {
@@ -513,10 +527,98 @@ static void print_info(const struct copyoffload_info *info, bool json)
 		       co_format_bytes(info->chunk_size, size, sizeof(size)));
 }
 
+/* INQUIRY text: space padded, not terminated; printed trimmed. */
+static const char *inq_text(const uint8_t *p, size_t len, char *buf)
+{
+	memcpy(buf, p, len);
+	buf[len] = 0;
+	while (len && buf[len - 1] == ' ')
+		buf[--len] = 0;
+	return buf;
+}
+
+static void print_devinfo(const char *path, const struct copyoffload_devinfo *di,
+			  bool json)
+{
+	char naa[2 * sizeof(di->naa) + 1] = "", text[17];
+	unsigned int i;
+
+	for (i = 0; i < di->naa_len && i < sizeof(di->naa); i++)
+		sprintf(naa + 2 * i, "%02x", di->naa[i]);
+	if (json) {
+		printf("{\"path\":");
+		co_json_string(stdout, path);
+		printf(",\"disk\":\"%u:%u\",\"start_sect\":%llu,"
+		       "\"logical_block_size\":%u,\"caps\":[",
+		       di->dev_major, di->dev_minor,
+		       (unsigned long long)di->start_sect,
+		       di->logical_block_size);
+		print_bits(di->caps, dev_cap_names, ARRAY_SIZE(dev_cap_names),
+			   true);
+		printf("],\"probe_status\":%d,\"naa\":\"%s\",\"vendor\":", di->probe_status, naa);
+		co_json_string(stdout, inq_text(di->vendor, sizeof(di->vendor), text));
+		printf(",\"product\":");
+		co_json_string(stdout, inq_text(di->product, sizeof(di->product), text));
+		printf(",\"max_cscd_descriptors\":%u,\"max_segment_descriptors\":%u,"
+		       "\"max_descriptor_list_length\":%u,\"max_segment_length\":%u,"
+		       "\"max_inline_data\":%u,\"segment_granularity\":%u}\n",
+		       di->max_cscd_descriptors, di->max_segment_descriptors,
+		       di->max_descriptor_list_length, di->max_segment_length,
+		       di->max_inline_data, di->segment_granularity);
+		return;
+	}
+	printf("path: %s\ndisk: %u:%u\npartition start: %llu sectors\n"
+	       "logical block size: %u\ncaps: ", path, di->dev_major,
+	       di->dev_minor, (unsigned long long)di->start_sect,
+	       di->logical_block_size);
+	print_bits(di->caps, dev_cap_names, ARRAY_SIZE(dev_cap_names), false);
+	printf("\n");
+	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
+		return;
+	printf("vendor: %s\n", inq_text(di->vendor, sizeof(di->vendor), text));
+	printf("product: %s\n", inq_text(di->product, sizeof(di->product), text));
+	printf("probe status: %d\nnaa: %s\n", di->probe_status,
+	       naa[0] ? naa : "none");
+	if (di->caps & COPYOFFLOAD_DEV_3PC)
+		printf("max cscd descriptors: %u\nmax segment descriptors: %u\n"
+		       "max descriptor list length: %u\nmax segment length: %u\n"
+		       "max inline data: %u\nsegment granularity: 2^%u\n",
+		       di->max_cscd_descriptors, di->max_segment_descriptors,
+		       di->max_descriptor_list_length, di->max_segment_length,
+		       di->max_inline_data, di->segment_granularity);
+}
+
+/* copyoffload info PATH: the storage under PATH. */
+static int info_path(struct copyoffload *co, const char *path, bool refresh,
+		     bool json)
+{
+	struct copyoffload_devinfo di;
+	char buf[CO_ERRNO_TEXT_LEN];
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		co_warn("cannot open '%s': %s", path, strerror(errno));
+		return CO_EXIT_FAIL;
+	}
+	ret = copyoffload_devinfo(co, fd,
+				  refresh ? COPYOFFLOAD_DEVINFO_F_REFRESH : 0,
+				  &di);
+	close(fd);
+	if (ret < 0) {
+		co_warn("cannot read the storage info of '%s': %s", path,
+			co_errno_text(-ret, buf, sizeof(buf)));
+		return CO_EXIT_FAIL;
+	}
+	print_devinfo(path, &di, json);
+	return CO_EXIT_OK;
+}
+
 static int cmd_info(const struct cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "refresh", no_argument, NULL, OPT_REFRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -524,13 +626,16 @@ static int cmd_info(const struct cmd *cmd, int argc, char **argv)
 	struct copyoffload_info info = { .size = sizeof(info) };
 	char buf[CO_ERRNO_TEXT_LEN];
 	struct copyoffload *co;
-	bool json = false;
+	bool json = false, refresh = false;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_REFRESH:
+			refresh = true;
 			break;
 		case 'h':
 			usage_info();
@@ -543,11 +648,18 @@ static int cmd_info(const struct cmd *cmd, int argc, char **argv)
 			return CO_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
+	if (optind + 1 < argc)
 		return co_usage_error(cmd->name, "extra operand '%s'",
-				      argv[optind]);
+				      argv[optind + 1]);
+	if (refresh && optind == argc)
+		return co_usage_error(cmd->name, "--refresh needs a path");
 	if (open_library(0, &co) < 0)
 		return CO_EXIT_FAIL;
+	if (optind < argc && copyoffload_has_module(co)) {
+		ret = info_path(co, argv[optind], refresh, json);
+		copyoffload_close(co);
+		return ret;
+	}
 	ret = -ENODEV;
 	if (copyoffload_has_module(co))
 		ret = copyoffload_info(co, &info);

@@ -27,6 +27,20 @@
  *   bytes as both sides know and sets info.size to that number.  Userspace
  *   probes features from info.features; it never guesses from versions.
  *
+ * COPYOFFLOAD_IOC_DEVINFO (struct copyoffload_devinfo, read-write)
+ *   What the module knows of the storage under devinfo.fd: a block device,
+ *   or any file on a filesystem that sits on one.  The whole disk is
+ *   identified (partitions are resolved, start_sect says where the
+ *   partition starts) and, for a SCSI disk, probed once and cached: the 3PC
+ *   bit of standard INQUIRY, the NAA designator of VPD page 0x83 and the
+ *   copy manager's limits from RECEIVE COPY RESULTS (OPERATING
+ *   PARAMETERS).  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
+ *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd not
+ *   open), ENODEV (no block device under the file: tmpfs, NFS ...),
+ *   EINVAL (unknown flags, size too small), EPERM (REFRESH unprivileged).
+ *   A disk that is not SCSI, or a probe that failed, is not an error: caps
+ *   and probe_status say so.
+ *
  * COPYOFFLOAD_IOC_RUN (struct copyoffload_req, read-write)
  *   Runs one request.  req.size is read first and the structure is then read
  *   with copy_struct_from_user() semantics: a smaller, older structure is
@@ -189,6 +203,7 @@ enum copyoffload_method {
 #define COPYOFFLOAD_FEAT_KERNEL_COPY	(1ULL << 4)
 #define COPYOFFLOAD_FEAT_XCOPY		(1ULL << 5)
 #define COPYOFFLOAD_FEAT_ODX		(1ULL << 6)
+#define COPYOFFLOAD_FEAT_DEVINFO	(1ULL << 7)	/* IOC_DEVINFO */
 
 struct copyoffload_info {
 	__u32 size;		/* in: sizeof what the caller knows; out: written */
@@ -227,11 +242,56 @@ struct copyoffload_req {
 };
 #define COPYOFFLOAD_REQ_SIZE_VER0	112
 
+/* COPYOFFLOAD_IOC_DEVINFO */
+#define COPYOFFLOAD_DEVINFO_F_REFRESH	(1U << 0)	/* probe again */
+#define COPYOFFLOAD_DEVINFO_F_ALL	COPYOFFLOAD_DEVINFO_F_REFRESH
+
+/* copyoffload_devinfo.caps */
+#define COPYOFFLOAD_DEV_SCSI		(1U << 0)	/* a SCSI disk */
+#define COPYOFFLOAD_DEV_3PC		(1U << 1)	/* INQUIRY: 3PC set */
+#define COPYOFFLOAD_DEV_NAA		(1U << 2)	/* VPD 0x83: NAA, 16 bytes */
+#define COPYOFFLOAD_DEV_XCOPY_LID1	(1U << 3)	/* EXTENDED COPY (LID1),
+							 * CSCD 0xE4, segment 0x02
+							 */
+
+struct copyoffload_devinfo {
+	__u32 size;		/* in: sizeof what the caller knows; out: written */
+	__s32 fd;		/* in: block device, or a file on one */
+	__u32 flags;		/* in: COPYOFFLOAD_DEVINFO_F_* */
+	__u32 caps;		/* out: COPYOFFLOAD_DEV_* */
+	__u32 dev_major;	/* out: the whole disk */
+	__u32 dev_minor;
+	__u64 start_sect;	/* out: partition start, 512-byte sectors */
+	__u32 logical_block_size; /* out: bytes */
+	__s32 probe_status;	/* out: 0, -errno, or the SCSI result of the
+				 * first probe step that failed
+				 */
+	/* out, from RECEIVE COPY RESULTS (OPERATING PARAMETERS): */
+	__u16 max_cscd_descriptors;
+	__u16 max_segment_descriptors;
+	__u32 max_descriptor_list_length;
+	__u32 max_segment_length;	/* bytes */
+	__u32 max_inline_data;		/* bytes */
+	__u8 segment_granularity;	/* log2 bytes */
+	__u8 naa_len;			/* bytes of naa[] used */
+	__u8 reserved[6];
+	__u8 naa[16];		/* out: VPD 0x83 NAA designator */
+	__u8 vendor[8];		/* out: INQUIRY, space padded */
+	__u8 product[16];
+	__u8 revision[4];
+	__u32 reserved2;
+};
+#define COPYOFFLOAD_DEVINFO_SIZE_VER0	112
+
 #define COPYOFFLOAD_IOC_INFO \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
 	     COPYOFFLOAD_INFO_SIZE_VER0)
 #define COPYOFFLOAD_IOC_RUN \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x01, \
 	     COPYOFFLOAD_REQ_SIZE_VER0)
+
+#define COPYOFFLOAD_IOC_DEVINFO \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x02, \
+	     COPYOFFLOAD_DEVINFO_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_COPYOFFLOAD_H */

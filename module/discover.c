@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: discovery of the storage under a file, and of what its copy
+ * manager can do (COPYOFFLOAD_IOC_DEVINFO).
+ *
+ * A file's filesystem sits on a block device; its disk's parent device is
+ * the SCSI device when the disk is an sd disk (scsi_device_from_queue() is
+ * not exported by the kernels we support, so we go through the device
+ * model: disk_to_dev()->parent, scsi_is_sdev_device()).  A SCSI disk is
+ * probed with the commands an initiator of EXTENDED COPY needs:
+ *   standard INQUIRY         the 3PC bit (sent afresh: the midlayer's copy
+ *                            is from scan time and a target may change);
+ *   VPD 0x83                 the NAA designator for CSCD descriptors;
+ *   RECEIVE COPY RESULTS     OPERATING PARAMETERS: descriptor and segment
+ *                            limits and the descriptor types implemented
+ *                            (LIO wants an allocation length of >= 54).
+ * Results are cached per disk, keyed by dev_t and the disk's sequence
+ * number (a dev_t can be reused by another disk; a diskseq cannot).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_proto.h>
+
+#include "copyoffload.h"
+#include "compat/compat-scsi.h"
+
+#define CO_SCSI_TIMEOUT		(30 * HZ)
+#define CO_SCSI_RETRIES		3
+#define CO_PROBE_BUF		256	/* >= 54 for LIO's RCR */
+
+#define CO_VPD_DEVICE_ID	0x83
+#define CO_RCR_OP_PARAMS	0x03	/* RECEIVE COPY RESULTS service action */
+#define CO_DESC_SEG_B2B		0x02	/* segment: block device to block device */
+#define CO_DESC_CSCD_ID		0xe4	/* CSCD: identification descriptor */
+
+struct co_disk {
+	struct list_head node;
+	dev_t devt;
+	u64 diskseq;
+	struct copyoffload_devinfo info;	/* the probed, disk-wide part */
+};
+
+/* Disks remembered at most; the least recently asked for goes first. */
+#define CO_MAX_DISKS		256
+
+static LIST_HEAD(co_disks);
+static unsigned int co_nr_disks;
+static DEFINE_MUTEX(co_disks_lock);
+
+/* The SCSI device under BDEV's disk, with a reference, or NULL. */
+static struct scsi_device *co_bdev_sdev(struct block_device *bdev)
+{
+	struct device *parent = disk_to_dev(bdev->bd_disk)->parent;
+	struct scsi_device *sdev;
+
+	if (!parent || !scsi_is_sdev_device(parent))
+		return NULL;
+	sdev = to_scsi_device(parent);
+	return scsi_device_get(sdev) ? NULL : sdev;
+}
+
+/* 0, or the negative errno / positive SCSI result of the command. */
+static int co_scsi_in(struct scsi_device *sdev, const u8 *cdb, void *buf,
+		      unsigned int len)
+{
+	struct scsi_sense_hdr sshdr;
+
+	memset(buf, 0, len);
+	return co_scsi_execute(sdev, cdb, false, buf, len, &sshdr,
+			       CO_SCSI_TIMEOUT, CO_SCSI_RETRIES);
+}
+
+static int co_probe_inquiry(struct scsi_device *sdev, u8 *buf,
+			    struct copyoffload_devinfo *di)
+{
+	const u8 cdb[6] = { INQUIRY, 0, 0, 0, 36, 0 };
+	int ret;
+
+	ret = co_scsi_in(sdev, cdb, buf, 36);
+	if (ret)
+		return ret;
+	if (buf[5] & 0x08)
+		di->caps |= COPYOFFLOAD_DEV_3PC;
+	memcpy(di->vendor, buf + 8, sizeof(di->vendor));
+	memcpy(di->product, buf + 16, sizeof(di->product));
+	memcpy(di->revision, buf + 32, sizeof(di->revision));
+	return 0;
+}
+
+/* The logical unit's 16-byte NAA (IEEE Registered Extended) designator. */
+static int co_probe_naa(struct scsi_device *sdev, u8 *buf,
+			struct copyoffload_devinfo *di)
+{
+	unsigned int end, off;
+	int ret;
+
+	ret = scsi_get_vpd_page(sdev, CO_VPD_DEVICE_ID, buf, CO_PROBE_BUF);
+	if (ret)
+		return ret;
+	end = min_t(unsigned int, 4 + get_unaligned_be16(buf + 2),
+		    CO_PROBE_BUF);
+	for (off = 4; off + 4 <= end; off += 4 + buf[off + 3]) {
+		const u8 *d = buf + off;
+		unsigned int len = d[3];
+
+		if (off + 4 + len > end)
+			break;
+		/* binary code set, associated with the LU, type NAA */
+		if ((d[0] & 0x0f) != 1 || (d[1] & 0x30) || (d[1] & 0x0f) != 3)
+			continue;
+		if (len != 16 || (d[4] >> 4) != 6)
+			continue;
+		memcpy(di->naa, d + 4, len);
+		di->naa_len = len;
+		di->caps |= COPYOFFLOAD_DEV_NAA;
+		return 0;
+	}
+	return 0;
+}
+
+static bool co_rcr_implements(const u8 *buf, u8 type)
+{
+	unsigned int i, n = buf[43];
+
+	for (i = 0; i < n && 44 + i < CO_PROBE_BUF; i++)
+		if (buf[44 + i] == type)
+			return true;
+	return false;
+}
+
+static int co_probe_copy_params(struct scsi_device *sdev, u8 *buf,
+				struct copyoffload_devinfo *di)
+{
+	u8 cdb[16] = { RECEIVE_COPY_RESULTS, CO_RCR_OP_PARAMS };
+	int ret;
+
+	put_unaligned_be32(CO_PROBE_BUF, cdb + 10);
+	ret = co_scsi_in(sdev, cdb, buf, CO_PROBE_BUF);
+	if (ret)
+		return ret;
+	di->max_cscd_descriptors = get_unaligned_be16(buf + 8);
+	di->max_segment_descriptors = get_unaligned_be16(buf + 10);
+	di->max_descriptor_list_length = get_unaligned_be32(buf + 12);
+	di->max_segment_length = get_unaligned_be32(buf + 16);
+	di->max_inline_data = get_unaligned_be32(buf + 20);
+	di->segment_granularity = buf[37];
+	if ((di->caps & COPYOFFLOAD_DEV_NAA) &&
+	    di->max_cscd_descriptors >= 2 && di->max_segment_descriptors &&
+	    co_rcr_implements(buf, CO_DESC_SEG_B2B) &&
+	    co_rcr_implements(buf, CO_DESC_CSCD_ID))
+		di->caps |= COPYOFFLOAD_DEV_XCOPY_LID1;
+	return 0;
+}
+
+/* Probe the disk under BDEV into DI (the disk-wide fields only). */
+static void co_probe_disk(struct block_device *bdev,
+			  struct copyoffload_devinfo *di)
+{
+	struct scsi_device *sdev;
+	u8 *buf;
+	int ret;
+
+	sdev = co_bdev_sdev(bdev);
+	if (!sdev)
+		return;
+	di->caps |= COPYOFFLOAD_DEV_SCSI;
+	buf = kmalloc(CO_PROBE_BUF, GFP_KERNEL);
+	if (!buf) {
+		di->probe_status = -ENOMEM;
+		goto out;
+	}
+	ret = co_probe_inquiry(sdev, buf, di);
+	if (!ret)
+		ret = co_probe_naa(sdev, buf, di);
+	if (!ret && (di->caps & COPYOFFLOAD_DEV_3PC))
+		ret = co_probe_copy_params(sdev, buf, di);
+	di->probe_status = ret;
+	kfree(buf);
+out:
+	scsi_device_put(sdev);
+}
+
+static struct co_disk *co_disk_find(dev_t devt, u64 diskseq)
+{
+	struct co_disk *d;
+
+	list_for_each_entry(d, &co_disks, node)
+		if (d->devt == devt && d->diskseq == diskseq)
+			return d;
+	return NULL;
+}
+
+/*
+ * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
+ * SCSI disks are remembered, at most CO_MAX_DISKS of them.
+ */
+static void co_disk_info(struct block_device *bdev, bool refresh,
+			 struct copyoffload_devinfo *di)
+{
+	struct gendisk *disk = bdev->bd_disk;
+	struct co_disk *d;
+
+	mutex_lock(&co_disks_lock);
+	d = co_disk_find(disk_devt(disk), disk->diskseq);
+	if (d && !refresh) {
+		list_move(&d->node, &co_disks);
+		*di = d->info;
+		goto out;
+	}
+	co_probe_disk(bdev, di);
+	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
+		goto out;
+	if (!d) {
+		if (co_nr_disks >= CO_MAX_DISKS) {
+			d = list_last_entry(&co_disks, struct co_disk, node);
+			list_del(&d->node);
+		} else {
+			d = kmalloc(sizeof(*d), GFP_KERNEL);
+			if (!d)
+				goto out;
+			co_nr_disks++;
+		}
+		d->devt = disk_devt(disk);
+		d->diskseq = disk->diskseq;
+		list_add(&d->node, &co_disks);
+	}
+	d->info = *di;
+out:
+	mutex_unlock(&co_disks_lock);
+}
+
+/* The block device under FILE: its own, or its filesystem's. */
+static struct block_device *co_file_bdev(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (S_ISBLK(inode->i_mode))
+		return I_BDEV(file->f_mapping->host);
+	return inode->i_sb->s_bdev;
+}
+
+long co_ioctl_devinfo(void __user *arg)
+{
+	struct copyoffload_devinfo in, di = {};
+	struct block_device *bdev;
+	struct file *file;
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (usize < COPYOFFLOAD_DEVINFO_SIZE_VER0)
+		return -EINVAL;
+	ret = copy_struct_from_user(&in, sizeof(in), arg,
+				    min_t(u32, usize, sizeof(in)));
+	if (ret)
+		return ret;
+	if (in.flags & ~COPYOFFLOAD_DEVINFO_F_ALL)
+		return -EINVAL;
+	if ((in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	file = fget(in.fd);
+	if (!file)
+		return -EBADF;
+	bdev = co_file_bdev(file);
+	if (!bdev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH, &di);
+	di.size = min_t(u32, usize, sizeof(di));
+	di.fd = in.fd;
+	di.flags = in.flags;
+	di.dev_major = MAJOR(disk_devt(bdev->bd_disk));
+	di.dev_minor = MINOR(disk_devt(bdev->bd_disk));
+	di.start_sect = get_start_sect(bdev);
+	di.logical_block_size = bdev_logical_block_size(bdev);
+	ret = copy_to_user(arg, &di, di.size) ? -EFAULT : 0;
+out:
+	fput(file);
+	return ret;
+}
+
+void co_discover_exit(void)
+{
+	struct co_disk *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, &co_disks, node) {
+		list_del(&d->node);
+		kfree(d);
+	}
+	co_nr_disks = 0;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Discovery (COPYOFFLOAD_IOC_DEVINFO through `copyoffload info PATH`): what
+# the module reports of a LUN must equal what sg3_utils reads from it
+# independently; partitions and filesystems resolve to the whole disk; a
+# target without 3PC, a loop device and tmpfs are told apart.
+. "$(dirname "$0")/../lib.sh"
+
+read -r -a luns <<< "${COPYOFFLOAD_LUNS:-}"
+lun=${luns[0]} lun1=${luns[1]}
+info() { "$CO_TOOLS/copyoffload" info --json "$@" 2>&1; }
+# field JSON KEY: one value of a JSON object, lists space-separated
+field() {
+	/usr/bin/python3 -c 'import json,sys
+v = json.loads(sys.argv[1])[sys.argv[2]]
+print(" ".join(v) if isinstance(v, list) else v)' "$1" "$2" 2>/dev/null
+}
+
+j=$(info "$lun")
+check_eq "discover/lun-caps" "scsi 3pc naa xcopy_lid1" "$(field "$j" caps)"
+
+naa=$(sg_vpd -p di "$lun" 2>/dev/null | grep -A1 "designator type: NAA" |
+      tail -n 1 | tr -d ' ' | sed 's/^0x//')
+check_eq "discover/naa-matches-sg_vpd" "$naa" "$(field "$j" naa)"
+
+# RECEIVE COPY RESULTS as sg_copy_results decodes it.
+rcr=$(sg_copy_results --params "$lun" 2>/dev/null)
+want() { echo "$rcr" | sed -n "s/.*$1: *\([0-9]*\).*/\1/p" | head -n 1; }
+check_eq "discover/max-cscd-matches-sg_copy_results" \
+	"$(want 'Maximum target descriptor count')" "$(field "$j" max_cscd_descriptors)"
+check_eq "discover/max-segments-matches-sg_copy_results" \
+	"$(want 'Maximum segment descriptor count')" "$(field "$j" max_segment_descriptors)"
+check_eq "discover/max-segment-length-matches-sg_copy_results" \
+	"$(want 'Maximum segment length')" "$(field "$j" max_segment_length)"
+
+# A partition and a file on its filesystem resolve to the whole disk.
+sfdisk -q "$lun" <<< $'2048,409600\n411648,\n' >/dev/null 2>&1
+blockdev --rereadpt "$lun" >/dev/null 2>&1
+mkdir -p /dev/block
+for b in /sys/class/block/*; do
+	ln -sfn "../$(basename "$b")" "/dev/block/$(cat "$b/dev")"
+done
+part=${lun}2
+if [ -b "$part" ] && mkfs.xfs -q -f "$part" && mkdir -p /mnt/disc &&
+   mount "$part" /mnt/disc; then
+	echo data > /mnt/disc/f
+	jf=$(info /mnt/disc/f)
+	check_eq "discover/file-on-partition-disk" "$(field "$j" disk)" "$(field "$jf" disk)"
+	check_eq "discover/file-on-partition-start" 411648 "$(field "$jf" start_sect)"
+	check_eq "discover/file-on-partition-caps" "scsi 3pc naa xcopy_lid1" "$(field "$jf" caps)"
+	umount /mnt/disc
+else
+	fail "discover/file-on-partition" "cannot partition and mount $lun"
+fi
+wipefs -q -a "$lun" 2>/dev/null
+blockdev --rereadpt "$lun" >/dev/null 2>&1
+
+# A target with emulate_3pc=0: refresh sees it (INQUIRY is sent afresh).
+bs=$(lio_backstore "$lun1")
+echo 0 > "$bs/attrib/emulate_3pc"
+check_eq "discover/no-3pc-after-refresh" "scsi naa" \
+	"$(field "$(info --refresh "$lun1")" caps)"
+echo 1 > "$bs/attrib/emulate_3pc"
+check_eq "discover/3pc-again-after-refresh" "scsi 3pc naa xcopy_lid1" \
+	"$(field "$(info --refresh "$lun1")" caps)"
+
+# Not SCSI: a loop device; no block device at all: tmpfs.
+img=$(mktemp /tmp/disc.XXXXXX)
+truncate -s 64M "$img"
+modprobe loop
+if loop=$(losetup -f --show "$img") && [ -b "$loop" ]; then
+	jl=$(info "$loop")
+	check_eq "discover/loop-disk" "7:" "$(field "$jl" disk | cut -c1-2)"
+	check_eq "discover/loop-not-scsi" "" "$(field "$jl" caps)"
+	losetup -d "$loop"
+else
+	fail "discover/loop-not-scsi" "no loop device"
+fi
+if out=$(info "$img"); then
+	fail "discover/tmpfs-enodev" "answered: $out"
+else
+	case $out in *ENODEV*|*"No such device"*) pass "discover/tmpfs-enodev" ;;
+	*) fail "discover/tmpfs-enodev" "$out" ;; esac
+fi
+rm -f "$img"
+
+# --refresh is for root only: it sends commands to the device.
+if out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$CO_TOOLS/copyoffload" info --refresh "$lun" 2>&1); then
+	fail "discover/refresh-needs-cap" "an unprivileged refresh answered"
+else
+	case $out in *EPERM*|*"not permitted"*|*"Permission denied"*) pass "discover/refresh-needs-cap" ;;
+	*) fail "discover/refresh-needs-cap" "$out" ;; esac
+fi
