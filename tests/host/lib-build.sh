@@ -8,7 +8,7 @@
 lib_setup lib-build
 
 L=$CO_TOP/lib
-FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe
+FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe copyoffload_devinfo
 copyoffload_has_module copyoffload_info copyoffload_method_name
 copyoffload_open copyoffload_range_init copyoffload_status_name"
 
