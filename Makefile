@@ -60,9 +60,11 @@ style:
 
 sparse:
 	@mkdir -p build
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules > build/sparse.log 2>&1 || \
-		{ cat build/sparse.log; exit 1; }
-	@grep -q "CHECK.*copy.c" build/sparse.log || { echo "sparse did not run" >&2; exit 1; }
+	@rm -f build/sparse.trace
+	CO_SPARSE_TRACE=$(CURDIR)/build/sparse.trace \
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=$(CURDIR)/tests/sparse modules \
+		> build/sparse.log 2>&1 || { cat build/sparse.log; exit 1; }
+	@grep -q "module/copy.c" build/sparse.trace || { echo "sparse did not run" >&2; exit 1; }
 	@! grep -E "(warning|error):" build/sparse.log
 
 check: all lib-test-progs

@@ -84,15 +84,16 @@ static int co_check_bounds(u32 op, struct co_range *r, u64 size_in)
 	int wrap_err = op == COPYOFFLOAD_OP_COPY ? -EOVERFLOW : -EINVAL;
 
 	if (check_add_overflow(r->u.src_off, r->len, &src_end) ||
-	    check_add_overflow(r->u.dst_off, r->len, &dst_end) ||
-	    src_end > LLONG_MAX || dst_end > LLONG_MAX)
+	    check_add_overflow(r->u.dst_off, r->len, &dst_end))
 		return wrap_err;
-
-	if (op == COPYOFFLOAD_OP_COPY) {
-		if (r->u.dst_off >= file_inode(r->dst)->i_sb->s_maxbytes)
-			return -EFBIG;
+	/* As copy_file_range(2): EFBIG before loff_t's limit is looked at. */
+	if (op == COPYOFFLOAD_OP_COPY &&
+	    r->u.dst_off >= file_inode(r->dst)->i_sb->s_maxbytes)
+		return -EFBIG;
+	if (src_end > LLONG_MAX || dst_end > LLONG_MAX)
+		return wrap_err;
+	if (op == COPYOFFLOAD_OP_COPY)
 		return 0;
-	}
 	/* CLONE and DEDUPE share whole ranges inside the source. */
 	if (r->u.src_off >= size_in || src_end > size_in)
 		return -EINVAL;

@@ -114,12 +114,67 @@ static int co_copy_fs(struct co_range *r, struct co_stats *st)
 	return 0;
 }
 
-/* Splice LEN bytes through the page cache; never clones. */
+/* Bytes per read and write of the bounce copy. */
+#define CO_BOUNCE_SIZE	(256U << 10)
+
+/*
+ * Copy LEN bytes with kernel_read() and kernel_write() through a bounce
+ * buffer: reads and writes of regular files stop for fatal signals only.
+ */
+static ssize_t co_bounce(struct file *in, loff_t pos_in, struct file *out,
+			 loff_t pos_out, size_t len)
+{
+	size_t size = min_t(size_t, len, CO_BOUNCE_SIZE), done = 0;
+	ssize_t rd, wr, err = 0;
+	void *buf;
+
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (done < len) {
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		rd = kernel_read(in, buf, min(len - done, size), &pos_in);
+		if (rd <= 0) {
+			err = rd;
+			break;
+		}
+		wr = kernel_write(out, buf, rd, &pos_out);
+		if (wr <= 0) {
+			err = wr ? wr : -EIO;
+			break;
+		}
+		done += wr;
+		if (wr < rd)
+			break;
+	}
+	kvfree(buf);
+	return done ? done : err;
+}
+
+/*
+ * Copy LEN bytes through the page cache; never clones.  Splice is the fast
+ * way, but splice_from_pipe_next() gives up with -ERESTARTSYS as soon as
+ * any signal is pending, and a signal stays pending until the ioctl
+ * returns: a caught SIGUSR1 or SIGWINCH, or a SIGSTOP, would end the copy.
+ * Only a fatal signal may stop a COPY, so while another one is pending
+ * the bytes go through a bounce buffer.
+ */
 static ssize_t co_splice(struct file *in, loff_t pos_in, struct file *out,
 			 loff_t pos_out, size_t len)
 {
-	return vfs_copy_file_range(in, pos_in, out, pos_out, len,
-				   COPY_FILE_SPLICE);
+	ssize_t ret = -ERESTARTSYS;
+
+	if (!signal_pending(current))
+		ret = vfs_copy_file_range(in, pos_in, out, pos_out, len,
+					  COPY_FILE_SPLICE);
+	if (ret != -ERESTARTSYS && ret != -EINTR)
+		return ret;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return co_bounce(in, pos_in, out, pos_out, len);
 }
 
 static int co_write_zeroes(struct file *f, loff_t pos, u64 len)

@@ -181,6 +181,10 @@ static void co_work_range(struct co_req *cr, struct co_range *r)
 		co_copy_range(cr->req.flags, r, &cr->stats);
 		break;
 	}
+	/* Restart codes are the kernel's own: a caller sees EINTR. */
+	if (r->u.status <= -ERESTARTSYS &&
+	    r->u.status >= -ERESTART_RESTARTBLOCK)
+		r->u.status = -EINTR;
 	co_range_put_files(r);
 }
 

@@ -1,5 +1,5 @@
 # tests/: C programs the guest tests and benchmarks run.
-GUEST_TEST_PROGS :=
+GUEST_TEST_PROGS := tests/progs/abi-check
 
 guest-test-progs: $(GUEST_TEST_PROGS)
 

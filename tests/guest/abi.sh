@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module's rejections: bad input gets a clear errno and loses nothing.
+# tests/progs/abi-check runs the cases (INFO, unknown ioctls, request-level
+# and per-range rejections) through raw ioctls and prints one result line
+# per case; this script gives it its filesystems: xfs with reflink on the
+# first LUN for the files, ext4 on the second for the cross-filesystem and
+# s_maxbytes cases, a swapfile on the xfs, and the second LUN as the block
+# device passed as a descriptor.  Arguments are case patterns for abi-check
+# (e.g. tests/guest/abi.sh 'abi/range/*').
+. "$(dirname "$0")/../lib.sh"
+
+P=abi
+PROG=$CO_TOP/tests/progs/abi-check
+X=/mnt/co-abi-xfs
+E=/mnt/co-abi-ext4
+
+if [ ! -x "$PROG" ]; then
+	fail "$P" "tests/progs/abi-check is not built: make guest-test-progs"
+	exit 1
+fi
+if [ ! -c /dev/copyoffload ]; then
+	fail "$P" "no /dev/copyoffload: the module is not loaded"
+	exit 1
+fi
+read -r LUN0 LUN1 _ <<<"${COPYOFFLOAD_LUNS:-}"
+if [ ! -b "${LUN0:-}" ] || [ ! -b "${LUN1:-}" ]; then
+	fail "$P" "needs two LUNs in COPYOFFLOAD_LUNS (tests/vm/run --lio)"
+	exit 1
+fi
+
+# setup WHAT COMMAND...: run a preparation step; one failure line if it fails
+setup() {
+	local what=$1 out
+	shift
+	if ! out=$("$@" 2>&1); then
+		fail "$P/setup" "$what: '$*' failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		exit 1
+	fi
+}
+
+mkdir -p "$X" "$E"
+setup "mkfs.xfs" mkfs.xfs -q -f -m reflink=1 "$LUN0"
+setup "mount xfs" mount "$LUN0" "$X"
+CO_CLEANUP+=("umount '$X'")
+setup "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
+setup "mount ext4" mount "$LUN1" "$E"
+CO_CLEANUP+=("umount '$E'")
+mkdir -p "$X/t" "$E/t"
+
+# A swapfile written in full (no holes, no unwritten extents); abi-check
+# swapon()s it after opening it, and swapoff()s it; this is the safety net.
+setup "swapfile" dd if=/dev/zero of="$X/swapfile" bs=1M count=4 status=none
+chmod 600 "$X/swapfile"
+setup "mkswap" mkswap "$X/swapfile"
+CO_CLEANUP+=("swapoff '$X/swapfile'")
+
+start=$(date +%s)
+"$PROG" -x "$X/t" -e "$E/t" -b "$LUN1" -s "$X/swapfile" "$@"
+echo "# abi-check: exit $?, $(($(date +%s) - start)) s"
