@@ -57,6 +57,9 @@
  *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, or a request or range
  *           larger than the module knows with a non-zero tail;
  *   EFAULT  the request or the range array is not readable and writable.
+ * A range larger than COPYOFFLOAD_RANGE_SIZE_VER0 whose tail is not zero
+ * fails the call with E2BIG after the pre-fill below, without naming the
+ * range in a status.
  * Then every range's outputs are pre-filled (bytes_done = 0, status =
  * COPYOFFLOAD_STATUS_NOT_RUN, methods = 0) and every range is checked against
  * its descriptors.  The first range that fails makes the whole call fail with
@@ -74,6 +77,11 @@
  *   EOVERFLOW  offset + length wraps;
  *   EFBIG   the destination range passes the maximum file size;
  *   EXDEV   CLONE or DEDUPE across filesystems.
+ * Where the system calls check differently the module is stricter, never
+ * looser: a non-regular file is EINVAL even where FICLONERANGE and
+ * FIDEDUPERANGE, which look at the superblock first, say EXDEV; a zero
+ * length is EINVAL where the syscalls accept it; an append-only
+ * destination is EPERM even when it was opened before it became one.
  *
  * Once work has started the ioctl returns 0 and each range reports in its
  * status what happened to it, as FIDEDUPERANGE does: the same errnos (the
