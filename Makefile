@@ -41,6 +41,7 @@ all: lib tools
 include lib/lib.mk
 include tools/tools.mk
 include tests/tests.mk
+include tests/bench/bench.mk
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules

@@ -16,27 +16,6 @@
 
 #include "copyoffload.h"
 
-int co_range_get_files(struct co_range *r)
-{
-	r->src = fget(r->u.src_fd);
-	r->dst = fget(r->u.dst_fd);
-	if (!r->src || !r->dst) {
-		co_range_put_files(r);
-		return -EBADF;
-	}
-	return 0;
-}
-
-void co_range_put_files(struct co_range *r)
-{
-	if (r->src)
-		fput(r->src);
-	if (r->dst)
-		fput(r->dst);
-	r->src = NULL;
-	r->dst = NULL;
-}
-
 /* Regular files only, as generic_file_rw_checks(). */
 static int co_check_types(struct inode *in, struct inode *out)
 {

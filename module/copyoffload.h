@@ -45,8 +45,6 @@ static inline void co_account(struct co_range *r, struct co_stats *st,
 }
 
 /* check.c */
-int co_range_get_files(struct co_range *r);
-void co_range_put_files(struct co_range *r);
 int co_range_check(u32 op, struct co_range *r);
 
 /* remap.c */

@@ -3,17 +3,21 @@
  * copyoffload: COPYOFFLOAD_IOC_RUN.
  *
  * A request is read with copy_struct_from_user(), validated as a whole,
- * then its ranges are walked three times, one range in kernel memory at a
- * time (memory does not grow with nr_ranges):
- *   1. pre-fill every range's outputs;
- *   2. check every range against its descriptors: the first failure fails
- *      the call with nothing worked on;
- *   3. work on each range, checking it again first (the files may have
+ * then its ranges are walked twice, CO_CHUNK_BYTES of the range array in
+ * kernel memory at a time (memory does not grow with nr_ranges):
+ *   1. check every range against its descriptors and pre-fill its outputs:
+ *      the first failure fails the call with nothing worked on (the ranges
+ *      after it are pre-filled before returning);
+ *   2. work on each range, checking it again first (the files may have
  *      changed), and write its outputs back.
- * The user's array is re-read in every pass and every value is checked
- * where it is used, so changing it under us gains a caller nothing.
+ * A pass resolves each descriptor once for a run of ranges naming it (one
+ * fget() per change of src_fd or dst_fd, not two per range); every pass
+ * starts afresh.  The user's array is re-read in every pass and every
+ * value is checked where it is used, so changing it under us gains a
+ * caller nothing.
  */
 #include <linux/fs.h>
+#include <linux/file.h>
 #include <linux/uaccess.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -33,11 +37,50 @@ static_assert(offsetofend(struct copyoffload_range, methods) -
 	      offsetof(struct copyoffload_range, bytes_done) ==
 	      sizeof(struct co_range_out));
 
+/* One descriptor resolved once for a run of ranges that name it. */
+struct co_fcache {
+	int fd;
+	struct file *file;	/* a reference, or NULL */
+};
+
+#define CO_CHUNK_BYTES	4096U
+
 struct co_req {
 	struct copyoffload_req req;
 	void __user *ranges;
 	struct co_stats stats;
+	struct co_fcache fsrc, fdst;
+	u8 *chunk;		/* ranges chunk_first .. + chunk_nr, as read */
+	u32 chunk_first, chunk_nr, chunk_max;
 };
+
+static struct file *co_fcache_get(struct co_fcache *c, int fd)
+{
+	if (c->file && c->fd == fd)
+		return c->file;
+	if (c->file)
+		fput(c->file);
+	c->fd = fd;
+	c->file = fget(fd);
+	return c->file;
+}
+
+static void co_fcache_drop(struct co_req *cr)
+{
+	if (cr->fsrc.file)
+		fput(cr->fsrc.file);
+	if (cr->fdst.file)
+		fput(cr->fdst.file);
+	cr->fsrc.file = NULL;
+	cr->fdst.file = NULL;
+}
+
+/* A new pass: nothing read or resolved is reused from the last one. */
+static void co_pass_start(struct co_req *cr)
+{
+	co_fcache_drop(cr);
+	cr->chunk_nr = 0;
+}
 
 static int co_validate_req(const struct copyoffload_req *req)
 {
@@ -81,15 +124,25 @@ static void __user *co_urange(const struct co_req *cr, u32 i)
 }
 
 /* Read range I; its outputs start zeroed, whatever the caller left there. */
-static int co_read_range(const struct co_req *cr, u32 i, struct co_range *r)
+static int co_read_range(struct co_req *cr, u32 i, struct co_range *r)
 {
-	int ret;
+	size_t rsize = cr->req.range_size;
+	const u8 *p;
 
+	if (i < cr->chunk_first || i >= cr->chunk_first + cr->chunk_nr) {
+		u32 n = min(cr->chunk_max, cr->req.nr_ranges - i);
+
+		if (copy_from_user(cr->chunk, co_urange(cr, i), n * rsize))
+			return -EFAULT;
+		cr->chunk_first = i;
+		cr->chunk_nr = n;
+	}
+	p = cr->chunk + (size_t)(i - cr->chunk_first) * rsize;
 	memset(r, 0, sizeof(*r));
-	ret = copy_struct_from_user(&r->u, sizeof(r->u), co_urange(cr, i),
-				    cr->req.range_size);
-	if (ret)
-		return ret;
+	memcpy(&r->u, p, min(rsize, sizeof(r->u)));
+	if (rsize > sizeof(r->u) &&
+	    memchr_inv(p + sizeof(r->u), 0, rsize - sizeof(r->u)))
+		return -E2BIG;
 	r->u.bytes_done = 0;
 	r->u.status = COPYOFFLOAD_STATUS_NOT_RUN;
 	r->u.methods = 0;
@@ -110,13 +163,13 @@ static int co_write_range(const struct co_req *cr, u32 i,
 	return copy_to_user(p, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-static int co_prefill(const struct co_req *cr)
+static int co_prefill_from(const struct co_req *cr, u32 first)
 {
 	struct co_range r = { .u.status = COPYOFFLOAD_STATUS_NOT_RUN };
 	u32 i;
 	int ret;
 
-	for (i = 0; i < cr->req.nr_ranges; i++) {
+	for (i = first; i < cr->req.nr_ranges; i++) {
 		ret = co_write_range(cr, i, &r);
 		if (ret)
 			return ret;
@@ -127,43 +180,67 @@ static int co_prefill(const struct co_req *cr)
 }
 
 /* Open and check range R; on failure its status holds why. */
-static int co_range_prepare(const struct co_req *cr, struct co_range *r)
+static int co_range_prepare(struct co_req *cr, struct co_range *r)
 {
 	int ret;
 
-	ret = co_range_get_files(r);
-	if (!ret) {
+	r->src = co_fcache_get(&cr->fsrc, r->u.src_fd);
+	r->dst = co_fcache_get(&cr->fdst, r->u.dst_fd);
+	/*
+	 * The work pass checks everything again: a descriptor may name
+	 * another file by now (dup2() from a sibling thread), and the VFS
+	 * does not check all of it (vfs_dedupe_file_range_one() does not
+	 * check that the source is open for reading).
+	 */
+	if (!r->src || !r->dst)
+		ret = -EBADF;
+	else
 		ret = co_range_check(cr->req.op, r);
-		if (ret)
-			co_range_put_files(r);
-	}
 	if (ret)
 		r->u.status = ret;
 	return ret;
 }
 
-static int co_check_all(const struct co_req *cr)
+/*
+ * Check every range, pre-filling its outputs as it goes (one pass over the
+ * array instead of two).  On a failure the ranges not reached yet are
+ * pre-filled too, so every range's outputs are defined either way.
+ */
+static int co_check_all(struct co_req *cr)
 {
 	struct co_range r;
 	u32 i;
 	int ret;
 
+	co_pass_start(cr);
 	for (i = 0; i < cr->req.nr_ranges; i++) {
 		ret = co_read_range(cr, i, &r);
 		if (ret)
-			return ret;
+			goto fail;
 		ret = co_range_prepare(cr, &r);
 		if (ret) {
 			if (co_write_range(cr, i, &r))
 				return -EFAULT;
-			return ret;
+			i++;
+			goto fail;
 		}
-		co_range_put_files(&r);
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (co_write_range(cr, i, &r)) {
+			ret = -EFAULT;
+			goto fail;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto fail;
+		}
 		cond_resched();
 	}
+	co_fcache_drop(cr);
 	return 0;
+fail:
+	co_fcache_drop(cr);
+	if (co_prefill_from(cr, i))
+		return -EFAULT;
+	return ret;
 }
 
 static void co_work_range(struct co_req *cr, struct co_range *r)
@@ -185,7 +262,6 @@ static void co_work_range(struct co_req *cr, struct co_range *r)
 	if (r->u.status <= -ERESTARTSYS &&
 	    r->u.status >= -ERESTART_RESTARTBLOCK)
 		r->u.status = -EINTR;
-	co_range_put_files(r);
 }
 
 static int co_work_all(struct co_req *cr)
@@ -194,26 +270,34 @@ static int co_work_all(struct co_req *cr)
 	u32 i;
 	int ret;
 
+	co_pass_start(cr);
 	for (i = 0; i < cr->req.nr_ranges; i++) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
 		ret = co_read_range(cr, i, &r);
 		if (ret)
-			return ret;
+			goto out;
 		co_work_range(cr, &r);
 		cr->req.nr_processed++;
 		cr->req.bytes_done += r.u.bytes_done;
 		ret = co_write_range(cr, i, &r);
 		if (ret)
-			return ret;
-		if (r.u.status == -EINTR && fatal_signal_pending(current))
-			return -EINTR;
+			goto out;
+		if (r.u.status == -EINTR && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
 		/* CLONE is all-or-nothing per range and stops at a failure. */
 		if (cr->req.op == COPYOFFLOAD_OP_CLONE && r.u.status)
 			break;
 		cond_resched();
 	}
-	return 0;
+	ret = 0;
+out:
+	co_fcache_drop(cr);
+	return ret;
 }
 
 /* Write back the request's outputs, and nothing else of it. */
@@ -251,12 +335,17 @@ long co_ioctl_run(void __user *arg)
 	if (ret)
 		goto out;
 	cr->ranges = u64_to_user_ptr(cr->req.ranges);
+	cr->chunk_max = max(1U, CO_CHUNK_BYTES / cr->req.range_size);
+	cr->chunk = kmalloc_array(cr->chunk_max, cr->req.range_size,
+				  GFP_KERNEL);
+	if (!cr->chunk) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	cr->req.nr_processed = 0;
 	cr->req.bytes_done = 0;
 
-	ret = co_prefill(cr);
-	if (!ret)
-		ret = co_write_req(cr, arg);
+	ret = co_write_req(cr, arg);
 	if (!ret)
 		ret = co_check_all(cr);
 	if (ret)
@@ -266,6 +355,7 @@ long co_ioctl_run(void __user *arg)
 	if (!ret)
 		ret = wret;
 out:
+	kfree(cr->chunk);
 	kfree(cr);
 	return ret;
 }

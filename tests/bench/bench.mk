@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench/: benchmarks.  Included by the top Makefile; paths are from the
+# top.  They measure, they do not pass or fail on speed: a benchmark fails
+# only when its work did not verify.
+#
+#   make bench        build, then tests/bench/run: one guest boot, xfs and
+#                     btrfs, batched request against one syscall per range
+#                     (BENCH_ARGS="--ranges N --reps R --fs xfs ..." to vary)
+#   make bench-progs  only build the benchmark programs
+#   make clean-bench
+
+BENCH_PROGS := tests/bench/ranges
+BENCH_ARGS ?=
+
+bench-progs: $(BENCH_PROGS)
+
+$(BENCH_PROGS): tests/bench/%: tests/bench/%.c lib/$(LIB_NAME).so
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< \
+		-Llib -lcopyoffload -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS)
+
+bench: $(BENCH_PROGS)
+	tests/bench/run $(BENCH_ARGS)
+
+clean-bench:
+	rm -f $(BENCH_PROGS) $(BENCH_PROGS:=.d)
+
+clean: clean-bench
+
+-include $(BENCH_PROGS:=.d)
+
+.PHONY: bench bench-progs clean-bench
