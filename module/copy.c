@@ -275,6 +275,18 @@ static int co_copy_kernel(struct co_range *r, struct co_stats *st)
 	loff_t pos, data, hole, want;
 	ssize_t ret = 0;
 
+	/*
+	 * A source with holes copied past the destination's EOF: give the
+	 * destination its final size first, so that every write lands inside
+	 * EOF and the filesystem's speculative preallocation past EOF (xfs)
+	 * cannot fill what must stay holes.
+	 */
+	if (seek && vfs_llseek(seek, co_src_pos(r), SEEK_HOLE) < end) {
+		ret = co_dst_extend(r->dst, co_dst_pos(r) + co_rest(r));
+		if (ret)
+			goto out;
+	}
+
 	while (co_rest(r)) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -301,6 +313,7 @@ static int co_copy_kernel(struct co_range *r, struct co_stats *st)
 		ret = 0;
 		cond_resched();
 	}
+out:
 	if (seek)
 		fput(seek);
 
