@@ -90,7 +90,7 @@ fetch_kernel() {
 	local parts
 	parts=$(dpkg-deb -f "$tmp"/linux-image-*.deb Depends | tr ',|' '\n\n' |
 		sed 's/^ *//; s/[ (].*//' | grep -F -- "-$kver" |
-		grep -E '^linux-(binary|modules|base)-')
+		grep -E '^linux-(binary|modules|base)-' || true)
 	for deb in $parts; do
 		(cd "$tmp" && apt-get download "$deb" >/dev/null 2>&1) ||
 			{ rm -rf "$tmp"; vm_die "cannot download $deb"; }
@@ -148,10 +148,10 @@ ensure_build_root() {
 	mkdir -p "$root/proc"
 	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 	chroot "$root" apt-get update -q > /dev/null 2>&1
+	local rc=0
 	INITRD=No DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install \
 		-y -q --no-install-recommends "linux-headers-$kver" dkms make \
-		> "$CO_CACHE/build-root.log" 2>&1
-	local rc=$?
+		> "$CO_CACHE/build-root.log" 2>&1 || rc=$?
 	umount -l "$root/proc"
 	[ "$rc" = 0 ] ||
 		vm_die "cannot install linux-headers-$kver in $root (log: $CO_CACHE/build-root.log)"
@@ -258,5 +258,10 @@ stage_modules() {
 	cp -al "$dir/root/lib/modules/$kver" "$out/lib/modules/$kver"
 	mkdir -p "$out/lib/modules/$kver/updates/dkms"
 	cp "$ko" "$out/lib/modules/$kver/updates/dkms/"
+	# The headers' link, as linux-headers-KVER installs it: DKMS in the
+	# guest (tests/guest/packages.sh) builds against it.
+	if [ -d "/usr/src/linux-headers-$kver" ]; then
+		ln -sfn "/usr/src/linux-headers-$kver" "$out/lib/modules/$kver/build"
+	fi
 	depmod -b "$out" "$kver" || vm_die "depmod failed for $kver"
 }
