@@ -54,7 +54,8 @@ usage_tests() {
 	check_match range.usage.stdin-bad-value.msg "stdin line 2: invalid length 'x'" "$CO_ERR"
 	check_exit range.usage.stdin-no-files 2 "$R" copy --stdin <<<"0 0 4k"
 	check_exit range.usage.stdin-empty 2 "$R" copy a b - </dev/null
-	check_exit range.usage.info-operand 2 "$R" info extra
+	check_exit range.usage.info-two-operands 2 "$R" info one two
+	check_exit range.usage.info-refresh-no-path 2 "$R" info --refresh
 	[ ! -e b ] && pass range.usage.nothing-created || fail range.usage.nothing-created "b exists"
 }
 
