@@ -94,32 +94,38 @@ copy_sharing() {
 # copy_holes NAME METHODS [HOLE_OFF:LEN]...: copy the source s-NAME (holes at
 # the given places) into a pre-sized destination (as copyoffload-cp does):
 # same bytes, same allocated blocks, holes where s has them; and into a
-# fresh one: same bytes, at most one block more (the module allocates the
-# last byte when the range ends in a hole past the destination's EOF)
+# fresh one: the same but for one block more at most (the module allocates
+# the last byte when the range ends in a hole past the destination's EOF)
 copy_holes() {
-	local c=$P.$FS.holes-$1 s=s-$1 p=p-$1 n=n-$1 methods=$2 size h
+	local c=$P.$FS.holes-$1 s=s-$1 p=p-$1 n=n-$1 methods=$2 size h o l
 	shift 2
-	fsc size $s
+	fsc size "$s"
 	size=$FSC
-	resize $p "$size"
+	resize "$p" "$size"
 	case_start "$c.presized"
-	co copy $s $p
+	co copy "$s" "$p"
 	want_rc 0
 	want_range 0 "$size" ok "$methods"
-	want_same $s $p
-	want_blocks $p $s 0
+	want_same "$s" "$p"
+	want_blocks "$p" "$s" 0
 	for h; do
-		want_hole $p "${h%%:*}" "${h#*:}"
+		want_hole "$p" "${h%%:*}" "${h#*:}"
 	done
-	want_unshared $p
+	want_unshared "$p"
 	case_end
 
 	case_start "$c.fresh"
-	co copy $s $n
+	co copy "$s" "$n"
 	want_rc 0
 	want_range 0 "$size" ok "$methods"
-	want_same $s $n
-	want_blocks $n $s 1
+	want_same "$s" "$n"
+	want_blocks "$n" "$s" 1
+	for h; do
+		to_bytes o "${h%%:*}"
+		to_bytes l "${h#*:}"
+		((o + l < size)) || l=$((l - BS))
+		want_hole "$n" "$o" "$l"
+	done
 	case_end
 }
 

@@ -13,56 +13,57 @@ PAIRS=${CO_TEST_CROSS:-xfs:ext4 btrfs:xfs ext4:btrfs}
 cross_pair() {
 	local c=$P.$1-$2 s=/mnt/co-fs0/s d=/mnt/co-fs1 old
 
-	data_file $s 2M 0:512K 1M:512K
+	data_file "$s" 2M 0:512K 1M:512K
 	case_start "$c.copy"
-	co copy $s $d/fresh
+	co copy "$s" "$d/fresh"
 	want_rc 0
 	want_range 0 2M ok kernel,hole
-	want_same $s $d/fresh
-	want_blocks $d/fresh $s 1
-	resize $d/sized 2M
-	co copy $s $d/sized
+	want_same "$s" "$d/fresh"
+	want_blocks "$d/fresh" "$s" 1
+	want_hole "$d/fresh" 512K 512K
+	resize "$d/sized" 2M
+	co copy "$s" "$d/sized"
 	want_rc 0
 	want_range 0 2M ok kernel,hole
-	want_same $s $d/sized
-	want_blocks $d/sized $s 0
-	want_hole $d/sized 512K 512K
+	want_same "$s" "$d/sized"
+	want_blocks "$d/sized" "$s" 0
+	want_hole "$d/sized" 512K 512K
 	case_end
 
 	case_start "$c.allow-share"
-	co copy --allow-share $s $d/allow
+	co copy --allow-share "$s" "$d/allow"
 	want_rc 0
 	want_range 0 2M ok kernel,hole
-	want_same $s $d/allow
-	want_unshared $d/allow
+	want_same "$s" "$d/allow"
+	want_unshared "$d/allow"
 	case_end
 
-	data_file $d/old 1M
-	fsum $d/old
+	data_file "$d/old" 1M
+	fsum "$d/old"
 	old=$FSC
 	case_start "$c.require-share"
-	co copy --require-share $s $d/old 0:0:1M
+	co copy --require-share "$s" "$d/old" 0:0:1M
 	want_rc 1
 	want_range 0 0 EXDEV none
-	want_sum $d/old "$old"
+	want_sum "$d/old" "$old"
 	case_end
 
 	case_start "$c.no-fallback"
-	co copy --no-fallback "${NOFB_OFFLOAD[@]}" $s $d/old 0:0:1M
+	co copy --no-fallback "${NOFB_OFFLOAD[@]}" "$s" "$d/old" 0:0:1M
 	want_rc 1
 	want_range 0 0 EOPNOTSUPP none
-	want_sum $d/old "$old"
+	want_sum "$d/old" "$old"
 	case_end
 
 	case_start "$c.clone-dedupe-exdev"
-	co clone $s $d/old 0:0:1M
+	co clone "$s" "$d/old" 0:0:1M
 	want_rc 1
 	want_rejected EXDEV
 	want_range 0 0 EXDEV none
-	co dedupe $s $d/old 0:0:1M
+	co dedupe "$s" "$d/old" 0:0:1M
 	want_rc 1
 	want_rejected EXDEV
-	want_sum $d/old "$old"
+	want_sum "$d/old" "$old"
 	case_end
 }
 
