@@ -307,3 +307,28 @@ tainted_badly() {
 	t=$(cat /proc/sys/kernel/tainted)
 	[ $((t & ~(4096 | 8192))) -ne 0 ]
 }
+
+# require_module_luns NAME: the module is loaded and COPYOFFLOAD_LUNS has two
+# LUNs, set as LUN0 and LUN1; otherwise one failure line for NAME and exit
+require_module_luns() {
+	if [ ! -c /dev/copyoffload ]; then
+		fail "$1" "no /dev/copyoffload: the module is not loaded"
+		exit 1
+	fi
+	read -r LUN0 LUN1 _ <<<"${COPYOFFLOAD_LUNS:-}"
+	if [ ! -b "${LUN0:-}" ] || [ ! -b "${LUN1:-}" ]; then
+		fail "$1" "needs two LUNs in COPYOFFLOAD_LUNS (tests/vm/run --lio)"
+		exit 1
+	fi
+}
+
+# setup_step NAME WHAT COMMAND...: a preparation step of test NAME; one
+# failure line and exit if it fails
+setup_step() {
+	local name=$1 what=$2 out
+	shift 2
+	if ! out=$("$@" 2>&1); then
+		fail "$name/setup" "$what: '$*' failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		exit 1
+	fi
+}

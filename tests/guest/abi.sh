@@ -20,40 +20,23 @@ if [ ! -x "$PROG" ]; then
 	fail "$P" "tests/progs/abi-check is not built: make guest-test-progs"
 	exit 1
 fi
-if [ ! -c /dev/copyoffload ]; then
-	fail "$P" "no /dev/copyoffload: the module is not loaded"
-	exit 1
-fi
-read -r LUN0 LUN1 _ <<<"${COPYOFFLOAD_LUNS:-}"
-if [ ! -b "${LUN0:-}" ] || [ ! -b "${LUN1:-}" ]; then
-	fail "$P" "needs two LUNs in COPYOFFLOAD_LUNS (tests/vm/run --lio)"
-	exit 1
-fi
+require_module_luns "$P"
 
-# setup WHAT COMMAND...: run a preparation step; one failure line if it fails
-setup() {
-	local what=$1 out
-	shift
-	if ! out=$("$@" 2>&1); then
-		fail "$P/setup" "$what: '$*' failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
-		exit 1
-	fi
-}
 
 mkdir -p "$X" "$E"
-setup "mkfs.xfs" mkfs.xfs -q -f -m reflink=1 "$LUN0"
-setup "mount xfs" mount "$LUN0" "$X"
+setup_step "$P" "mkfs.xfs" mkfs.xfs -q -f -m reflink=1 "$LUN0"
+setup_step "$P" "mount xfs" mount "$LUN0" "$X"
 CO_CLEANUP+=("umount '$X'")
-setup "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
-setup "mount ext4" mount "$LUN1" "$E"
+setup_step "$P" "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
+setup_step "$P" "mount ext4" mount "$LUN1" "$E"
 CO_CLEANUP+=("umount '$E'")
 mkdir -p "$X/t" "$E/t"
 
 # A swapfile written in full (no holes, no unwritten extents); abi-check
 # swapon()s it after opening it, and swapoff()s it; this is the safety net.
-setup "swapfile" dd if=/dev/zero of="$X/swapfile" bs=1M count=4 status=none
+setup_step "$P" "swapfile" dd if=/dev/zero of="$X/swapfile" bs=1M count=4 status=none
 chmod 600 "$X/swapfile"
-setup "mkswap" mkswap "$X/swapfile"
+setup_step "$P" "mkswap" mkswap "$X/swapfile"
 CO_CLEANUP+=("swapoff '$X/swapfile'")
 
 start=$(date +%s)

@@ -27,32 +27,15 @@ if [ ! -x "$ABI" ] || [ ! -x "$TOOL" ]; then
 	fail "$P" "tests/progs/abi-check or tools/copyoffload is not built"
 	exit 1
 fi
-if [ ! -c /dev/copyoffload ]; then
-	fail "$P" "no /dev/copyoffload: the module is not loaded"
-	exit 1
-fi
-read -r LUN0 LUN1 _ <<<"${COPYOFFLOAD_LUNS:-}"
-if [ ! -b "${LUN0:-}" ] || [ ! -b "${LUN1:-}" ]; then
-	fail "$P" "needs two LUNs in COPYOFFLOAD_LUNS (tests/vm/run --lio)"
-	exit 1
-fi
+require_module_luns "$P"
 
-# setup WHAT COMMAND...: a preparation step; one failure line if it fails
-setup() {
-	local what=$1 out
-	shift
-	if ! out=$("$@" 2>&1); then
-		fail "$P/setup" "$what: '$*' failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
-		exit 1
-	fi
-}
 
 mkdir -p "$S" "$D"
-setup "mkfs.xfs $LUN0" mkfs.xfs -q -f -m reflink=1 "$LUN0"
-setup "mkfs.xfs $LUN1" mkfs.xfs -q -f -m reflink=1 "$LUN1"
-setup "mount $LUN0" mount "$LUN0" "$S"
+setup_step "$P" "mkfs.xfs $LUN0" mkfs.xfs -q -f -m reflink=1 "$LUN0"
+setup_step "$P" "mkfs.xfs $LUN1" mkfs.xfs -q -f -m reflink=1 "$LUN1"
+setup_step "$P" "mount $LUN0" mount "$LUN0" "$S"
 CO_CLEANUP+=("umount '$S'")
-setup "mount $LUN1" mount "$LUN1" "$D"
+setup_step "$P" "mount $LUN1" mount "$LUN1" "$D"
 CO_CLEANUP+=("umount '$D'")
 
 # The LUNs advertise an 8 MiB optimal I/O size, so the kernel reads ahead
@@ -71,7 +54,7 @@ done
 # guest) written through a pipe (cp and cat may reflink or use
 # copy_file_range here), every block written, nothing shared.
 t=$(date +%s)
-setup "write the source" bash -o pipefail -c \
+setup_step "$P" "write the source" bash -o pipefail -c \
 	"'$ABI' random $((SIZE_MIB << 20)) | dd of='$S/src' bs=4M iflag=fullblock oflag=direct status=none"
 sync
 echo "# $SIZE_MIB MiB source written in $(($(date +%s) - t)) s"
