@@ -20,6 +20,7 @@
 #include <linux/falloc.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/nfs_fs.h>
 #include <linux/sched/signal.h>
 
 #include "copyoffload.h"
@@ -87,10 +88,25 @@ static int co_copy_clone(u64 flags, struct co_range *r, struct co_stats *st)
 static bool co_fs_copy_usable(const struct co_range *r)
 {
 	const struct file_operations *in = r->src->f_op, *out = r->dst->f_op;
+	struct inode *iin = file_inode(r->src), *iout = file_inode(r->dst);
 
-	return out->copy_file_range &&
-	       in->copy_file_range == out->copy_file_range &&
-	       file_inode(r->dst)->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC;
+	if (!out->copy_file_range ||
+	    in->copy_file_range != out->copy_file_range ||
+	    iout->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC)
+		return false;
+	/*
+	 * NFS's ->copy_file_range quietly splices through the client what it
+	 * cannot hand to the server (fs/nfs/nfs4file.c): a copy within one
+	 * file, a server without COPY (NFS < 4.2), another server (inter-server
+	 * copy is off by default).  That is no offload: leave it to the kernel
+	 * method, which reports it as such and which NO_FALLBACK refuses.
+	 */
+	if (iout->i_sb->s_magic == NFS_SUPER_MAGIC)
+		return iin != iout &&
+		       (NFS_SERVER(iin)->caps & NFS_CAP_COPY) &&
+		       (NFS_SERVER(iout)->caps & NFS_CAP_COPY) &&
+		       NFS_SERVER(iin)->nfs_client == NFS_SERVER(iout)->nfs_client;
+	return true;
 }
 
 static int co_copy_fs(struct co_range *r, struct co_stats *st)

@@ -113,7 +113,9 @@
  *     CLONE    reflink, only with COPYOFFLOAD_F_ALLOW_SHARE or _REQUIRE_SHARE;
  *     FS_COPY  the filesystem's own ->copy_file_range (NFS 4.2 COPY, SMB
  *              server-side copy, Ceph, FUSE); never a local filesystem's
- *              clone-as-copy, so a default COPY creates no shared extents;
+ *              clone-as-copy, so a default COPY makes no shared extents
+ *              itself (a server may still clone what it is asked to copy:
+ *              knfsd does within one exported filesystem);
  *     XCOPY    SCSI EXTENDED COPY on the storage (when the build has it);
  *     ODX      SCSI ROD token copy on the storage (when the build has it);
  *     KERNEL   an in-kernel copy through the page cache (not with
