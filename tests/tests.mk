@@ -1,5 +1,6 @@
 # tests/: C programs the guest tests and benchmarks run.
 GUEST_TEST_PROGS := tests/progs/abi-check
+include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
 
