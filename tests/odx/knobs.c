@@ -22,6 +22,9 @@
  *	no token outlives SECONDS of inactivity, whatever PT asked
  *   expire-tokens
  *	every token that exists when the file is read expires now
+ *   quirk ddpt
+ *	read PT/WUT range descriptors one byte early, as ddpt <= 0.97 writes
+ *	them (see parse_ranges() in odx.c); off by default
  *
  * OP: an opcode and optional service action in hex (0x2a, 0x83/0x11) or
  * a name: pt, wut, rrti, read (any READ), write (any WRITE), inquiry,
@@ -56,6 +59,7 @@ static struct rule faults[MAX_RULES], delays[MAX_RULES];
 static unsigned int nr_faults, nr_delays;
 static uint64_t wut_limit, pt_limit;
 static uint32_t token_timeout;
+static bool ddpt_quirk;
 static struct stat last;
 static bool loaded;
 
@@ -167,6 +171,7 @@ static void knobs_clear(void)
 	nr_faults = nr_delays = 0;
 	wut_limit = pt_limit = 0;
 	token_timeout = 0;
+	ddpt_quirk = false;
 }
 
 static void knobs_load(FILE *f)
@@ -202,15 +207,18 @@ static void knobs_load(FILE *f)
 			token_timeout = strtoul(args, NULL, 0);
 		else if (!strcmp(p, "expire-tokens"))
 			expire = true;
+		else if (!strcmp(p, "quirk") && !strcmp(args, "ddpt"))
+			ddpt_quirk = true;
 		else
 			odx_log("control:%u: cannot parse '%s %s'", lineno, p, args);
 	}
 	if (expire)
 		odx_expire_all();
-	odx_log("control: %u fault(s), %u delay(s), wut-limit %llu, pt-limit %llu, token-timeout %u%s",
+	odx_log("control: %u fault(s), %u delay(s), wut-limit %llu, pt-limit %llu, token-timeout %u%s%s",
 		nr_faults, nr_delays, (unsigned long long)wut_limit,
 		(unsigned long long)pt_limit, token_timeout,
-		expire ? ", tokens expired" : "");
+		expire ? ", tokens expired" : "",
+		ddpt_quirk ? ", ddpt quirk" : "");
 }
 
 void knobs_refresh(void)
@@ -287,4 +295,9 @@ uint64_t knobs_pt_limit(void)
 uint32_t knobs_token_timeout(void)
 {
 	return token_timeout;
+}
+
+bool knobs_ddpt_quirk(void)
+{
+	return ddpt_quirk;
 }

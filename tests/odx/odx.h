@@ -220,5 +220,6 @@ uint32_t knobs_delay_ms(const struct odx_cmd *c);
 uint64_t knobs_wut_limit(void);
 uint64_t knobs_pt_limit(void);
 uint32_t knobs_token_timeout(void);
+bool knobs_ddpt_quirk(void);
 
 #endif
