@@ -5,7 +5,7 @@
  *
  *   clone    only with ALLOW_SHARE / REQUIRE_SHARE
  *   fs copy  the filesystem's own ->copy_file_range (NFS, SMB, Ceph, FUSE)
- *   [storage offload engines plug in here]
+ *   storage  SCSI EXTENDED COPY on the disk under the files (offload.c)
  *   kernel   splice through the page cache, unless NO_FALLBACK
  *
  * vfs_copy_file_range() without flags clones when both files share a
@@ -27,21 +27,6 @@
 
 /* Bytes per ->copy_file_range call: big enough for a server-side copy. */
 #define CO_FS_CHUNK_SIZE	(64U << 20)
-
-static loff_t co_src_pos(const struct co_range *r)
-{
-	return r->u.src_off + r->u.bytes_done;
-}
-
-static loff_t co_dst_pos(const struct co_range *r)
-{
-	return r->u.dst_off + r->u.bytes_done;
-}
-
-static u64 co_rest(const struct co_range *r)
-{
-	return r->len - r->u.bytes_done;
-}
 
 /* Errors after which the next method may still serve the range. */
 static bool co_try_next(int err)
@@ -281,10 +266,13 @@ static void co_next_data(struct file *seek, loff_t pos, loff_t end,
 }
 
 /*
- * Copy through the page cache in chunks of CO_CHUNK_SIZE, keeping the
- * source's holes as holes, checking for fatal signals between chunks.
+ * Walk the rest of range R: holes in the source become holes in the
+ * destination, data goes to MOVE, which moves a prefix of [pos, pos + len)
+ * and accounts it (returns the bytes moved, 0 at the source's EOF, or a
+ * negative errno).  Fatal signals are checked between steps.
  */
-static int co_copy_kernel(struct co_range *r, struct co_stats *st)
+int co_walk(struct co_range *r, struct co_stats *st, co_mover_t move,
+	    void *ctx)
 {
 	struct file *seek = co_seek_file(r->src);
 	loff_t end = r->u.src_off + r->len;
@@ -321,11 +309,9 @@ static int co_copy_kernel(struct co_range *r, struct co_stats *st)
 			co_account(r, st, COPYOFFLOAD_METHOD_HOLE, data - pos);
 			continue;
 		}
-		ret = co_splice(r->src, pos, r->dst, co_dst_pos(r),
-				min_t(u64, hole - pos, CO_CHUNK_SIZE));
+		ret = move(r, pos, hole - pos, st, ctx);
 		if (ret <= 0)
 			break;
-		co_account(r, st, COPYOFFLOAD_METHOD_KERNEL, ret);
 		ret = 0;
 		cond_resched();
 	}
@@ -345,6 +331,28 @@ out:
 			ret = -EIO;
 	}
 	return ret;
+}
+
+/* The kernel method's mover: one chunk through the page cache. */
+static ssize_t co_move_kernel(struct co_range *r, loff_t pos, u64 len,
+			      struct co_stats *st, void *ctx)
+{
+	ssize_t ret;
+
+	ret = co_splice(r->src, pos, r->dst, co_dst_pos(r),
+			min_t(u64, len, CO_CHUNK_SIZE));
+	if (ret > 0)
+		co_account(r, st, COPYOFFLOAD_METHOD_KERNEL, ret);
+	return ret;
+}
+
+/*
+ * Copy through the page cache in chunks of CO_CHUNK_SIZE, keeping the
+ * source's holes as holes, checking for fatal signals between chunks.
+ */
+static int co_copy_kernel(struct co_range *r, struct co_stats *st)
+{
+	return co_walk(r, st, co_move_kernel, NULL);
 }
 
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
@@ -371,7 +379,11 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 			goto out;
 	}
 
-	/* Storage offload (XCOPY, ODX) is not in this build. */
+	if (!(flags & COPYOFFLOAD_F_OFFLOAD_NONE)) {
+		ret = co_copy_offload(flags, r, st);
+		if (!ret || !co_try_next(ret))
+			goto out;
+	}
 
 	if (flags & COPYOFFLOAD_F_NO_FALLBACK) {
 		ret = -EOPNOTSUPP;

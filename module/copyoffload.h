@@ -12,7 +12,8 @@
 /* Features this build supports, reported by COPYOFFLOAD_IOC_INFO. */
 #define CO_FEATURES	(COPYOFFLOAD_FEAT_CLONE | COPYOFFLOAD_FEAT_DEDUPE | \
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
-			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO)
+			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO | \
+			 COPYOFFLOAD_FEAT_XCOPY)
 
 /* Bytes moved per step of a copy, between fatal-signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
@@ -44,6 +45,21 @@ static inline void co_account(struct co_range *r, struct co_stats *st,
 	st->method_bytes[method] += bytes;
 }
 
+static inline loff_t co_src_pos(const struct co_range *r)
+{
+	return r->u.src_off + r->u.bytes_done;
+}
+
+static inline loff_t co_dst_pos(const struct co_range *r)
+{
+	return r->u.dst_off + r->u.bytes_done;
+}
+
+static inline u64 co_rest(const struct co_range *r)
+{
+	return r->len - r->u.bytes_done;
+}
+
 /* check.c */
 int co_range_check(u32 op, struct co_range *r);
 
@@ -52,10 +68,92 @@ void co_clone_range(struct co_range *r, struct co_stats *st);
 void co_dedupe_range(struct co_range *r, struct co_stats *st);
 
 /* copy.c */
+typedef ssize_t (*co_mover_t)(struct co_range *r, loff_t pos, u64 len,
+			      struct co_stats *st, void *ctx);
+int co_walk(struct co_range *r, struct co_stats *st, co_mover_t move,
+	    void *ctx);
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
 
+/*
+ * Why storage offload passed a range on to the next method (counted per
+ * disk and globally, shown in sysfs).
+ */
+enum co_fallback {
+	CO_FB_DEVICE,		/* no SCSI disk with EXTENDED COPY under it */
+	CO_FB_FS,		/* filesystem or file kind not offloadable */
+	CO_FB_PERM,		/* block-map path needs CAP_SYS_RAWIO */
+	CO_FB_UNALIGNED,	/* offsets or length off the block grid */
+	CO_FB_UNMAPPED,		/* holes, unwritten or shared blocks */
+	CO_FB_LEASE,		/* no layout lease */
+	CO_FB_CHANGED,		/* the files changed under the mapping */
+	CO_FB_UNSUPPORTED,	/* the copy manager refused the command */
+	CO_FB_UNREACHABLE,	/* it cannot reach the source LUN */
+	CO_FB_TARGET,		/* the command failed otherwise */
+	CO_FB_NR
+};
+
+/* offload.c */
+int co_copy_offload(u64 flags, struct co_range *r, struct co_stats *st);
+
+/* xcopy.c */
+struct scsi_device;
+#define CO_XCOPY_MAX_BLOCKS	65535U	/* 16-bit NUMBER OF BLOCKS */
+struct co_xcopy {
+	struct scsi_device *sdev;	/* the destination LUN: gets the command */
+	const struct copyoffload_devinfo *src, *dst;
+	bool same;			/* one LUN: one CSCD */
+};
+int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
+		    u32 nr_blocks, unsigned int *reason);
+
+/* layout.c */
+struct co_lease {
+	struct file *file;	/* leased, or NULL */
+	atomic_t broken;
+};
+int co_lease_take(struct co_lease *l, struct file *file);
+void co_lease_drop(struct co_lease *l);
+bool co_lease_broken(const struct co_lease *l);
+bool co_layout_capable(struct inode *inode);
+
+/* Extents of one batch, in kernel memory only. */
+#define CO_MAP_MAX	64
+struct co_ext {
+	loff_t pos;		/* file offset */
+	u64 len;
+	u64 addr;		/* bytes on the partition */
+	bool unwritten;
+};
+struct co_map {
+	unsigned int nr;
+	struct co_ext ext[CO_MAP_MAX];
+};
+s64 co_map(struct inode *inode, loff_t pos, u64 len, bool layout, bool write,
+	   struct co_map *m);
+bool co_map_needs_commit(struct inode *inode, const struct co_map *m,
+			 loff_t end);
+int co_layout_commit(struct inode *inode, const struct co_map *m, loff_t pos,
+		     u64 len);
+u64 co_map_cookie(struct inode *inode);
+bool co_map_cookie_valid(struct inode *inode, u64 cookie);
+
+/* stats.c */
+struct co_disk_stats;
+struct co_disk_stats *co_disk_stats_new(dev_t devt);
+void co_disk_stats_put(struct co_disk_stats *ds);
+void co_disk_stats_get(struct co_disk_stats *ds);
+void co_stats_xcopy(struct co_disk_stats *ds, u64 bytes, u32 commands);
+void co_stats_fallback(struct co_disk_stats *ds, unsigned int reason);
+int co_stats_init(void);
+void co_stats_exit(void);
+
 /* discover.c */
+struct block_device;
 long co_ioctl_devinfo(void __user *arg);
+struct scsi_device *co_bdev_sdev(struct block_device *bdev);
+struct co_disk_stats *co_disk_get(struct block_device *bdev,
+				  struct copyoffload_devinfo *di);
+void co_disk_put(struct co_disk_stats *ds);
 void co_discover_exit(void);
 
 /* request.c */

@@ -46,6 +46,7 @@ struct co_disk {
 	dev_t devt;
 	u64 diskseq;
 	struct copyoffload_devinfo info;	/* the probed, disk-wide part */
+	struct co_disk_stats *stats;		/* its offload counters */
 };
 
 /* Disks remembered at most; the least recently asked for goes first. */
@@ -56,7 +57,7 @@ static unsigned int co_nr_disks;
 static DEFINE_MUTEX(co_disks_lock);
 
 /* The SCSI device under BDEV's disk, with a reference, or NULL. */
-static struct scsi_device *co_bdev_sdev(struct block_device *bdev)
+struct scsi_device *co_bdev_sdev(struct block_device *bdev)
 {
 	struct device *parent = disk_to_dev(bdev->bd_disk)->parent;
 	struct scsi_device *sdev;
@@ -202,10 +203,12 @@ static struct co_disk *co_disk_find(dev_t devt, u64 diskseq)
  * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
  * SCSI disks are remembered, at most CO_MAX_DISKS of them.
  */
-static void co_disk_info(struct block_device *bdev, bool refresh,
-			 struct copyoffload_devinfo *di)
+static struct co_disk_stats *co_disk_info(struct block_device *bdev,
+					  bool refresh,
+					  struct copyoffload_devinfo *di)
 {
 	struct gendisk *disk = bdev->bd_disk;
+	struct co_disk_stats *ds = NULL;
 	struct co_disk *d;
 
 	mutex_lock(&co_disks_lock);
@@ -222,6 +225,7 @@ static void co_disk_info(struct block_device *bdev, bool refresh,
 		if (co_nr_disks >= CO_MAX_DISKS) {
 			d = list_last_entry(&co_disks, struct co_disk, node);
 			list_del(&d->node);
+			co_disk_stats_put(d->stats);
 		} else {
 			d = kmalloc(sizeof(*d), GFP_KERNEL);
 			if (!d)
@@ -230,11 +234,33 @@ static void co_disk_info(struct block_device *bdev, bool refresh,
 		}
 		d->devt = disk_devt(disk);
 		d->diskseq = disk->diskseq;
+		d->stats = co_disk_stats_new(d->devt);
 		list_add(&d->node, &co_disks);
 	}
 	d->info = *di;
 out:
+	if (d) {
+		ds = d->stats;
+		co_disk_stats_get(ds);
+	}
 	mutex_unlock(&co_disks_lock);
+	return ds;
+}
+
+/*
+ * What storage offload needs to know of BDEV's disk (cached, probed on
+ * first use) in DI, and its counters, with a reference (co_disk_put()).
+ */
+struct co_disk_stats *co_disk_get(struct block_device *bdev,
+				  struct copyoffload_devinfo *di)
+{
+	memset(di, 0, sizeof(*di));
+	return co_disk_info(bdev, false, di);
+}
+
+void co_disk_put(struct co_disk_stats *ds)
+{
+	co_disk_stats_put(ds);
 }
 
 /* The block device under FILE: its own, or its filesystem's. */
@@ -277,7 +303,8 @@ long co_ioctl_devinfo(void __user *arg)
 		ret = -ENODEV;
 		goto out;
 	}
-	co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH, &di);
+	co_disk_put(co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH,
+				 &di));
 	di.size = min_t(u32, usize, sizeof(di));
 	di.fd = in.fd;
 	di.flags = in.flags;
@@ -297,6 +324,7 @@ void co_discover_exit(void)
 
 	list_for_each_entry_safe(d, tmp, &co_disks, node) {
 		list_del(&d->node);
+		co_disk_stats_put(d->stats);
 		kfree(d);
 	}
 	co_nr_disks = 0;

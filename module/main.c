@@ -81,9 +81,13 @@ static int __init co_init(void)
 	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo) !=
 		     COPYOFFLOAD_DEVINFO_SIZE_VER0);
 
+	ret = co_stats_init();
+	if (ret)
+		return ret;
 	ret = misc_register(&co_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/copyoffload: %d\n", ret);
+		co_stats_exit();
 		return ret;
 	}
 	pr_info("version %s loaded\n", COPYOFFLOAD_VERSION);
@@ -94,6 +98,7 @@ static void __exit co_exit(void)
 {
 	misc_deregister(&co_miscdev);
 	co_discover_exit();
+	co_stats_exit();
 }
 
 module_init(co_init);

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: the storage step of COPY.  The disk's copy manager copies
+ * the blocks (SCSI EXTENDED COPY); the bytes never cross the host.
+ *
+ * Writing a file's blocks underneath its filesystem is correct only when
+ * all of this holds (a range that fails any of it goes to the next method,
+ * and the reason is counted):
+ *   - both files are on xfs or ext4 (never btrfs: copy-on-write and
+ *     checksums), regular, not DAX, encrypted, verity or swap, each
+ *     filesystem directly on a SCSI disk or one of its partitions (not dm,
+ *     md, loop) whose copy manager does EXTENDED COPY LID1 with NAA
+ *     identification descriptors, with equal logical block sizes;
+ *   - source and destination offsets and the length are on the filesystem
+ *     block grid (a tail shorter than a block goes to the next method);
+ *   - the source's blocks are written extents; the destination's are
+ *     written, or (xfs) allocated unwritten by the filesystem for us and
+ *     committed only once the device has written them; never shared;
+ *   - the mapping stays true while the device copies: a layout lease on
+ *     each file (xfs), or the inodes' change counters (ext4); see layout.c;
+ *   - both inodes are locked (i_rwsem, invalidate_lock) and direct I/O is
+ *     drained for each batch; the source range is written back first, the
+ *     destination range written back and dropped from the page cache
+ *     before and again after the device copy; times, privileges and
+ *     fsnotify as a write would.
+ * Work is done in batches of at most CO_BATCH bytes and CO_MAP_MAX
+ * extents, each batch in commands of at most CO_XCOPY_MAX_BLOCKS blocks
+ * and the copy manager's segment limit, checking for fatal signals between
+ * commands.  Only bytes whose command succeeded are counted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/blkdev.h>
+#include <linux/capability.h>
+#include <linux/fsnotify.h>
+#include <linux/magic.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <scsi/scsi_device.h>
+
+#include "copyoffload.h"
+
+/* Bytes mapped, locked and copied at a time. */
+#define CO_BATCH		(256ULL << 20)
+/* Times a batch is mapped again after the files changed under it. */
+#define CO_REMAP_TRIES		3
+
+#ifndef XFS_SUPER_MAGIC
+#define XFS_SUPER_MAGIC		0x58465342
+#endif
+
+/* One end of the copy as the disk sees it. */
+struct co_end {
+	struct file *file;
+	struct inode *inode;
+	struct block_device *bdev;
+	struct copyoffload_devinfo di;
+	struct co_disk_stats *stats;
+	u64 disk_off;		/* partition start, bytes */
+	struct co_lease lease;
+	u64 cookie;
+	struct co_map map;
+};
+
+struct co_offload {
+	u64 flags;
+	bool layout;		/* xfs block ops + layout leases */
+	u32 lbs;		/* logical block size, bytes */
+	u32 fsb;		/* largest filesystem block size, bytes */
+	u64 max_cmd;		/* bytes per EXTENDED COPY */
+	struct co_xcopy x;
+	struct co_end src, dst;
+};
+
+static bool co_fs_offloadable(struct inode *inode)
+{
+	unsigned long magic = inode->i_sb->s_magic;
+
+	if (magic != XFS_SUPER_MAGIC && magic != EXT4_SUPER_MAGIC)
+		return false;
+	return S_ISREG(inode->i_mode) && !IS_DAX(inode) &&
+	       !IS_ENCRYPTED(inode) && !IS_VERITY(inode) &&
+	       !IS_SWAPFILE(inode) && inode->i_sb->s_bdev;
+}
+
+static int co_end_init(struct co_end *e, struct file *file)
+{
+	e->file = file;
+	e->inode = file_inode(file);
+	e->bdev = e->inode->i_sb->s_bdev;
+	e->stats = co_disk_get(e->bdev, &e->di);
+	e->disk_off = (u64)get_start_sect(e->bdev) << SECTOR_SHIFT;
+	e->lease.file = NULL;
+	return 0;
+}
+
+static void co_offload_fallback(struct co_offload *o, unsigned int reason)
+{
+	co_stats_fallback(o->dst.stats, reason);
+}
+
+static void co_offload_put(struct co_offload *o)
+{
+	if (o->x.sdev)
+		scsi_device_put(o->x.sdev);
+	co_disk_put(o->src.stats);
+	co_disk_put(o->dst.stats);
+	kfree(o);
+}
+
+/*
+ * Can the disk's copy manager serve range R at all?  A NULL return with
+ * *REASON set when not (the reason is counted by the caller once the
+ * disks are known).
+ */
+static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
+					 unsigned int *reason)
+{
+	struct inode *in = file_inode(r->src), *out = file_inode(r->dst);
+	struct co_offload *o;
+	const u32 need = COPYOFFLOAD_DEV_SCSI | COPYOFFLOAD_DEV_3PC |
+			 COPYOFFLOAD_DEV_NAA | COPYOFFLOAD_DEV_XCOPY_LID1;
+
+	*reason = CO_FB_FS;
+	if (!co_fs_offloadable(in) || !co_fs_offloadable(out) ||
+	    in->i_sb->s_magic != out->i_sb->s_magic)
+		return NULL;
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return NULL;
+	o->flags = flags;
+	co_end_init(&o->src, r->src);
+	co_end_init(&o->dst, r->dst);
+
+	*reason = CO_FB_DEVICE;
+	if ((o->src.di.caps & need) != need || (o->dst.di.caps & need) != need)
+		goto fail;
+	o->lbs = bdev_logical_block_size(o->dst.bdev);
+	if (o->lbs != bdev_logical_block_size(o->src.bdev))
+		goto fail;
+	o->src.di.logical_block_size = o->lbs;
+	o->dst.di.logical_block_size = o->lbs;
+
+	o->layout = in->i_sb->s_magic == XFS_SUPER_MAGIC;
+	*reason = CO_FB_FS;
+	if (o->layout && (!co_layout_capable(in) || !co_layout_capable(out)))
+		goto fail;
+	*reason = CO_FB_PERM;
+	if (!o->layout && !capable(CAP_SYS_RAWIO))
+		goto fail;
+
+	o->fsb = max(i_blocksize(in), i_blocksize(out));
+	o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
+	if (o->dst.di.max_segment_length)
+		o->max_cmd = min_t(u64, o->max_cmd,
+				   o->dst.di.max_segment_length);
+	o->max_cmd = round_down(o->max_cmd, o->lbs);
+	*reason = CO_FB_DEVICE;
+	if (!o->max_cmd)
+		goto fail;
+
+	o->x.sdev = co_bdev_sdev(o->dst.bdev);
+	if (!o->x.sdev)
+		goto fail;
+	o->x.src = &o->src.di;
+	o->x.dst = &o->dst.di;
+	o->x.same = o->src.bdev->bd_disk == o->dst.bdev->bd_disk;
+	return o;
+fail:
+	co_offload_fallback(o, *reason);
+	co_offload_put(o);
+	*reason = CO_FB_NR;	/* counted */
+	return NULL;
+}
+
+static void co_lock(struct co_offload *o)
+{
+	lock_two_nondirectories(o->src.inode, o->dst.inode);
+	filemap_invalidate_lock_two(o->src.inode->i_mapping,
+				    o->dst.inode->i_mapping);
+	inode_dio_wait(o->src.inode);
+	if (o->dst.inode != o->src.inode)
+		inode_dio_wait(o->dst.inode);
+}
+
+static void co_unlock(struct co_offload *o)
+{
+	filemap_invalidate_unlock_two(o->src.inode->i_mapping,
+				      o->dst.inode->i_mapping);
+	unlock_two_nondirectories(o->src.inode, o->dst.inode);
+}
+
+static void co_leases_drop(struct co_offload *o)
+{
+	co_lease_drop(&o->dst.lease);
+	co_lease_drop(&o->src.lease);
+}
+
+/* Is what was mapped still true?  Called with the inodes locked. */
+static bool co_mapping_valid(struct co_offload *o)
+{
+	if (o->layout)
+		return !co_lease_broken(&o->src.lease) &&
+		       !co_lease_broken(&o->dst.lease);
+	return co_map_cookie_valid(o->src.inode, o->src.cookie) &&
+	       co_map_cookie_valid(o->dst.inode, o->dst.cookie);
+}
+
+/*
+ * Map up to LEN bytes of both ends from SPOS and DPOS.  Returns the bytes
+ * both ends have mapped (a multiple of the block grid), 0 when the first
+ * block cannot be used, or a negative errno.
+ */
+static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
+		       u64 len, unsigned int *reason)
+{
+	s64 ns, nd;
+	int ret;
+
+	*reason = CO_FB_LEASE;
+	if (o->layout) {
+		ret = co_lease_take(&o->src.lease, o->src.file);
+		if (!ret)
+			ret = co_lease_take(&o->dst.lease, o->dst.file);
+		if (ret)
+			return 0;
+	} else {
+		o->src.cookie = co_map_cookie(o->src.inode);
+		o->dst.cookie = co_map_cookie(o->dst.inode);
+		/* the block map path never allocates: stay inside EOF */
+		len = min_t(u64, len, max_t(loff_t, 0, round_down(
+			i_size_read(o->dst.inode) - dpos, o->fsb)));
+	}
+	*reason = CO_FB_UNMAPPED;
+	if (!len)
+		return 0;
+	ns = co_map(o->src.inode, spos, len, o->layout, false, &o->src.map);
+	if (ns <= 0)
+		return 0;
+	nd = co_map(o->dst.inode, dpos, round_down(ns, o->fsb), o->layout,
+		    true, &o->dst.map);
+	if (nd <= 0)
+		return 0;
+	return round_down(min(ns, nd), o->fsb);
+}
+
+/* The disk address of file offset POS of end E (mapped), or ~0. */
+static u64 co_addr(const struct co_end *e, loff_t pos, u64 *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->map.nr; i++) {
+		const struct co_ext *x = &e->map.ext[i];
+
+		if (pos >= x->pos && pos < x->pos + x->len) {
+			*run = x->pos + x->len - pos;
+			return e->disk_off + x->addr + (pos - x->pos);
+		}
+	}
+	*run = 0;
+	return ~0ULL;
+}
+
+/*
+ * Copy [SPOS, SPOS + LEN) to DPOS on the disk, extent piece by extent
+ * piece, in commands of at most max_cmd bytes.  Returns the bytes copied
+ * from the start (commands succeed or fail whole), or a negative errno
+ * when nothing was copied.
+ */
+static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
+			   u64 len, unsigned int *reason, u32 *commands)
+{
+	u64 done = 0;
+	int ret = 0;
+
+	while (done < len) {
+		u64 srun, drun, saddr, daddr, n;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		saddr = co_addr(&o->src, spos + done, &srun);
+		daddr = co_addr(&o->dst, dpos + done, &drun);
+		n = min3(srun, drun, len - done);
+		n = min(n, o->max_cmd);
+		n = round_down(n, o->lbs);
+		if (!n || saddr == ~0ULL || daddr == ~0ULL ||
+		    (saddr | daddr) & (o->lbs - 1)) {
+			*reason = CO_FB_UNALIGNED;
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		ret = co_xcopy_blocks(&o->x, saddr / o->lbs, daddr / o->lbs,
+				      n / o->lbs, reason);
+		if (ret)
+			break;
+		(*commands)++;
+		done += n;
+	}
+	return done ? done : ret;
+}
+
+/*
+ * One batch: map, lock, check, flush, copy, invalidate, unlock, commit.
+ * Returns the bytes copied (> 0), 0 when the mapping changed under us and
+ * the batch is worth mapping again, or a negative errno (*REASON set for
+ * -EOPNOTSUPP).
+ */
+static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
+			    u64 len, unsigned int *reason)
+{
+	struct address_space *smap = o->src.inode->i_mapping;
+	struct address_space *dmap = o->dst.inode->i_mapping;
+	bool commit = false;
+	u32 commands = 0;
+	s64 n, done;
+	int ret;
+
+	n = co_map_both(o, spos, dpos, len, reason);
+	if (n <= 0) {
+		co_leases_drop(o);
+		return n < 0 ? n : -EOPNOTSUPP;
+	}
+
+	co_lock(o);
+	if (!co_mapping_valid(o) ||
+	    i_size_read(o->src.inode) < spos + n) {
+		co_unlock(o);
+		co_leases_drop(o);
+		*reason = CO_FB_CHANGED;
+		return 0;
+	}
+	ret = filemap_write_and_wait_range(smap, spos, spos + n - 1);
+	if (!ret)
+		ret = filemap_write_and_wait_range(dmap, dpos, dpos + n - 1);
+	if (!ret)
+		ret = invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
+						    (dpos + n - 1) >> PAGE_SHIFT);
+	if (ret) {
+		co_unlock(o);
+		co_leases_drop(o);
+		return ret;
+	}
+
+	done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
+
+	/* Readers of the page cache (ext4 reads take no lock) see the copy. */
+	invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
+				      (dpos + n - 1) >> PAGE_SHIFT);
+	if (done > 0) {
+		commit = o->layout &&
+			 co_map_needs_commit(o->dst.inode, &o->dst.map,
+					     dpos + done);
+		/* as a write would; a commit sets the times itself */
+		if (commit)
+			file_remove_privs(o->dst.file);
+		else
+			file_modified(o->dst.file);
+	}
+	co_unlock(o);
+
+	/* unwritten extents become written, the size grows: not before */
+	ret = commit ? co_layout_commit(o->dst.inode, &o->dst.map, dpos,
+					done) : 0;
+	co_leases_drop(o);
+	if (done > 0) {
+		fsnotify_modify(o->dst.file);
+		co_stats_xcopy(o->dst.stats, commit && ret ? 0 : done,
+			       commands);
+		if (commit && ret)
+			return ret;	/* not committed: reads as zeroes */
+	}
+	return done;
+}
+
+/* The storage step's mover: as much of [pos, pos + len) as can be. */
+static ssize_t co_move_xcopy(struct co_range *r, loff_t pos, u64 len,
+			     struct co_stats *st, void *ctx)
+{
+	struct co_offload *o = ctx;
+	unsigned int reason = CO_FB_UNALIGNED, tries = 0;
+	loff_t dpos = co_dst_pos(r);
+	u64 moved = 0;
+	s64 n;
+
+	/* on the grid of both filesystems' blocks, at both ends */
+	if ((pos | dpos) & (o->fsb - 1))
+		goto fallback;
+	len = round_down(len, o->fsb);
+	if (!len)
+		goto fallback;
+	len = min_t(u64, len, CO_BATCH);
+
+	while (moved < len) {
+		n = co_offload_batch(o, pos + moved, dpos + moved,
+				     len - moved, &reason);
+		if (n == 0 && ++tries < CO_REMAP_TRIES)
+			continue;
+		if (n <= 0) {
+			if (moved)
+				break;
+			if (n == 0 || n == -EOPNOTSUPP)
+				goto fallback;
+			return n;
+		}
+		co_account(r, st, COPYOFFLOAD_METHOD_XCOPY, n);
+		moved += n;
+		tries = 0;
+	}
+	return moved;
+fallback:
+	co_offload_fallback(o, reason);
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Copy range R on the storage, from where the methods before stopped.
+ * 0 when all of it was done; -EOPNOTSUPP (or another errno) with
+ * bytes_done telling how far it got otherwise.
+ */
+int co_copy_offload(u64 flags, struct co_range *r, struct co_stats *st)
+{
+	struct co_offload *o;
+	unsigned int reason;
+	int ret;
+
+	if (flags & COPYOFFLOAD_F_OFFLOAD_ODX)
+		return -EOPNOTSUPP;	/* no ROD token engine in this build */
+	o = co_offload_get(flags, r, &reason);
+	if (!o) {
+		if (reason != CO_FB_NR)
+			co_stats_fallback(NULL, reason);
+		return -EOPNOTSUPP;
+	}
+	ret = co_walk(r, st, co_move_xcopy, o);
+	co_offload_put(o);
+	if (!ret && co_rest(r) &&
+	    r->u.src_off + r->u.bytes_done < i_size_read(file_inode(r->src)))
+		ret = -EOPNOTSUPP;
+	return ret;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * copyoffload: SCSI EXTENDED COPY (LID1) commands.
+ *
+ * One command copies one run of logical blocks from one LUN to another (or
+ * within one), with the parameter list an initiator needs for every copy
+ * manager we know (SPC-4 6.4, LIO's target_core_xcopy.c, tcmu-runner):
+ *
+ *   header       LIST ID USAGE 11b (no list ID: nothing to ask RECEIVE COPY
+ *                RESULTS about later; LIO answers OPERATING PARAMETERS only)
+ *   CSCD 0xE4    identification descriptor: the LUN's NAA designator from
+ *                VPD page 0x83; one for a copy within a LUN, two across LUNs
+ *   segment 0x02 block device to block device: NUMBER OF BLOCKS is 16 bits,
+ *                so one command moves at most 65535 blocks
+ *
+ * The command goes to the destination LUN (whose copy manager must reach
+ * the source).  A copy manager reports no progress for a failed command
+ * (LIO completes a segment or fails it), so a failed command copied
+ * nothing that may be counted: its blocks are redone by the next method.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_proto.h>
+#include <scsi/scsi_device.h>
+
+#include "copyoffload.h"
+#include "compat/compat-scsi.h"
+
+#define CO_XCOPY_HDR_LEN	16
+#define CO_XCOPY_CSCD_LEN	32
+#define CO_XCOPY_SEG_LEN	28
+#define CO_XCOPY_LIST_ID_NONE	0x18	/* LIST ID USAGE 11b */
+#define CO_XCOPY_CSCD_ID	0xe4
+#define CO_XCOPY_SEG_B2B	0x02
+#define CO_XCOPY_RETRIES	0	/* a failed copy is redone by fallback */
+
+/* Time for one command: 65535 blocks of 4 KiB on a slow array. */
+#define CO_XCOPY_TIMEOUT	(120 * HZ)
+
+/* An identification CSCD descriptor (0xE4) naming a LUN by its NAA. */
+static void co_xcopy_cscd(u8 *d, const struct copyoffload_devinfo *di)
+{
+	d[0] = CO_XCOPY_CSCD_ID;
+	d[1] = TYPE_DISK;		/* LU ID TYPE 0, NUL 0 */
+	d[4] = 0x01;			/* code set: binary */
+	d[5] = 0x03;			/* association: LU, type: NAA */
+	d[7] = di->naa_len;
+	memcpy(d + 8, di->naa, di->naa_len);
+	/* device type specific parameters: the disk block length */
+	put_unaligned_be24(di->logical_block_size, d + 29);
+}
+
+/*
+ * Build the parameter list for one segment into BUF; returns its length.
+ * SAME is true for a copy within one LUN: one CSCD serves both ends.
+ */
+static unsigned int co_xcopy_params(u8 *buf, const struct co_xcopy *x)
+{
+	unsigned int ncscd = x->same ? 1 : 2;
+	u8 *seg = buf + CO_XCOPY_HDR_LEN + ncscd * CO_XCOPY_CSCD_LEN;
+
+	memset(buf, 0, CO_XCOPY_HDR_LEN + 2 * CO_XCOPY_CSCD_LEN +
+	       CO_XCOPY_SEG_LEN);
+	buf[1] = CO_XCOPY_LIST_ID_NONE;
+	put_unaligned_be16(ncscd * CO_XCOPY_CSCD_LEN, buf + 2);
+	put_unaligned_be32(CO_XCOPY_SEG_LEN, buf + 8);
+	co_xcopy_cscd(buf + CO_XCOPY_HDR_LEN, x->src);
+	if (!x->same)
+		co_xcopy_cscd(buf + CO_XCOPY_HDR_LEN + CO_XCOPY_CSCD_LEN,
+			      x->dst);
+
+	seg[0] = CO_XCOPY_SEG_B2B;
+	put_unaligned_be16(CO_XCOPY_SEG_LEN - 4, seg + 2);
+	put_unaligned_be16(0, seg + 4);			/* source CSCD */
+	put_unaligned_be16(x->same ? 0 : 1, seg + 6);	/* destination */
+	return seg + CO_XCOPY_SEG_LEN - buf;
+}
+
+/*
+ * What a failed command means for the range: every failure the copy
+ * manager reports is "this copy manager will not do it" (the range goes to
+ * the next method, the reason is counted); only a fatal signal stops it.
+ */
+static int co_xcopy_error(int result, const struct scsi_sense_hdr *sshdr,
+			  unsigned int *reason)
+{
+	*reason = CO_FB_TARGET;
+	if (result < 0)
+		return result == -EINTR ? -EINTR : -EOPNOTSUPP;
+	if (!scsi_sense_valid(sshdr))
+		return -EOPNOTSUPP;
+	switch (sshdr->sense_key) {
+	case ILLEGAL_REQUEST:
+		/* invalid opcode or field: this target has no (such) XCOPY */
+		*reason = CO_FB_UNSUPPORTED;
+		break;
+	case COPY_ABORTED:
+		/* 0x0d/0x02: copy target device not reachable */
+		if (sshdr->asc == 0x0d)
+			*reason = CO_FB_UNREACHABLE;
+		break;
+	}
+	return -EOPNOTSUPP;
+}
+
+/*
+ * Copy NR_BLOCKS (<= CO_XCOPY_MAX_BLOCKS) logical blocks from SRC_LBA to
+ * DST_LBA with one EXTENDED COPY sent to X->sdev.  0, or a negative errno
+ * with *REASON set.
+ */
+int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
+		    u32 nr_blocks, unsigned int *reason)
+{
+	u8 cdb[16] = { EXTENDED_COPY, 0x00 };	/* service action: LID1 */
+	struct scsi_sense_hdr sshdr = {};
+	unsigned int len;
+	u8 *buf, *seg;
+	int ret;
+
+	if (WARN_ON_ONCE(!nr_blocks || nr_blocks > CO_XCOPY_MAX_BLOCKS))
+		return -EINVAL;
+	buf = kmalloc(CO_XCOPY_HDR_LEN + 2 * CO_XCOPY_CSCD_LEN +
+		      CO_XCOPY_SEG_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = co_xcopy_params(buf, x);
+	seg = buf + len - CO_XCOPY_SEG_LEN;
+	put_unaligned_be16(nr_blocks, seg + 10);
+	put_unaligned_be64(src_lba, seg + 12);
+	put_unaligned_be64(dst_lba, seg + 20);
+	put_unaligned_be32(len, cdb + 10);
+
+	ret = co_scsi_execute(x->sdev, cdb, true, buf, len, &sshdr,
+			      CO_XCOPY_TIMEOUT, CO_XCOPY_RETRIES);
+	kfree(buf);
+	if (ret) {
+		pr_debug("EXTENDED COPY %u blocks %llu -> %llu: result %d, sense %x/%x/%x\n",
+			 nr_blocks, src_lba, dst_lba, ret, sshdr.sense_key,
+			 sshdr.asc, sshdr.ascq);
+		return co_xcopy_error(ret, &sshdr, reason);
+	}
+	return 0;
+}
