@@ -103,6 +103,7 @@ struct co_xcopy {
 	const struct copyoffload_devinfo *src, *dst;
 	bool same;			/* one LUN: one CSCD */
 };
+
 int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
 		    u32 nr_blocks, unsigned int *reason);
 
@@ -111,6 +112,7 @@ struct co_lease {
 	struct file *file;	/* leased, or NULL */
 	atomic_t broken;
 };
+
 int co_lease_take(struct co_lease *l, struct file *file);
 void co_lease_drop(struct co_lease *l);
 bool co_lease_broken(const struct co_lease *l);
@@ -124,10 +126,12 @@ struct co_ext {
 	u64 addr;		/* bytes on the partition */
 	bool unwritten;
 };
+
 struct co_map {
 	unsigned int nr;
 	struct co_ext ext[CO_MAP_MAX];
 };
+
 s64 co_map(struct inode *inode, loff_t pos, u64 len, bool layout, bool write,
 	   struct co_map *m);
 bool co_map_needs_commit(struct inode *inode, const struct co_map *m,

@@ -64,7 +64,7 @@ static int co_lease_open_conflict(struct file *file, int arg)
 }
 #endif
 
-static const co_lease_ops_t co_lease_ops = {
+static co_lease_ops_t co_lease_ops = {
 	.lm_break	= co_lease_break,
 	.lm_change	= lease_modify,
 #ifdef COMPAT_HAVE_LM_OPEN_CONFLICT

@@ -25,8 +25,8 @@
  * fields in struct file_lock_core.
  */
 #ifdef COMPAT_HAVE_FILE_LEASE
-typedef struct file_lease co_lease_t;
-typedef struct lease_manager_operations co_lease_ops_t;
+#define co_lease_t	struct file_lease
+#define co_lease_ops_t	const struct lease_manager_operations
 
 static inline co_lease_t *co_lease_alloc(void)
 {
@@ -40,7 +40,7 @@ static inline void co_lease_free(co_lease_t *fl)
 
 static inline void co_lease_init(co_lease_t *fl, struct file *file,
 				 void *owner,
-				 const co_lease_ops_t *ops)
+				 co_lease_ops_t *ops)
 {
 	fl->c.flc_flags = FL_LAYOUT;
 	fl->c.flc_type = F_RDLCK;
@@ -55,8 +55,8 @@ static inline void *co_lease_owner(co_lease_t *fl)
 	return fl->c.flc_owner;
 }
 #else
-typedef struct file_lock co_lease_t;
-typedef struct lock_manager_operations co_lease_ops_t;
+#define co_lease_t	struct file_lock
+#define co_lease_ops_t	const struct lock_manager_operations
 
 static inline co_lease_t *co_lease_alloc(void)
 {
@@ -70,7 +70,7 @@ static inline void co_lease_free(co_lease_t *fl)
 
 static inline void co_lease_init(co_lease_t *fl, struct file *file,
 				 void *owner,
-				 const co_lease_ops_t *ops)
+				 co_lease_ops_t *ops)
 {
 	fl->fl_flags = FL_LAYOUT;
 	fl->fl_type = F_RDLCK;

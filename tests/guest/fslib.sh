@@ -26,6 +26,11 @@ MiB=$((1024 * 1024))
 export KiB MiB
 CO_RANGE=$CO_TOOLS/copyoffload
 CO_CP=$CO_TOOLS/copyoffload-cp
+# The fs-* tests are about clone, the filesystem's copy and the kernel
+# copy: their copies keep storage offload out (the LIO LUNs under them can
+# do EXTENDED COPY; tests/guest/xcopy.sh tests that).  FS_OFFLOAD= (empty)
+# lets a test have the module's default.
+FS_OFFLOAD=${FS_OFFLOAD---offload=none}
 # Filesystem types to run on, in order (CO_TEST_FS overrides).
 FS_TYPES=${CO_TEST_FS:-xfs btrfs ext4}
 FS_ERRF=$(mktemp "${TMPDIR:-/tmp}/co-fs-err.XXXXXX")
@@ -192,6 +197,7 @@ co() {
 	local op=$1
 	shift
 	[ "${CO_FS_DEBUG_NO_MODULE:-}" = 1 ] || set -- --require-module "$@"
+	[ "$op" = copy ] && [ -n "$FS_OFFLOAD" ] && set -- "$FS_OFFLOAD" "$@"
 	CO_OUT=$("$CO_RANGE" "$op" "$@" 2>"$FS_ERRF")
 	CO_RC=$?
 	CO_ERR=$(<"$FS_ERRF")
@@ -405,6 +411,7 @@ fsc() {
 # cp_run ARG...: tools/copyoffload-cp --json ARG...; CO_RC, CO_OUT, CO_ERR
 # as for co
 cp_run() {
+	[ -n "$FS_OFFLOAD" ] && set -- "$FS_OFFLOAD" "$@"
 	CO_OUT=$("$CO_CP" --json "$@" 2>"$FS_ERRF")
 	CO_RC=$?
 	CO_ERR=$(<"$FS_ERRF")
