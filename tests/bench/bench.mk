@@ -7,11 +7,15 @@
 #   make bench        build, then tests/bench/run: one guest boot, xfs and
 #                     btrfs, batched request against one syscall per range
 #                     (BENCH_ARGS="--ranges N --reps R --fs xfs ..." to vary)
+#                     then tests/bench/xcopy: storage offload of a 1 GiB
+#                     file against cp, sg_xcopy and ddpt --xcopy
+#                     (BENCH_XCOPY_ARGS="--mib N --kernel K")
 #   make bench-progs  only build the benchmark programs
 #   make clean-bench
 
 BENCH_PROGS := tests/bench/ranges
 BENCH_ARGS ?=
+BENCH_XCOPY_ARGS ?=
 
 bench-progs: $(BENCH_PROGS)
 
@@ -19,8 +23,9 @@ $(BENCH_PROGS): tests/bench/%: tests/bench/%.c lib/$(LIB_NAME).so
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< \
 		-Llib -lcopyoffload -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS)
 
-bench: $(BENCH_PROGS)
+bench: $(BENCH_PROGS) all
 	tests/bench/run $(BENCH_ARGS)
+	tests/bench/xcopy $(BENCH_XCOPY_ARGS)
 
 clean-bench:
 	rm -f $(BENCH_PROGS) $(BENCH_PROGS:=.d)
