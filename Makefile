@@ -7,6 +7,7 @@
 #   make check           the test suite (host tests, then the guest suite)
 #   make style sparse    checkpatch and sparse on the module
 #   make bench           benchmarks in a guest
+#   make deb deb-lint    Debian packages in build/deb, lintian (debian.mk)
 #
 # Userspace is built with -Wall -Wextra -Werror.
 
@@ -42,6 +43,7 @@ include lib/lib.mk
 include tools/tools.mk
 include tests/tests.mk
 include tests/bench/bench.mk
+include debian.mk
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
