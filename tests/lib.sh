@@ -276,6 +276,26 @@ lib_setup() {
 	CO_CLEANUP+=("rm -rf '$T'")
 }
 
+# pkg_user_build OUT [static]: build tests/progs/pkg-user.c into OUT with
+# nothing but what pkg-config says about libcopyoffload (PKG_CONFIG_LIBDIR
+# and PKG_CONFIG_SYSROOT_DIR pick an install tree; default: the system's):
+# linked with its --libs, or with "static" with libcopyoffload.a from its
+# libdir.  The compiler's messages land in OUT.err.
+pkg_user_build() {
+	local out=$1 cflags libs
+	# shellcheck disable=SC2086 # pkg-config's words are meant to be split
+	{
+		cflags=$(pkg-config --cflags libcopyoffload) &&
+		if [ "${2:-}" = static ]; then
+			libs=$(pkg-config --variable=libdir libcopyoffload)/libcopyoffload.a
+		else
+			libs=$(pkg-config --libs libcopyoffload)
+		fi &&
+		cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$out" \
+			"$CO_TOP/tests/progs/pkg-user.c" $cflags $libs
+	} 2>"$out.err"
+}
+
 # ---- guest helpers (LIO, module) -------------------------------------------
 
 # lio_backstore DEV: the configfs folder of the LIO backstore behind DEV

@@ -69,31 +69,14 @@ else
 fi
 
 # A program that knows only what pkg-config says about the installed tree.
-cat > "$T/user.c" <<'EOF'
-#include <stdio.h>
-#include <copyoffload.h>
-
-int main(void)
-{
-	struct copyoffload *co;
-	int ret = copyoffload_open(&co, COPYOFFLOAD_OPEN_NO_MODULE);
-
-	printf("%s %s\n", copyoffload_status_name(ret),
-	       copyoffload_method_name(COPYOFFLOAD_METHOD_HOLE));
-	copyoffload_close(co);
-	return 0;
-}
-EOF
 export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR=$R$libdir/pkgconfig
 check_eq "$P/pkg-config-version" "$(cat "$CO_TOP/VERSION")" \
 	"$(pkg-config --modversion libcopyoffload 2>&1)"
-# shellcheck disable=SC2046
-if cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$T/user" "$T/user.c" \
-	$(pkg-config --cflags --libs libcopyoffload) 2>"$T/cc.err"; then
+if pkg_user_build "$T/user"; then
 	check_eq "$P/pkg-config-build" "ok hole" \
 		"$(LD_LIBRARY_PATH=$R$libdir "$T/user" 2>&1)"
 else
-	fail "$P/pkg-config-build" "$(head -n 3 "$T/cc.err")"
+	fail "$P/pkg-config-build" "$(head -n 3 "$T/user.err")"
 fi
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 
