@@ -375,8 +375,14 @@ void tcmu_process(struct odx_dev *dev)
 		}
 		dev->st.cmds++;
 		odx_stats_dirty();
-		if (!knobs_fault(c))
+		if (!knobs_fault(c)) {
 			scsi_exec(c);
+			if (c->status == SAM_CHECK_CONDITION)
+				odx_log("%s: op %02x/%02x -> %x/%02x/%02x",
+					dev->name, c->cdb[0], c->cdb[1] & 0x1f,
+					c->sense[2] & 0xf, c->sense[12],
+					c->sense[13]);
+		}
 		delay = knobs_delay_ms(c);
 		c->due_ms = delay ? odx_now_ms() + delay : 0;
 		odx_dbg("%s: cmd %u op %02x/%02x len %zu -> status %u %02x/%02x/%02x%s",
