@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest tests that use tests/odx/odx-target (source after
+# tests/lib.sh).  ODX_STATE is the target's state folder (knobs, stats).
+
+ODX_STATE=${CO_ODX_STATE:-/run/odx-target}
+
+# odx_require NAME: ODX0 and ODX1 become two LUNs of odx-target: those of
+# tests/vm/run --odx (COPYOFFLOAD_ODX_LUNS), or, in a guest without them
+# (tests/run boots its guests with --lio), two set up now with
+# tests/vm/odx-setup beside the LIO ones.  One failure line and exit if
+# that cannot be done.
+odx_require() {
+	local luns=${COPYOFFLOAD_ODX_LUNS:-}
+
+	if [ -z "$luns" ]; then
+		if ! luns=$(CO_LUN_SIZE=${CO_LUN_SIZE:-512M} "$CO_TOP/tests/vm/odx-setup" 2 2>&1); then
+			fail "$1/setup" "odx-setup: $(echo "$luns" | tail -n 3 | tr '\n' ' ')"
+			exit 1
+		fi
+	fi
+	read -r ODX0 ODX1 _ <<<"$luns"
+	if [ ! -b "${ODX0:-}" ] || [ ! -b "${ODX1:-}" ] || [ ! -d "$ODX_STATE" ]; then
+		fail "$1/setup" "no two odx-target LUNs (got '$luns')"
+		exit 1
+	fi
+}
+
+# odx_knobs LINE...: replace the target's fault knobs (atomically; the
+# target reads them before the next command it gets).  No LINE: no knobs.
+odx_knobs() {
+	printf '%s\n' "$@" > "$ODX_STATE/control.tmp" &&
+		mv "$ODX_STATE/control.tmp" "$ODX_STATE/control"
+}
+
+# odx_backstore DEV: the backstore name (odxN) behind an odx-target LUN
+odx_backstore() {
+	local addr
+	addr=$(basename "$(readlink -f "/sys/block/$(basename "$1")/device")")
+	echo "odx${addr##*:}"
+}
+
+# odx_stat DEV FIELD: a counter of the target's stats for DEV's LU
+# (read, write, wut, zero: bytes; pt, wut_cmds, rrti, cmds, faults)
+odx_stat() {
+	local name
+	name=$(odx_backstore "$1")
+	sleep 0.3	# rewritten at most every 100 ms
+	sed -n "s/^$name .* $2=\([0-9]*\).*/\1/p" "$ODX_STATE/stats"
+}
+
+# drop_caches: the next read comes from the target
+drop_caches() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+}
