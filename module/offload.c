@@ -33,6 +33,7 @@
 #include <linux/fs.h>
 #include <linux/blkdev.h>
 #include <linux/capability.h>
+#include <linux/falloc.h>
 #include <linux/fsnotify.h>
 #include <linux/magic.h>
 #include <linux/pagemap.h>
@@ -209,6 +210,27 @@ static bool co_mapping_valid(struct co_offload *o)
 }
 
 /*
+ * ext4 cannot allocate written blocks for a device to fill, except with
+ * FALLOC_FL_WRITE_ZEROES (6.17; the disk must zero by unmapping: LBPRZ and
+ * WRITE SAME with UNMAP): the part of [DPOS, DPOS + LEN) past the
+ * destination's EOF gets zeroed, written blocks and the size grows to
+ * cover it.  Elsewhere (or when the disk cannot) nothing happens and the
+ * range goes to the next method.  Never past EOF's block inside it: what
+ * is inside EOF keeps its bytes until the device copy overwrites them.
+ */
+static void co_dst_write_zeroes(struct co_offload *o, loff_t dpos, u64 len)
+{
+#ifdef FALLOC_FL_WRITE_ZEROES
+	loff_t from = max_t(loff_t, dpos,
+			    round_up(i_size_read(o->dst.inode), o->fsb));
+
+	if (from < dpos + (loff_t)len)
+		vfs_fallocate(o->dst.file, FALLOC_FL_WRITE_ZEROES, from,
+			      dpos + len - from);
+#endif
+}
+
+/*
  * Map up to LEN bytes of both ends from SPOS and DPOS.  Returns the bytes
  * both ends have mapped (a multiple of the block grid), 0 when the first
  * block cannot be used, or a negative errno.
@@ -216,6 +238,7 @@ static bool co_mapping_valid(struct co_offload *o)
 static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		       u64 len, unsigned int *reason)
 {
+	loff_t inside;
 	s64 ns, nd;
 	int ret;
 
@@ -228,19 +251,24 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 			return 0;
 	} else {
 		o->src.cookie = co_map_cookie(o->src.inode);
-		o->dst.cookie = co_map_cookie(o->dst.inode);
-		/* the block map path never allocates: stay inside EOF */
-		len = min_t(u64, len, max_t(loff_t, 0, round_down(
-			i_size_read(o->dst.inode) - dpos, o->fsb)));
 	}
 	*reason = CO_FB_UNMAPPED;
-	if (!len)
-		return 0;
 	ns = co_map(o->src.inode, spos, len, o->layout, false, &o->src.map);
 	if (ns <= 0)
 		return 0;
-	nd = co_map(o->dst.inode, dpos, round_down(ns, o->fsb), o->layout,
-		    true, &o->dst.map);
+	ns = round_down(ns, o->fsb);
+	if (!o->layout) {
+		/* the block map never allocates: give what lies past EOF
+		 * written zeroes where the filesystem can, stay inside EOF
+		 */
+		co_dst_write_zeroes(o, dpos, ns);
+		o->dst.cookie = co_map_cookie(o->dst.inode);
+		inside = i_size_read(o->dst.inode) - dpos;
+		if (inside < (loff_t)o->fsb)
+			return 0;
+		ns = min_t(u64, ns, round_down(inside, o->fsb));
+	}
+	nd = co_map(o->dst.inode, dpos, ns, o->layout, true, &o->dst.map);
 	if (nd <= 0)
 		return 0;
 	return round_down(min(ns, nd), o->fsb);
@@ -336,13 +364,18 @@ static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
 	ret = filemap_write_and_wait_range(smap, spos, spos + n - 1);
 	if (!ret)
 		ret = filemap_write_and_wait_range(dmap, dpos, dpos + n - 1);
-	if (!ret)
-		ret = invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
-						    (dpos + n - 1) >> PAGE_SHIFT);
 	if (ret) {
 		co_unlock(o);
 		co_leases_drop(o);
 		return ret;
+	}
+	/* a page that will not go (pinned, dirtied again): not now */
+	if (invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
+					  (dpos + n - 1) >> PAGE_SHIFT)) {
+		co_unlock(o);
+		co_leases_drop(o);
+		*reason = CO_FB_CHANGED;
+		return -EOPNOTSUPP;
 	}
 
 	done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
