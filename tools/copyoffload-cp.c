@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "counters.h"
 
 struct cp {
 	struct copyoffload *co;
@@ -598,6 +599,7 @@ static int check_operands(const struct cp *cp, char **ops, int n,
 int main(int argc, char **argv)
 {
 	struct cp cp = { .flags = COPYOFFLOAD_F_ALLOW_SHARE };
+	struct co_counters before, after;
 	const char *target = NULL;
 	bool no_target = false;
 	int ret, n;
@@ -618,8 +620,13 @@ int main(int argc, char **argv)
 		co_warn("cannot set up copy offload: %s", strerror(-ret));
 		return CO_EXIT_FAIL;
 	}
+	co_counters_read(&before);
 	ret = copy_operands(&cp, argv + optind, n, target, no_target);
 	copyoffload_close(cp.co);
+	if (cp.verbose || cp.json) {
+		co_counters_read(&after);
+		co_counters_print(stdout, &before, &after, cp.json);
+	}
 	if (fflush(stdout) || ferror(stdout)) {
 		co_warn("write error: %s", strerror(errno));
 		ret = CO_EXIT_FAIL;

@@ -13,7 +13,7 @@ TOOLS_BIN := tools/copyoffload-cp tools/copyoffload
 TOOLS_MAN := man/man1/copyoffload-cp.1 man/man1/copyoffload.1
 TOOLS_COMMON_OBJ := tools/common.o
 TOOLS_OBJ := $(TOOLS_COMMON_OBJ) tools/copyoffload-cp.o tools/copyoffload.o \
-	tools/ranges.o
+	tools/ranges.o tools/counters.o
 
 tools: $(TOOLS_BIN)
 
@@ -21,7 +21,7 @@ tools: $(TOOLS_BIN)
 tools/%.o: tools/%.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-tools/copyoffload-cp: tools/copyoffload-cp.o $(TOOLS_COMMON_OBJ) \
+tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o $(TOOLS_COMMON_OBJ) \
 		lib/libcopyoffload.so | lib
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -Llib -lcopyoffload
 

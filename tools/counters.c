@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's storage offload counters, as copyoffload-cp -v and --json
+ * report them.  They are system-wide: copies by other processes during the
+ * run are counted too.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "counters.h"
+
+#define CO_FALLBACK_FIRST	2
+
+/* In the order of the module's enum co_fallback, after the two totals. */
+static const char *const co_counter_names[CO_COUNTERS_NR] = {
+	"xcopy_bytes", "xcopy_commands",
+	"fallback_device", "fallback_fs", "fallback_perm",
+	"fallback_unaligned", "fallback_unmapped", "fallback_lease",
+	"fallback_changed", "fallback_unsupported", "fallback_unreachable",
+	"fallback_target",
+};
+
+void co_counters_read(struct co_counters *c)
+{
+	char path[128];
+	unsigned int i;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CO_COUNTERS_NR; i++) {
+		snprintf(path, sizeof(path), CO_COUNTERS_DIR "/%s",
+			 co_counter_names[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%" SCNu64, &c->v[i]) == 1)
+			c->present = true;
+		fclose(f);
+	}
+}
+
+static uint64_t co_delta(const struct co_counters *a,
+			 const struct co_counters *b, unsigned int i)
+{
+	return b->v[i] >= a->v[i] ? b->v[i] - a->v[i] : 0;
+}
+
+void co_counters_print(FILE *f, const struct co_counters *before,
+		       const struct co_counters *after, bool json)
+{
+	char buf[CO_BYTES_TEXT_LEN];
+	const char *sep = "";
+	unsigned int i;
+	bool any = false;
+
+	if (!before->present || !after->present)
+		return;
+	for (i = 0; i < CO_COUNTERS_NR; i++)
+		any |= co_delta(before, after, i) != 0;
+	if (!any)
+		return;
+	if (json) {
+		fprintf(f, "{\"type\":\"offload\",\"xcopy_bytes\":%" PRIu64
+			",\"xcopy_commands\":%" PRIu64 ",\"fallbacks\":{",
+			co_delta(before, after, 0), co_delta(before, after, 1));
+		for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
+			if (!co_delta(before, after, i))
+				continue;
+			fprintf(f, "%s\"%s\":%" PRIu64, sep,
+				co_counter_names[i] + strlen("fallback_"),
+				co_delta(before, after, i));
+			sep = ",";
+		}
+		fputs("}}\n", f);
+		return;
+	}
+	fprintf(f, "storage offload: %" PRIu64 " EXTENDED COPY commands, %s",
+		co_delta(before, after, 1),
+		co_format_bytes(co_delta(before, after, 0), buf, sizeof(buf)));
+	sep = "; fallbacks: ";
+	for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
+		if (!co_delta(before, after, i))
+			continue;
+		fprintf(f, "%s%s %" PRIu64, sep,
+			co_counter_names[i] + strlen("fallback_"),
+			co_delta(before, after, i));
+		sep = ", ";
+	}
+	fputs("\n", f);
+}
