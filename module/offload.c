@@ -239,7 +239,7 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		       u64 len, unsigned int *reason)
 {
 	loff_t inside;
-	s64 ns, nd;
+	s64 src_len, dst_len;
 	int ret;
 
 	*reason = CO_FB_LEASE;
@@ -253,25 +253,25 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		o->src.cookie = co_map_cookie(o->src.inode);
 	}
 	*reason = CO_FB_UNMAPPED;
-	ns = co_map(o->src.inode, spos, len, o->layout, false, &o->src.map);
-	if (ns <= 0)
+	src_len = co_map(o->src.inode, spos, len, o->layout, false, &o->src.map);
+	if (src_len <= 0)
 		return 0;
-	ns = round_down(ns, o->fsb);
+	src_len = round_down(src_len, o->fsb);
 	if (!o->layout) {
 		/* the block map never allocates: give what lies past EOF
 		 * written zeroes where the filesystem can, stay inside EOF
 		 */
-		co_dst_write_zeroes(o, dpos, ns);
+		co_dst_write_zeroes(o, dpos, src_len);
 		o->dst.cookie = co_map_cookie(o->dst.inode);
 		inside = i_size_read(o->dst.inode) - dpos;
 		if (inside < (loff_t)o->fsb)
 			return 0;
-		ns = min_t(u64, ns, round_down(inside, o->fsb));
+		src_len = min_t(u64, src_len, round_down(inside, o->fsb));
 	}
-	nd = co_map(o->dst.inode, dpos, ns, o->layout, true, &o->dst.map);
-	if (nd <= 0)
+	dst_len = co_map(o->dst.inode, dpos, src_len, o->layout, true, &o->dst.map);
+	if (dst_len <= 0)
 		return 0;
-	return round_down(min(ns, nd), o->fsb);
+	return round_down(min(src_len, dst_len), o->fsb);
 }
 
 /* The disk address of file offset POS of end E (mapped), or ~0. */

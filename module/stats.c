@@ -60,6 +60,7 @@ static struct attribute *co_cnt_attr_ptrs[CO_CNT_NR + 1];
 static const struct attribute_group co_cnt_group = {
 	.attrs = co_cnt_attr_ptrs,
 };
+
 static const struct attribute_group *co_cnt_groups[] = {
 	&co_cnt_group,
 	NULL

@@ -29,7 +29,8 @@ CO_CP=$CO_TOOLS/copyoffload-cp
 # The fs-* tests are about clone, the filesystem's copy and the kernel
 # copy: their copies keep storage offload out (the LIO LUNs under them can
 # do EXTENDED COPY; tests/guest/xcopy.sh tests that).  FS_OFFLOAD= (empty)
-# lets a test have the module's default.
+# lets a test have the module's default.  Not with --require-share or
+# --reflink=always, which take no --offload (a clone is all they allow).
 FS_OFFLOAD=${FS_OFFLOAD---offload=none}
 # Filesystem types to run on, in order (CO_TEST_FS overrides).
 FS_TYPES=${CO_TEST_FS:-xfs btrfs ext4}
@@ -197,7 +198,8 @@ co() {
 	local op=$1
 	shift
 	[ "${CO_FS_DEBUG_NO_MODULE:-}" = 1 ] || set -- --require-module "$@"
-	[ "$op" = copy ] && [ -n "$FS_OFFLOAD" ] && set -- "$FS_OFFLOAD" "$@"
+	[ "$op" = copy ] && [ -n "$FS_OFFLOAD" ] &&
+		[[ " $* " != *" --require-share "* ]] && set -- "$FS_OFFLOAD" "$@"
 	CO_OUT=$("$CO_RANGE" "$op" "$@" 2>"$FS_ERRF")
 	CO_RC=$?
 	CO_ERR=$(<"$FS_ERRF")
@@ -411,7 +413,8 @@ fsc() {
 # cp_run ARG...: tools/copyoffload-cp --json ARG...; CO_RC, CO_OUT, CO_ERR
 # as for co
 cp_run() {
-	[ -n "$FS_OFFLOAD" ] && set -- "$FS_OFFLOAD" "$@"
+	[ -n "$FS_OFFLOAD" ] && [[ " $* " != *" --reflink=always "* ]] &&
+		set -- "$FS_OFFLOAD" "$@"
 	CO_OUT=$("$CO_CP" --json "$@" 2>"$FS_ERRF")
 	CO_RC=$?
 	CO_ERR=$(<"$FS_ERRF")
