@@ -102,6 +102,28 @@ copy_case() {
 	case_end
 }
 
+# ext4 and a fresh destination where the kernel has FALLOC_FL_WRITE_ZEROES
+# (6.17) and the LUN zeroes by unmapping (tests/vm/lio-setup sets LIO's
+# emulate_tpws=1 and unmap_zeroes_data=1): the module gives the new file
+# zeroed written blocks and the device fills them.
+# A real probe decides: fallocate(FALLOC_FL_WRITE_ZEROES) on the mounted
+# filesystem.
+wz_probe() {
+	python3 - "$1" <<'EOF'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+ok = libc.fallocate(fd, 0x80, 0, 1 << 20) == 0  # FALLOC_FL_WRITE_ZEROES
+print("ok" if ok else os.strerror(ctypes.get_errno()))
+EOF
+}
+mkfs_on "$LUN0" ext4 || exit 1
+WZ=$(wz_probe "$MNT/wz-probe")
+umount "$MNT"
+[ "$WZ" = ok ] ||
+	skip "$P/ext4-write-zeroes" "fallocate(FALLOC_FL_WRITE_ZEROES) on ext4 on $LUN0: $WZ"
+
 for fs in xfs ext4; do
 	for layout in disk part; do
 		t=$fs-$layout
@@ -122,10 +144,18 @@ for fs in xfs ext4; do
 				"$(stat -c %b "$MNT/frag.copy")"
 			case_end
 		else
-			# ext4 before 6.17 cannot give a fresh file written
-			# blocks without writing them: a new file falls back
-			copy_case "$t/fresh-falls-back" "$MNT/src" "$MNT/fresh" kernel \
-				"$CO_CP" -v "$MNT/src" "$MNT/fresh"
+			# ext4 gives a fresh file written blocks without
+			# writing them only with FALLOC_FL_WRITE_ZEROES;
+			# elsewhere a new file falls back
+			if [ "$WZ" = ok ]; then
+				copy_case "$t/fresh-write-zeroes" "$MNT/src" \
+					"$MNT/fresh" xcopy \
+					"$CO_CP" -v "$MNT/src" "$MNT/fresh"
+			else
+				copy_case "$t/fresh-falls-back" "$MNT/src" \
+					"$MNT/fresh" kernel \
+					"$CO_CP" -v "$MNT/src" "$MNT/fresh"
+			fi
 		fi
 		# a written destination (both filesystems)
 		head -c $((SIZE_MIB * MiB)) /dev/zero > "$MNT/pre"
@@ -149,43 +179,6 @@ for fs in xfs ext4; do
 		fi
 	done
 done
-
-# ext4 and a fresh destination where the kernel has FALLOC_FL_WRITE_ZEROES
-# (6.17) and the LUN zeroes by unmapping (LIO emulate_tpws=1,
-# unmap_zeroes_data=1; the disk is rescanned to see LBPWS and LBPRZ): the
-# module gives the new file zeroed written blocks and the device fills them.
-# A real probe decides: fallocate(FALLOC_FL_WRITE_ZEROES) on the mounted
-# filesystem.
-wz_probe() {
-	python3 - "$1" <<'EOF'
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-ok = libc.fallocate(fd, 0x80, 0, 1 << 20) == 0  # FALLOC_FL_WRITE_ZEROES
-print("ok" if ok else os.strerror(ctypes.get_errno()))
-EOF
-}
-b0=$(lio_backstore "$LUN0")
-echo 1 > "$b0/attrib/emulate_tpws" && echo 1 > "$b0/attrib/unmap_zeroes_data"
-echo 1 > "/sys/block/$(basename "$LUN0")/device/rescan"
-mkfs_on "$LUN0" ext4
-wz=$(wz_probe "$MNT/wz-probe")
-rm -f "$MNT/wz-probe"
-if [ "$wz" = ok ]; then
-	DEVS=("$LUN0")
-	random_file "$MNT/src" $((SIZE_MIB * 1024))
-	copy_case "ext4-write-zeroes/fresh" "$MNT/src" "$MNT/fresh" xcopy \
-		"$CO_CP" -v "$MNT/src" "$MNT/fresh"
-	umount "$MNT"
-	check "$P/ext4-write-zeroes/fsck" e2fsck -fn "$BDEV"
-else
-	skip "$P/ext4-write-zeroes" "fallocate(FALLOC_FL_WRITE_ZEROES) on ext4 on $LUN0: $wz"
-	umount "$MNT"
-fi
-echo 0 > "$b0/attrib/unmap_zeroes_data"
-echo 0 > "$b0/attrib/emulate_tpws"
-echo 1 > "/sys/block/$(basename "$LUN0")/device/rescan"
 
 # Two LUNs, one filesystem each: LIO's copy manager reaches both (one TPG).
 mkfs_on "$LUN0" xfs && M0=$MNT && mkfs_on "$LUN1" xfs && M1=$MNT || {
@@ -217,35 +210,72 @@ case_end
 echo 1 > "$b1/attrib/emulate_3pc"
 "$CO_RANGE" info --refresh "$M1" >/dev/null 2>&1
 
-# The source truncated while a big copy runs: the copy finishes or stops,
-# nothing deadlocks, and the destination holds only the source's bytes (or
-# zeroes) where it was copied.
-case_start "$P/concurrent"
-random_file "$M0/big" $((192 * 1024))
-cp "$M0/big" "$M0/big.orig"
-sync
-: > "$M0/big.copy"
-timeout 300 "$CO_RANGE" copy "$M0/big" "$M0/big.copy" 0:0:eof >/dev/null 2>&1 &
-cpid=$!
-sleep 1
-truncate -s $((8 * MiB)) "$M0/big"
-wait $cpid
-rc=$?
-[ "$rc" = 124 ] && why "the copy hung (timeout)"
-echo 3 > /proc/sys/vm/drop_caches
-n=$(stat -c %s "$M0/big.copy")
-python3 - "$M0/big.orig" "$M0/big.copy" "$n" <<'EOF' || why "stale or foreign bytes in the copy"
+# Concurrent work on both files while a big copy runs: a writer puts 0xAB
+# blocks into the destination, the destination is cut short once and the
+# source once.  The copy finishes or stops, nothing deadlocks, and every
+# block of the destination holds the source's bytes, zeroes or the
+# writer's: never anything else (stale blocks of other files).
+concurrent_case() {
+	local name=$1 mnt=$2 dev=$3 mib=$4 cpid rc n
+	case_start "$P/$name"
+	random_file "$mnt/big" $((mib * 1024))
+	cp "$mnt/big" "$mnt/big.orig"
+	if [ "$name" = concurrent-ext4 ]; then
+		# the block map path needs written destination blocks
+		head -c $((mib * MiB)) /dev/zero > "$mnt/big.copy"
+	else
+		: > "$mnt/big.copy"
+	fi
+	sync
+	timeout 300 "$CO_RANGE" copy "$mnt/big" "$mnt/big.copy" 0:0:eof \
+		>/dev/null 2>&1 &
+	cpid=$!
+	python3 - "$mnt/big" "$mnt/big.copy" "$mib" <<'EOF' &
+import os, random, sys, time
+src, dst, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fd = os.open(dst, os.O_WRONLY)
+blk = b"\xab" * 4096
+t0 = time.time()
+cut_dst = cut_src = False
+while time.time() - t0 < 4:
+    os.pwrite(fd, blk, random.randrange(mib * 256) * 4096)
+    if not cut_dst and time.time() - t0 > 1:
+        os.truncate(dst, 16 << 20)
+        cut_dst = True
+    if not cut_src and time.time() - t0 > 2:
+        os.truncate(src, (mib // 2) << 20)
+        cut_src = True
+    time.sleep(0.02)
+EOF
+	wait $cpid
+	rc=$?
+	wait
+	[ "$rc" = 124 ] && why "the copy hung (timeout)"
+	echo 3 > /proc/sys/vm/drop_caches
+	n=$(stat -c %s "$mnt/big.copy")
+	python3 - "$mnt/big.orig" "$mnt/big.copy" "$n" <<'EOF' ||
 import sys
 a, b, n = open(sys.argv[1], 'rb'), open(sys.argv[2], 'rb'), int(sys.argv[3])
-blk = 1 << 20
-zero = bytes(blk)
-while n > 0:
-    x, y = a.read(min(blk, n)), b.read(min(blk, n))
-    if y != x and y != zero[:len(y)]:
+zero, mark = bytes(4096), b"\xab" * 4096
+off = 0
+while off < n:
+    x, y = a.read(4096), b.read(4096)
+    if y not in (x[:len(y)], zero[:len(y)], mark[:len(y)]):
+        print("block at", off, "is neither source, zeroes nor the writer's")
         sys.exit(1)
-    n -= len(y)
+    off += len(y)
 EOF
-umount "$M0" && check "$P/concurrent/xfs_repair" xfs_repair -n "$LUN0"
-case_end
+		why "foreign bytes in the destination"
+	umount "$mnt"
+	case_end
+	if [ "$name" = concurrent-ext4 ]; then
+		check "$P/$name/fsck" e2fsck -fn "$dev"
+	else
+		check "$P/$name/xfs_repair" xfs_repair -n "$dev"
+	fi
+}
+
+concurrent_case concurrent-xfs "$M0" "$LUN0" 192
+mkfs_on "$LUN0" ext4 && concurrent_case concurrent-ext4 "$MNT" "$LUN0" 96
 
 umount "$M1" 2>/dev/null
