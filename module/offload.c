@@ -217,6 +217,8 @@ static bool co_mapping_valid(struct co_offload *o)
  * cover it.  Elsewhere (or when the disk cannot) nothing happens and the
  * range goes to the next method.  Never past EOF's block inside it: what
  * is inside EOF keeps its bytes until the device copy overwrites them.
+ * Should the device copy then fail, the zeroes stay, under the size they
+ * gave the file, for the next method to overwrite.
  */
 static void co_dst_write_zeroes(struct co_offload *o, loff_t dpos, u64 len)
 {
@@ -258,10 +260,7 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		return 0;
 	src_len = round_down(src_len, o->fsb);
 	if (!o->layout) {
-		/* the block map never allocates: give what lies past EOF
-		 * written zeroes where the filesystem can, stay inside EOF
-		 */
-		co_dst_write_zeroes(o, dpos, src_len);
+		/* the block map never allocates: stay inside EOF */
 		o->dst.cookie = co_map_cookie(o->dst.inode);
 		inside = i_size_read(o->dst.inode) - dpos;
 		if (inside < (loff_t)o->fsb)
@@ -337,8 +336,8 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
  * the batch is worth mapping again, or a negative errno (*REASON set for
  * -EOPNOTSUPP).
  */
-static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
-			    u64 len, unsigned int *reason)
+static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
+			     u64 len, unsigned int *reason)
 {
 	struct address_space *smap = o->src.inode->i_mapping;
 	struct address_space *dmap = o->dst.inode->i_mapping;
@@ -407,6 +406,30 @@ static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
 			return ret;	/* not committed: reads as zeroes */
 	}
 	return done;
+}
+
+/*
+ * One batch, checked and freeze-protected as a read of the source and a
+ * write of the destination would be (security hooks, fsnotify permission
+ * events, a frozen filesystem waits).
+ */
+static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
+			    u64 len, unsigned int *reason)
+{
+	s64 ret;
+
+	ret = rw_verify_area(READ, o->src.file, &spos, len);
+	if (!ret)
+		ret = rw_verify_area(WRITE, o->dst.file, &dpos, len);
+	if (ret)
+		return ret;
+	/* before freeze protection: fallocate takes it itself */
+	if (!o->layout)
+		co_dst_write_zeroes(o, dpos, len);
+	file_start_write(o->dst.file);
+	ret = co_offload_mapped(o, spos, dpos, len, reason);
+	file_end_write(o->dst.file);
+	return ret;
 }
 
 /* The storage step's mover: as much of [pos, pos + len) as can be. */
