@@ -13,7 +13,9 @@
  *   VPD 0x83                 the NAA designator for CSCD descriptors;
  *   RECEIVE COPY RESULTS     OPERATING PARAMETERS: descriptor and segment
  *                            limits and the descriptor types implemented
- *                            (LIO wants an allocation length of >= 54).
+ *                            (LIO wants an allocation length of >= 54);
+ *   VPD 0x8F                 Third Party Copy, when present: whether the
+ *                            disk offers ROD token copies (ODX).
  * Results are cached per disk, keyed by dev_t and the disk's sequence
  * number (a dev_t can be reused by another disk; a diskseq cannot).
  */
@@ -35,6 +37,7 @@
 #define CO_SCSI_TIMEOUT		(30 * HZ)
 #define CO_SCSI_RETRIES		3
 #define CO_PROBE_BUF		256	/* >= 54 for LIO's RCR */
+#define CO_PROBE_TPC_BUF	1024	/* VPD 0x8F: several descriptors */
 
 #define CO_VPD_DEVICE_ID	0x83
 #define CO_RCR_OP_PARAMS	0x03	/* RECEIVE COPY RESULTS service action */
@@ -127,6 +130,66 @@ static int co_probe_naa(struct scsi_device *sdev, u8 *buf,
 	return 0;
 }
 
+#define CO_VPD_TPC		0x8f	/* Third Party Copy */
+#define CO_TPC_ROD_LIMITS	0x0000	/* Block Device ROD Token Limits */
+#define CO_TPC_COMMANDS		0x0001	/* Supported Commands */
+
+/* Does a Supported Commands descriptor list OPCODE with service action SA? */
+static bool co_tpc_lists(const u8 *d, unsigned int len, u8 opcode, u8 sa)
+{
+	unsigned int off = 5, end = min(len, 5U + d[4]);
+
+	while (off + 2 <= end) {
+		unsigned int n = d[off + 1], i;
+
+		if (d[off] == opcode)
+			for (i = 0; i < n && off + 2 + i < end; i++)
+				if (d[off + 2 + i] == sa)
+					return true;
+		off += 2 + n;
+	}
+	return false;
+}
+
+/*
+ * The Third Party Copy VPD page (SPC-4 7.8.17), when the disk has one:
+ * ROD token copies (ODX) need its Block Device ROD Token Limits
+ * descriptor and POPULATE TOKEN, WRITE USING TOKEN and RECEIVE ROD TOKEN
+ * INFORMATION among its supported commands.  The midlayer does not cache
+ * this page; a disk without it (LIO) is not an error.
+ */
+static void co_probe_tpc(struct scsi_device *sdev, u8 *buf, unsigned int size,
+			 struct copyoffload_devinfo *di)
+{
+	unsigned int end, off;
+	bool limits = false, pt = false, wut = false, rrti = false;
+
+	if (scsi_get_vpd_page(sdev, CO_VPD_TPC, buf, size))
+		return;
+	di->caps |= COPYOFFLOAD_DEV_TPC_VPD;
+	end = min_t(unsigned int, 4 + get_unaligned_be16(buf + 2), size);
+	for (off = 4; off + 4 <= end;
+	     off += 4 + get_unaligned_be16(buf + off + 2)) {
+		const u8 *d = buf + off;
+		unsigned int len = 4 + get_unaligned_be16(d + 2);
+
+		if (off + len > end)
+			break;
+		switch (get_unaligned_be16(d)) {
+		case CO_TPC_ROD_LIMITS:
+			limits = true;
+			break;
+		case CO_TPC_COMMANDS:
+			pt = co_tpc_lists(d, len, 0x83, 0x10);
+			wut = co_tpc_lists(d, len, 0x83, 0x11);
+			rrti = co_tpc_lists(d, len, 0x84, 0x07);
+			break;
+		}
+	}
+	if (limits && pt && wut && rrti)
+		di->caps |= COPYOFFLOAD_DEV_ROD_TOKENS;
+}
+
 static bool co_rcr_implements(const u8 *buf, u8 type)
 {
 	unsigned int i, n = buf[43];
@@ -173,7 +236,7 @@ static void co_probe_disk(struct block_device *bdev,
 	if (!sdev)
 		return;
 	di->caps |= COPYOFFLOAD_DEV_SCSI;
-	buf = kmalloc(CO_PROBE_BUF, GFP_KERNEL);
+	buf = kmalloc(CO_PROBE_TPC_BUF, GFP_KERNEL);
 	if (!buf) {
 		di->probe_status = -ENOMEM;
 		goto out;
@@ -181,8 +244,13 @@ static void co_probe_disk(struct block_device *bdev,
 	ret = co_probe_inquiry(sdev, buf, di);
 	if (!ret)
 		ret = co_probe_naa(sdev, buf, di);
-	if (!ret && (di->caps & COPYOFFLOAD_DEV_3PC))
+	if (!ret && (di->caps & COPYOFFLOAD_DEV_3PC)) {
+		co_probe_tpc(sdev, buf, CO_PROBE_TPC_BUF, di);
+		/* RCR may be absent where 0x8F is there: not an error */
 		ret = co_probe_copy_params(sdev, buf, di);
+		if (ret && (di->caps & COPYOFFLOAD_DEV_TPC_VPD))
+			ret = 0;
+	}
 	di->probe_status = ret;
 	kfree(buf);
 out:

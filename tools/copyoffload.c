@@ -474,7 +474,7 @@ static const char *const feature_names[] = {
 };
 
 static const char *const dev_cap_names[] = {
-	"scsi", "3pc", "naa", "xcopy_lid1",
+	"scsi", "3pc", "naa", "xcopy_lid1", "tpc_vpd", "rod_tokens",
 };
 
 static const char *const flag_names[] = {

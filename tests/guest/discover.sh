@@ -92,3 +92,17 @@ else
 	case $out in *EPERM*|*"not permitted"*|*"Permission denied"*) pass "discover/refresh-needs-cap" ;;
 	*) fail "discover/refresh-needs-cap" "$out" ;; esac
 fi
+
+# The Third Party Copy VPD page (0x8F), read from the ODX test target
+# (tests/odx): its ROD token copies are seen, as sg_vpd decodes the page;
+# LIO has no such page.
+. "$CO_TOP/tests/odx/lib.sh"
+odx_require discover/odx
+jo=$(info "$ODX0")
+if sg_vpd -p tpc "$ODX0" 2>/dev/null | grep -qi "ROD token"; then
+	check_eq "discover/odx-caps" "scsi 3pc naa tpc_vpd rod_tokens" "$(field "$jo" caps)"
+else
+	fail "discover/odx-caps" "sg_vpd decodes no ROD token limits from $ODX0"
+fi
+check_eq "discover/odx-probe-status" 0 "$(field "$jo" probe_status)"
+check_eq "discover/lio-no-tpc-vpd" "scsi 3pc naa xcopy_lid1" "$(field "$(info "$lun")" caps)"

@@ -32,9 +32,10 @@
  *   or any file on a filesystem that sits on one.  The whole disk is
  *   identified (partitions are resolved, start_sect says where the
  *   partition starts) and, for a SCSI disk, probed once and cached: the 3PC
- *   bit of standard INQUIRY, the NAA designator of VPD page 0x83 and the
+ *   bit of standard INQUIRY, the NAA designator of VPD page 0x83, the
  *   copy manager's limits from RECEIVE COPY RESULTS (OPERATING
- *   PARAMETERS).  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
+ *   PARAMETERS) and, when the disk has the Third Party Copy VPD page
+ *   (0x8F), whether it offers ROD token copies (ODX).  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
  *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd not
  *   open), ENODEV (no block device under the file: tmpfs, NFS ...),
  *   EINVAL (unknown flags, size too small), EPERM (REFRESH unprivileged).
@@ -262,6 +263,13 @@ struct copyoffload_req {
 #define COPYOFFLOAD_DEV_NAA		(1U << 2)	/* VPD 0x83: NAA, 16 bytes */
 #define COPYOFFLOAD_DEV_XCOPY_LID1	(1U << 3)	/* EXTENDED COPY (LID1),
 							 * CSCD 0xE4, segment 0x02
+							 */
+#define COPYOFFLOAD_DEV_TPC_VPD		(1U << 4)	/* VPD 0x8F (Third Party
+							 * Copy) present
+							 */
+#define COPYOFFLOAD_DEV_ROD_TOKENS	(1U << 5)	/* 0x8F: ROD token limits,
+							 * POPULATE TOKEN, WRITE
+							 * USING TOKEN, RRTI (ODX)
 							 */
 
 struct copyoffload_devinfo {
