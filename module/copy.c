@@ -237,7 +237,7 @@ static int co_dst_extend(struct file *dst, loff_t size)
 }
 
 /* A private file for SEEK_DATA/SEEK_HOLE: the caller's f_pos stays put. */
-static struct file *co_seek_file(struct file *src)
+struct file *co_seek_file(struct file *src)
 {
 	struct file *f;
 

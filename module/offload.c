@@ -212,23 +212,41 @@ static bool co_mapping_valid(struct co_offload *o)
 /*
  * ext4 cannot allocate written blocks for a device to fill, except with
  * FALLOC_FL_WRITE_ZEROES (6.17; the disk must zero by unmapping: LBPRZ and
- * WRITE SAME with UNMAP): the part of [DPOS, DPOS + LEN) past the
- * destination's EOF gets zeroed, written blocks and the size grows to
- * cover it.  Elsewhere (or when the disk cannot) nothing happens and the
- * range goes to the next method.  Never past EOF's block inside it: what
- * is inside EOF keeps its bytes until the device copy overwrites them.
- * Should the device copy then fail, the zeroes stay, under the size they
- * gave the file, for the next method to overwrite.
+ * WRITE SAME with UNMAP).  What of [DPOS, DPOS + LEN) reads as zeroes
+ * because nothing is written there (holes, unwritten extents, what lies
+ * past EOF) gets zeroed, written blocks; the size grows to cover them.
+ * Written data is never zeroed: it keeps its bytes until the device copy
+ * overwrites them.  Where the kernel or the disk cannot, nothing happens
+ * and the range goes to the next method.  Should the device copy fail,
+ * the zeroes stay, for the next method to overwrite (a writer racing into
+ * a hole of the range may see its bytes zeroed: the copy was going to
+ * overwrite them anyway).
  */
 static void co_dst_write_zeroes(struct co_offload *o, loff_t dpos, u64 len)
 {
 #ifdef FALLOC_FL_WRITE_ZEROES
-	loff_t from = max_t(loff_t, dpos,
-			    round_up(i_size_read(o->dst.inode), o->fsb));
+	loff_t end = dpos + len, at = dpos, hole, data;
+	struct file *seek = co_seek_file(o->dst.file);
 
-	if (from < dpos + (loff_t)len)
-		vfs_fallocate(o->dst.file, FALLOC_FL_WRITE_ZEROES, from,
-			      dpos + len - from);
+	if (!seek)
+		return;
+	while (at < end) {
+		hole = vfs_llseek(seek, at, SEEK_HOLE);
+		if (hole < 0 || hole >= end)
+			break;
+		data = vfs_llseek(seek, hole, SEEK_DATA);
+		if (data == -ENXIO || data > end)
+			data = end;
+		else if (data < 0)
+			break;
+		hole = round_up(hole, o->fsb);
+		if (hole < data &&
+		    vfs_fallocate(o->dst.file, FALLOC_FL_WRITE_ZEROES, hole,
+				  data - hole))
+			break;
+		at = data;
+	}
+	fput(seek);
 #endif
 }
 

@@ -76,8 +76,9 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 		fputs("}}\n", f);
 		return;
 	}
-	fprintf(f, "storage offload: %" PRIu64 " EXTENDED COPY commands, %s",
+	fprintf(f, "storage offload: %" PRIu64 " EXTENDED COPY command%s, %s",
 		co_delta(before, after, 1),
+		co_delta(before, after, 1) == 1 ? "" : "s",
 		co_format_bytes(co_delta(before, after, 0), buf, sizeof(buf)));
 	sep = "; fallbacks: ";
 	for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
