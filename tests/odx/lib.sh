@@ -7,16 +7,23 @@ ODX_STATE=${CO_ODX_STATE:-/run/odx-target}
 # odx_require NAME: ODX0 and ODX1 become two LUNs of odx-target: those of
 # tests/vm/run --odx (COPYOFFLOAD_ODX_LUNS), or, in a guest without them
 # (tests/run boots its guests with --lio), two set up now with
-# tests/vm/odx-setup beside the LIO ones.  One failure line and exit if
-# that cannot be done.
+# tests/vm/odx-setup beside the LIO ones (once per guest: later callers
+# get the same two).  One failure line and exit if that cannot be done.
 odx_require() {
 	local luns=${COPYOFFLOAD_ODX_LUNS:-}
 
+	# set up once per guest: a second odx-target cannot open the UIO
+	# devices the first one serves, so later tests reuse its LUNs
+	if [ -z "$luns" ] && [ -s "$ODX_STATE/luns" ] &&
+	   kill -0 "$(cat "$ODX_STATE/pid" 2>/dev/null)" 2>/dev/null; then
+		luns=$(<"$ODX_STATE/luns")
+	fi
 	if [ -z "$luns" ]; then
 		if ! luns=$(CO_LUN_SIZE=${CO_LUN_SIZE:-512M} "$CO_TOP/tests/vm/odx-setup" 2 2>&1); then
 			fail "$1/setup" "odx-setup: $(echo "$luns" | tail -n 3 | tr '\n' ' ')"
 			exit 1
 		fi
+		echo "$luns" > "$ODX_STATE/luns"
 	fi
 	read -r ODX0 ODX1 _ <<<"$luns"
 	if [ ! -b "${ODX0:-}" ] || [ ! -b "${ODX1:-}" ] || [ ! -d "$ODX_STATE" ]; then
