@@ -331,7 +331,11 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 		daddr = co_addr(&o->dst, dpos + done, &drun);
 		n = min3(srun, drun, len - done);
 		n = min(n, o->max_cmd);
-		n = round_down(n, o->lbs);
+		/*
+		 * whole filesystem blocks: a command that fails leaves no
+		 * block half copied, which a commit would make written
+		 */
+		n = round_down(n, max(o->fsb, o->lbs));
 		if (!n || saddr == ~0ULL || daddr == ~0ULL ||
 		    (saddr | daddr) & (o->lbs - 1)) {
 			*reason = CO_FB_UNALIGNED;
