@@ -146,6 +146,7 @@ bool co_map_cookie_valid(struct inode *inode, u64 cookie);
 struct co_disk_stats;
 struct co_disk_stats *co_disk_stats_new(dev_t devt);
 void co_disk_stats_put(struct co_disk_stats *ds);
+void co_disk_stats_forget(struct co_disk_stats *ds);
 void co_disk_stats_get(struct co_disk_stats *ds);
 void co_stats_xcopy(struct co_disk_stats *ds, u64 bytes, u32 commands);
 void co_stats_fallback(struct co_disk_stats *ds, unsigned int reason);

@@ -290,10 +290,16 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
 		goto out;
 	if (!d) {
-		if (co_nr_disks >= CO_MAX_DISKS) {
+		/* a dev_t names one disk at a time: forget the one before */
+		list_for_each_entry(d, &co_disks, node)
+			if (d->devt == disk_devt(disk))
+				break;
+		if (list_entry_is_head(d, &co_disks, node) &&
+		    co_nr_disks >= CO_MAX_DISKS)
 			d = list_last_entry(&co_disks, struct co_disk, node);
+		if (!list_entry_is_head(d, &co_disks, node)) {
 			list_del(&d->node);
-			co_disk_stats_put(d->stats);
+			co_disk_stats_forget(d->stats);
 		} else {
 			d = kmalloc(sizeof(*d), GFP_KERNEL);
 			if (!d)
@@ -392,7 +398,7 @@ void co_discover_exit(void)
 
 	list_for_each_entry_safe(d, tmp, &co_disks, node) {
 		list_del(&d->node);
-		co_disk_stats_put(d->stats);
+		co_disk_stats_forget(d->stats);
 		kfree(d);
 	}
 	co_nr_disks = 0;

@@ -137,6 +137,19 @@ void co_disk_stats_put(struct co_disk_stats *ds)
 		kobject_put(&ds->kobj);
 }
 
+/*
+ * The cache forgets the disk: its directory goes now (a copy still holding
+ * the counters keeps them until it is done), so that a disk coming back
+ * under the same dev_t can have the name again.
+ */
+void co_disk_stats_forget(struct co_disk_stats *ds)
+{
+	if (!ds)
+		return;
+	kobject_del(&ds->kobj);
+	kobject_put(&ds->kobj);
+}
+
 int co_stats_init(void)
 {
 	unsigned int i;
