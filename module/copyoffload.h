@@ -13,7 +13,7 @@
 #define CO_FEATURES	(COPYOFFLOAD_FEAT_CLONE | COPYOFFLOAD_FEAT_DEDUPE | \
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
 			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO | \
-			 COPYOFFLOAD_FEAT_XCOPY)
+			 COPYOFFLOAD_FEAT_XCOPY | COPYOFFLOAD_FEAT_ODX)
 
 /* Bytes moved per step of a copy, between fatal-signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
@@ -90,6 +90,7 @@ enum co_fallback {
 	CO_FB_UNSUPPORTED,	/* the copy manager refused the command */
 	CO_FB_UNREACHABLE,	/* it cannot reach the source LUN */
 	CO_FB_TARGET,		/* the command failed otherwise */
+	CO_FB_TOKEN,		/* ROD tokens kept expiring or being revoked */
 	CO_FB_NR
 };
 
@@ -107,6 +108,25 @@ struct co_xcopy {
 
 int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
 		    u32 nr_blocks, unsigned int *reason);
+
+/* odx.c */
+#define CO_ODX_MAX_RANGES	64	/* block device range descriptors */
+#define CO_ODX_TOKEN_LEN	512
+struct co_odx_list {
+	unsigned int nr;
+	u64 blocks;			/* sum of r[].blocks */
+	struct {
+		u64 lba;
+		u32 blocks;
+	} r[CO_ODX_MAX_RANGES];
+};
+
+void co_odx_init(void);
+int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
+		    u8 *token, u64 *blocks, unsigned int *reason);
+int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
+		 const struct co_odx_list *l, u64 *blocks,
+		 unsigned int *reason);
 
 /* layout.c */
 struct co_lease {
@@ -148,17 +168,29 @@ struct co_disk_stats *co_disk_stats_new(dev_t devt);
 void co_disk_stats_put(struct co_disk_stats *ds);
 void co_disk_stats_forget(struct co_disk_stats *ds);
 void co_disk_stats_get(struct co_disk_stats *ds);
-void co_stats_xcopy(struct co_disk_stats *ds, u64 bytes, u32 commands);
+void co_stats_copied(struct co_disk_stats *ds, unsigned int method,
+		     u64 bytes, u32 tokens, u32 commands);
 void co_stats_fallback(struct co_disk_stats *ds, unsigned int reason);
 int co_stats_init(void);
 void co_stats_exit(void);
 
 /* discover.c */
 struct block_device;
+
+/* VPD 0x8F Block Device ROD Token Limits; 0: not reported (no limit) */
+struct co_rod_limits {
+	u16 max_ranges;			/* range descriptors per command */
+	u32 max_inactivity;		/* seconds */
+	u32 default_inactivity;		/* seconds */
+	u64 max_token_blocks;		/* logical blocks one token may hold */
+	u64 optimal_blocks;		/* optimal transfer count */
+};
+
 long co_ioctl_devinfo(void __user *arg);
 struct scsi_device *co_bdev_sdev(struct block_device *bdev);
 struct co_disk_stats *co_disk_get(struct block_device *bdev,
-				  struct copyoffload_devinfo *di);
+				  struct copyoffload_devinfo *di,
+				  struct co_rod_limits *rod);
 void co_disk_put(struct co_disk_stats *ds);
 void co_discover_exit(void);
 

@@ -15,7 +15,9 @@
  *                            limits and the descriptor types implemented
  *                            (LIO wants an allocation length of >= 54);
  *   VPD 0x8F                 Third Party Copy, when present: whether the
- *                            disk offers ROD token copies (ODX).
+ *                            disk offers ROD token copies (ODX), and
+ *                            their limits (ranges per command, token
+ *                            size, inactivity timeouts).
  * Results are cached per disk, keyed by dev_t and the disk's sequence
  * number (a dev_t can be reused by another disk; a diskseq cannot).
  */
@@ -49,6 +51,7 @@ struct co_disk {
 	dev_t devt;
 	u64 diskseq;
 	struct copyoffload_devinfo info;	/* the probed, disk-wide part */
+	struct co_rod_limits rod;		/* VPD 0x8F, when present */
 	struct co_disk_stats *stats;		/* its offload counters */
 };
 
@@ -152,6 +155,25 @@ static bool co_tpc_lists(const u8 *d, unsigned int len, u8 opcode, u8 sa)
 }
 
 /*
+ * The Block Device ROD Token Limits descriptor (SBC-3 6.6.5): bytes 10-11
+ * maximum range descriptors, 12-15 maximum and 16-19 default inactivity
+ * timeout (seconds), 20-27 maximum token transfer size, 28-35 optimal
+ * transfer count (logical blocks).
+ */
+static bool co_tpc_rod_limits(const u8 *d, unsigned int len,
+			      struct co_rod_limits *rod)
+{
+	if (len < 36)
+		return false;
+	rod->max_ranges = get_unaligned_be16(d + 10);
+	rod->max_inactivity = get_unaligned_be32(d + 12);
+	rod->default_inactivity = get_unaligned_be32(d + 16);
+	rod->max_token_blocks = get_unaligned_be64(d + 20);
+	rod->optimal_blocks = get_unaligned_be64(d + 28);
+	return true;
+}
+
+/*
  * The Third Party Copy VPD page (SPC-4 7.8.17), when the disk has one:
  * ROD token copies (ODX) need its Block Device ROD Token Limits
  * descriptor and POPULATE TOKEN, WRITE USING TOKEN and RECEIVE ROD TOKEN
@@ -159,7 +181,8 @@ static bool co_tpc_lists(const u8 *d, unsigned int len, u8 opcode, u8 sa)
  * this page; a disk without it (LIO) is not an error.
  */
 static void co_probe_tpc(struct scsi_device *sdev, u8 *buf, unsigned int size,
-			 struct copyoffload_devinfo *di)
+			 struct copyoffload_devinfo *di,
+			 struct co_rod_limits *rod)
 {
 	unsigned int end, off;
 	bool limits = false, pt = false, wut = false, rrti = false;
@@ -177,7 +200,7 @@ static void co_probe_tpc(struct scsi_device *sdev, u8 *buf, unsigned int size,
 			break;
 		switch (get_unaligned_be16(d)) {
 		case CO_TPC_ROD_LIMITS:
-			limits = true;
+			limits = co_tpc_rod_limits(d, len, rod);
 			break;
 		case CO_TPC_COMMANDS:
 			pt = co_tpc_lists(d, len, 0x83, 0x10);
@@ -224,9 +247,10 @@ static int co_probe_copy_params(struct scsi_device *sdev, u8 *buf,
 	return 0;
 }
 
-/* Probe the disk under BDEV into DI (the disk-wide fields only). */
+/* Probe the disk under BDEV into DI (the disk-wide fields only) and ROD. */
 static void co_probe_disk(struct block_device *bdev,
-			  struct copyoffload_devinfo *di)
+			  struct copyoffload_devinfo *di,
+			  struct co_rod_limits *rod)
 {
 	struct scsi_device *sdev;
 	u8 *buf;
@@ -245,7 +269,7 @@ static void co_probe_disk(struct block_device *bdev,
 	if (!ret)
 		ret = co_probe_naa(sdev, buf, di);
 	if (!ret && (di->caps & COPYOFFLOAD_DEV_3PC)) {
-		co_probe_tpc(sdev, buf, CO_PROBE_TPC_BUF, di);
+		co_probe_tpc(sdev, buf, CO_PROBE_TPC_BUF, di, rod);
 		/* RCR may be absent where 0x8F is there: not an error */
 		ret = co_probe_copy_params(sdev, buf, di);
 		if (ret && (di->caps & COPYOFFLOAD_DEV_TPC_VPD))
@@ -268,12 +292,13 @@ static struct co_disk *co_disk_find(dev_t devt, u64 diskseq)
 }
 
 /*
- * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
- * SCSI disks are remembered, at most CO_MAX_DISKS of them.
+ * The cached or freshly probed facts of BDEV's disk, copied into DI and
+ * ROD.  Only SCSI disks are remembered, at most CO_MAX_DISKS of them.
  */
 static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 					  bool refresh,
-					  struct copyoffload_devinfo *di)
+					  struct copyoffload_devinfo *di,
+					  struct co_rod_limits *rod)
 {
 	struct gendisk *disk = bdev->bd_disk;
 	struct co_disk_stats *ds = NULL;
@@ -284,9 +309,11 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 	if (d && !refresh) {
 		list_move(&d->node, &co_disks);
 		*di = d->info;
+		*rod = d->rod;
 		goto out;
 	}
-	co_probe_disk(bdev, di);
+	memset(rod, 0, sizeof(*rod));
+	co_probe_disk(bdev, di, rod);
 	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
 		goto out;
 	if (!d) {
@@ -312,6 +339,7 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 		list_add(&d->node, &co_disks);
 	}
 	d->info = *di;
+	d->rod = *rod;
 out:
 	if (d) {
 		ds = d->stats;
@@ -323,13 +351,15 @@ out:
 
 /*
  * What storage offload needs to know of BDEV's disk (cached, probed on
- * first use) in DI, and its counters, with a reference (co_disk_put()).
+ * first use) in DI and ROD, and its counters, with a reference
+ * (co_disk_put()).
  */
 struct co_disk_stats *co_disk_get(struct block_device *bdev,
-				  struct copyoffload_devinfo *di)
+				  struct copyoffload_devinfo *di,
+				  struct co_rod_limits *rod)
 {
 	memset(di, 0, sizeof(*di));
-	return co_disk_info(bdev, false, di);
+	return co_disk_info(bdev, false, di, rod);
 }
 
 void co_disk_put(struct co_disk_stats *ds)
@@ -350,6 +380,7 @@ static struct block_device *co_file_bdev(struct file *file)
 long co_ioctl_devinfo(void __user *arg)
 {
 	struct copyoffload_devinfo in, di = {};
+	struct co_rod_limits rod;
 	struct block_device *bdev;
 	struct file *file;
 	u32 usize;
@@ -378,7 +409,7 @@ long co_ioctl_devinfo(void __user *arg)
 		goto out;
 	}
 	co_disk_put(co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH,
-				 &di));
+				 &di, &rod));
 	di.size = min_t(u32, usize, sizeof(di));
 	di.fd = in.fd;
 	di.flags = in.flags;

@@ -81,6 +81,7 @@ static int __init co_init(void)
 	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo) !=
 		     COPYOFFLOAD_DEVINFO_SIZE_VER0);
 
+	co_odx_init();
 	ret = co_stats_init();
 	if (ret)
 		return ret;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * copyoffload: the storage step of COPY.  The disk's copy manager copies
- * the blocks (SCSI EXTENDED COPY); the bytes never cross the host.
+ * the blocks (SCSI EXTENDED COPY, or ROD tokens: ODX); the bytes never
+ * cross the host.
  *
  * Writing a file's blocks underneath its filesystem is correct only when
  * all of this holds (a range that fails any of it goes to the next method,
@@ -10,7 +11,8 @@
  *     checksums), regular, not DAX, encrypted, verity or swap, each
  *     filesystem directly on a SCSI disk or one of its partitions (not dm,
  *     md, loop) whose copy manager does EXTENDED COPY LID1 with NAA
- *     identification descriptors, with equal logical block sizes;
+ *     identification descriptors or ROD token copies (VPD 0x8F: POPULATE
+ *     TOKEN, WRITE USING TOKEN, RRTI), with equal logical block sizes;
  *   - source and destination offsets and the length are on the filesystem
  *     block grid (a tail shorter than a block goes to the next method);
  *   - the source's blocks are written extents; the destination's are
@@ -24,9 +26,18 @@
  *     before and again after the device copy; times, privileges and
  *     fsnotify as a write would.
  * Work is done in batches of at most CO_BATCH bytes and CO_MAP_MAX
- * extents, each batch in commands of at most CO_XCOPY_MAX_BLOCKS blocks
- * and the copy manager's segment limit, checking for fatal signals between
- * commands.  Only bytes whose command succeeded are counted.
+ * extents, checking for fatal signals between commands.  EXTENDED COPY:
+ * commands of at most CO_XCOPY_MAX_BLOCKS blocks and the copy manager's
+ * segment limit.  ODX: tokens of as many source ranges and blocks as the
+ * disks' ROD token limits allow, each written by WRITE USING TOKEN over
+ * the destination's ranges, again from the transfer count on when a copy
+ * manager wrote less, a new token (at most CO_ODX_REPOPULATE times a
+ * batch) when one expired or was revoked.  Only bytes a command reports
+ * copied are counted.
+ *
+ * The engine is chosen per range: the one a request flag forces, or the
+ * first of the module parameter offload_engine's order (auto: ODX, then
+ * EXTENDED COPY) that both disks offer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +47,7 @@
 #include <linux/falloc.h>
 #include <linux/fsnotify.h>
 #include <linux/magic.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -47,6 +59,41 @@
 #define CO_BATCH		(256ULL << 20)
 /* Times a batch is mapped again after the files changed under it. */
 #define CO_REMAP_TRIES		3
+/* New tokens a batch may ask for after one expired or was revoked. */
+#define CO_ODX_REPOPULATE	3
+
+/*
+ * offload_engine: which device copy a COPY without an OFFLOAD_* flag tries
+ * first where both disks offer both; the other one is used where they
+ * offer only that one.
+ */
+enum { CO_ENGINE_AUTO, CO_ENGINE_ODX, CO_ENGINE_XCOPY };
+static const char * const co_engine_names[] = { "auto", "odx", "xcopy" };
+static int co_engine_default = CO_ENGINE_AUTO;
+
+static int co_engine_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(co_engine_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(co_engine_default, i);
+	return 0;
+}
+
+static int co_engine_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 co_engine_names[READ_ONCE(co_engine_default)]);
+}
+
+static const struct kernel_param_ops co_engine_ops = {
+	.set = co_engine_set,
+	.get = co_engine_get,
+};
+module_param_cb(offload_engine, &co_engine_ops, NULL, 0644);
+MODULE_PARM_DESC(offload_engine,
+		 "device copy tried first: auto (ODX, then EXTENDED COPY), odx, xcopy");
 
 #ifndef XFS_SUPER_MAGIC
 #define XFS_SUPER_MAGIC		0x58465342
@@ -57,7 +104,9 @@ struct co_end {
 	struct file *file;
 	struct inode *inode;
 	struct block_device *bdev;
+	struct scsi_device *sdev;	/* with a reference, or NULL */
 	struct copyoffload_devinfo di;
+	struct co_rod_limits rod;
 	struct co_disk_stats *stats;
 	u64 disk_off;		/* partition start, bytes */
 	struct co_lease lease;
@@ -67,12 +116,16 @@ struct co_end {
 
 struct co_offload {
 	u64 flags;
+	unsigned int method;	/* COPYOFFLOAD_METHOD_XCOPY or _ODX */
 	bool layout;		/* xfs block ops + layout leases */
 	u32 lbs;		/* logical block size, bytes */
 	u32 fsb;		/* largest filesystem block size, bytes */
-	u64 max_cmd;		/* bytes per EXTENDED COPY */
+	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
+	unsigned int max_ranges; /* ODX: range descriptors per command */
 	struct co_xcopy x;
 	struct co_end src, dst;
+	struct co_odx_list ranges;
+	u8 token[CO_ODX_TOKEN_LEN];
 };
 
 static bool co_fs_offloadable(struct inode *inode)
@@ -91,7 +144,8 @@ static int co_end_init(struct co_end *e, struct file *file)
 	e->file = file;
 	e->inode = file_inode(file);
 	e->bdev = e->inode->i_sb->s_bdev;
-	e->stats = co_disk_get(e->bdev, &e->di);
+	e->stats = co_disk_get(e->bdev, &e->di, &e->rod);
+	e->sdev = co_bdev_sdev(e->bdev);
 	e->disk_off = (u64)get_start_sect(e->bdev) << SECTOR_SHIFT;
 	e->lease.file = NULL;
 	return 0;
@@ -104,25 +158,97 @@ static void co_offload_fallback(struct co_offload *o, unsigned int reason)
 
 static void co_offload_put(struct co_offload *o)
 {
-	if (o->x.sdev)
-		scsi_device_put(o->x.sdev);
+	if (o->src.sdev)
+		scsi_device_put(o->src.sdev);
+	if (o->dst.sdev)
+		scsi_device_put(o->dst.sdev);
 	co_disk_put(o->src.stats);
 	co_disk_put(o->dst.stats);
 	kfree(o);
 }
 
+/* Do both disks offer METHOD? */
+static bool co_engine_offered(const struct co_offload *o, unsigned int method)
+{
+	u32 need = COPYOFFLOAD_DEV_SCSI | COPYOFFLOAD_DEV_3PC;
+
+	if (method == COPYOFFLOAD_METHOD_ODX)
+		need |= COPYOFFLOAD_DEV_ROD_TOKENS;
+	else
+		need |= COPYOFFLOAD_DEV_NAA | COPYOFFLOAD_DEV_XCOPY_LID1;
+	return (o->src.di.caps & need) == need &&
+	       (o->dst.di.caps & need) == need &&
+	       o->src.sdev && o->dst.sdev;
+}
+
+/* The device copy for FLAGS both disks offer, best first; 0 if none. */
+static unsigned int co_engine_pick(const struct co_offload *o, u64 flags)
+{
+	unsigned int first = COPYOFFLOAD_METHOD_ODX;
+	unsigned int second = COPYOFFLOAD_METHOD_XCOPY;
+
+	if (flags & COPYOFFLOAD_F_OFFLOAD_ODX)
+		second = 0;
+	else if (flags & COPYOFFLOAD_F_OFFLOAD_XCOPY)
+		first = 0;
+	else if (READ_ONCE(co_engine_default) == CO_ENGINE_XCOPY)
+		swap(first, second);
+	if (first && co_engine_offered(o, first))
+		return first;
+	if (second && co_engine_offered(o, second))
+		return second;
+	return 0;
+}
+
+/* A limit of both disks, 0 meaning none reported: the smaller one set. */
+static u64 co_limit(u64 a, u64 b)
+{
+	if (!a || !b)
+		return a | b;
+	return min(a, b);
+}
+
+/* Sizes of the chosen engine's commands; false when they make no sense. */
+static bool co_engine_limits(struct co_offload *o)
+{
+	u64 blocks;
+
+	if (o->method == COPYOFFLOAD_METHOD_ODX) {
+		/* a token's blocks: what both disks take, and their optimum */
+		blocks = co_limit(o->src.rod.max_token_blocks,
+				  o->dst.rod.max_token_blocks);
+		blocks = co_limit(blocks, co_limit(o->src.rod.optimal_blocks,
+						   o->dst.rod.optimal_blocks));
+		o->max_cmd = blocks ? min_t(u64, blocks, CO_BATCH / o->lbs) *
+				      o->lbs : CO_BATCH;
+		o->max_ranges = co_limit(co_limit(o->src.rod.max_ranges,
+						  o->dst.rod.max_ranges),
+					 CO_ODX_MAX_RANGES);
+	} else {
+		o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
+		if (o->dst.di.max_segment_length)
+			o->max_cmd = min_t(u64, o->max_cmd,
+					   o->dst.di.max_segment_length);
+		o->x.sdev = o->dst.sdev;
+		o->x.src = &o->src.di;
+		o->x.dst = &o->dst.di;
+		o->x.same = o->src.bdev->bd_disk == o->dst.bdev->bd_disk;
+	}
+	/* whole filesystem blocks per command or token */
+	o->max_cmd = round_down(o->max_cmd, max(o->fsb, o->lbs));
+	return o->max_cmd != 0;
+}
+
 /*
- * Can the disk's copy manager serve range R at all?  A NULL return with
- * *REASON set when not (the reason is counted by the caller once the
- * disks are known).
+ * Can the disks' copy manager serve range R at all, and how?  A NULL
+ * return with *REASON set when not (the reason is counted by the caller
+ * once the disks are known).
  */
 static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 					 unsigned int *reason)
 {
 	struct inode *in = file_inode(r->src), *out = file_inode(r->dst);
 	struct co_offload *o;
-	const u32 need = COPYOFFLOAD_DEV_SCSI | COPYOFFLOAD_DEV_3PC |
-			 COPYOFFLOAD_DEV_NAA | COPYOFFLOAD_DEV_XCOPY_LID1;
 
 	*reason = CO_FB_FS;
 	if (!co_fs_offloadable(in) || !co_fs_offloadable(out) ||
@@ -136,7 +262,8 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 	co_end_init(&o->dst, r->dst);
 
 	*reason = CO_FB_DEVICE;
-	if ((o->src.di.caps & need) != need || (o->dst.di.caps & need) != need)
+	o->method = co_engine_pick(o, flags);
+	if (!o->method)
 		goto fail;
 	o->lbs = bdev_logical_block_size(o->dst.bdev);
 	if (o->lbs != bdev_logical_block_size(o->src.bdev))
@@ -153,21 +280,9 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 		goto fail;
 
 	o->fsb = max(i_blocksize(in), i_blocksize(out));
-	o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
-	if (o->dst.di.max_segment_length)
-		o->max_cmd = min_t(u64, o->max_cmd,
-				   o->dst.di.max_segment_length);
-	o->max_cmd = round_down(o->max_cmd, o->lbs);
 	*reason = CO_FB_DEVICE;
-	if (!o->max_cmd)
+	if (!co_engine_limits(o))
 		goto fail;
-
-	o->x.sdev = co_bdev_sdev(o->dst.bdev);
-	if (!o->x.sdev)
-		goto fail;
-	o->x.src = &o->src.di;
-	o->x.dst = &o->dst.di;
-	o->x.same = o->src.bdev->bd_disk == o->dst.bdev->bd_disk;
 	return o;
 fail:
 	co_offload_fallback(o, *reason);
@@ -353,6 +468,109 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
+ * End E's disk ranges for [POS, POS + LEN), at most o->max_ranges of them,
+ * into L.  Returns the bytes they cover (whole logical blocks), 0 when
+ * the first block is not mapped or off the disk's block grid.
+ */
+static u64 co_odx_ranges(const struct co_offload *o, const struct co_end *e,
+			 loff_t pos, u64 len, struct co_odx_list *l)
+{
+	u64 done = 0, run, addr, n, lba;
+
+	l->nr = 0;
+	l->blocks = 0;
+	while (done < len) {
+		addr = co_addr(e, pos + done, &run);
+		n = round_down(min3(run, len - done, (u64)U32_MAX * o->lbs),
+			       o->lbs);
+		if (!n || addr == ~0ULL || addr & (o->lbs - 1))
+			break;
+		lba = addr / o->lbs;
+		if (l->nr && l->r[l->nr - 1].lba + l->r[l->nr - 1].blocks == lba &&
+		    l->r[l->nr - 1].blocks + n / o->lbs <= U32_MAX) {
+			l->r[l->nr - 1].blocks += n / o->lbs;
+		} else {
+			if (l->nr == o->max_ranges)
+				break;
+			l->r[l->nr].lba = lba;
+			l->r[l->nr].blocks = n / o->lbs;
+			l->nr++;
+		}
+		l->blocks += n / o->lbs;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * Copy [SPOS, SPOS + LEN) to DPOS with ROD tokens: a token for as much of
+ * the rest as one may hold, written with as many WRITE USING TOKENs as the
+ * destination's ranges and the copy manager's transfer counts take.
+ * Returns the bytes copied from the start (whole filesystem blocks), or a
+ * negative errno when none were.
+ */
+static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
+			 u64 len, unsigned int *reason, u32 *tokens,
+			 u32 *commands)
+{
+	struct co_odx_list *l = &o->ranges;
+	unsigned int repopulated = 0;
+	u64 done = 0, tbytes, off, n, blocks;
+	int ret = 0;
+
+	while (done < len && !ret) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = co_odx_ranges(o, &o->src, spos + done,
+				  min(len - done, o->max_cmd), l);
+		if (!n) {
+			*reason = CO_FB_UNALIGNED;
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		ret = co_odx_populate(o->src.sdev, l, o->token, &blocks, reason);
+		if (ret)
+			break;
+		(*tokens)++;
+		tbytes = blocks * o->lbs;
+		for (off = 0; off < tbytes && !ret; off += blocks * o->lbs) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			n = co_odx_ranges(o, &o->dst, dpos + done, tbytes - off,
+					  l);
+			if (!n) {
+				*reason = CO_FB_UNALIGNED;
+				ret = -EOPNOTSUPP;
+				break;
+			}
+			ret = co_odx_write(o->dst.sdev, o->token, off / o->lbs,
+					   l, &blocks, reason);
+			if (!ret && !blocks) {
+				/* GOOD, nothing written: no progress to make */
+				*reason = CO_FB_TARGET;
+				ret = -EOPNOTSUPP;
+			}
+			if (ret)
+				break;
+			(*commands)++;
+			done += blocks * o->lbs;
+		}
+		/* expired, revoked, ...: a new token from where it stopped */
+		if (ret == -EAGAIN && repopulated++ < CO_ODX_REPOPULATE)
+			ret = 0;
+	}
+	if (ret == -EAGAIN)
+		ret = -EOPNOTSUPP;	/* *reason: token */
+	/* a block half written stays for the next method to write whole */
+	done = round_down(done, o->fsb);
+	return done ? done : ret;
+}
+
+/*
  * One batch: map, lock, check, flush, copy, invalidate, unlock, commit.
  * Returns the bytes copied (> 0), 0 when the mapping changed under us and
  * the batch is worth mapping again, or a negative errno (*REASON set for
@@ -364,7 +582,7 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	struct address_space *smap = o->src.inode->i_mapping;
 	struct address_space *dmap = o->dst.inode->i_mapping;
 	bool commit = false;
-	u32 commands = 0;
+	u32 tokens = 0, commands = 0;
 	s64 n, done;
 	int ret;
 
@@ -399,7 +617,11 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 		return -EOPNOTSUPP;
 	}
 
-	done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
+	if (o->method == COPYOFFLOAD_METHOD_ODX)
+		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
+				     &commands);
+	else
+		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
 
 	/* Readers of the page cache (ext4 reads take no lock) see the copy. */
 	invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
@@ -422,8 +644,8 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	co_leases_drop(o);
 	if (done > 0) {
 		fsnotify_modify(o->dst.file);
-		co_stats_xcopy(o->dst.stats, commit && ret ? 0 : done,
-			       commands);
+		co_stats_copied(o->dst.stats, o->method,
+				commit && ret ? 0 : done, tokens, commands);
 		if (commit && ret)
 			return ret;	/* not committed: reads as zeroes */
 	}
@@ -455,8 +677,8 @@ static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /* The storage step's mover: as much of [pos, pos + len) as can be. */
-static ssize_t co_move_xcopy(struct co_range *r, loff_t pos, u64 len,
-			     struct co_stats *st, void *ctx)
+static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
+			      struct co_stats *st, void *ctx)
 {
 	struct co_offload *o = ctx;
 	unsigned int reason = CO_FB_UNALIGNED, tries = 0;
@@ -484,7 +706,7 @@ static ssize_t co_move_xcopy(struct co_range *r, loff_t pos, u64 len,
 				goto fallback;
 			return n;
 		}
-		co_account(r, st, COPYOFFLOAD_METHOD_XCOPY, n);
+		co_account(r, st, o->method, n);
 		moved += n;
 		tries = 0;
 	}
@@ -505,15 +727,13 @@ int co_copy_offload(u64 flags, struct co_range *r, struct co_stats *st)
 	unsigned int reason;
 	int ret;
 
-	if (flags & COPYOFFLOAD_F_OFFLOAD_ODX)
-		return -EOPNOTSUPP;	/* no ROD token engine in this build */
 	o = co_offload_get(flags, r, &reason);
 	if (!o) {
 		if (reason != CO_FB_NR)
 			co_stats_fallback(NULL, reason);
 		return -EOPNOTSUPP;
 	}
-	ret = co_walk(r, st, co_move_xcopy, o);
+	ret = co_walk(r, st, co_move_device, o);
 	co_offload_put(o);
 	if (!ret && co_rest(r) &&
 	    r->u.src_off + r->u.bytes_done < i_size_read(file_inode(r->src)))

@@ -8,6 +8,9 @@
  *
  * xcopy_bytes       bytes copied by EXTENDED COPY (counted when committed)
  * xcopy_commands    EXTENDED COPY commands that succeeded
+ * odx_bytes         bytes written by WRITE USING TOKEN (when committed)
+ * odx_tokens        POPULATE TOKEN commands that made a token
+ * odx_commands      WRITE USING TOKEN commands that wrote blocks
  * fallback_REASON   times a range (or its rest) went to the next method,
  *                   by reason (enum co_fallback)
  *
@@ -24,6 +27,9 @@
 enum {
 	CO_CNT_XCOPY_BYTES,
 	CO_CNT_XCOPY_COMMANDS,
+	CO_CNT_ODX_BYTES,
+	CO_CNT_ODX_TOKENS,
+	CO_CNT_ODX_COMMANDS,
 	CO_CNT_FALLBACK,	/* + enum co_fallback */
 	CO_CNT_NR = CO_CNT_FALLBACK + CO_FB_NR
 };
@@ -43,6 +49,9 @@ static struct kobject *co_root, *co_disks_dir;
 static const char * const co_cnt_names[CO_CNT_NR] = {
 	[CO_CNT_XCOPY_BYTES]				= "xcopy_bytes",
 	[CO_CNT_XCOPY_COMMANDS]				= "xcopy_commands",
+	[CO_CNT_ODX_BYTES]				= "odx_bytes",
+	[CO_CNT_ODX_TOKENS]				= "odx_tokens",
+	[CO_CNT_ODX_COMMANDS]				= "odx_commands",
 	[CO_CNT_FALLBACK + CO_FB_DEVICE]		= "fallback_device",
 	[CO_CNT_FALLBACK + CO_FB_FS]			= "fallback_fs",
 	[CO_CNT_FALLBACK + CO_FB_PERM]			= "fallback_perm",
@@ -53,6 +62,7 @@ static const char * const co_cnt_names[CO_CNT_NR] = {
 	[CO_CNT_FALLBACK + CO_FB_UNSUPPORTED]		= "fallback_unsupported",
 	[CO_CNT_FALLBACK + CO_FB_UNREACHABLE]		= "fallback_unreachable",
 	[CO_CNT_FALLBACK + CO_FB_TARGET]		= "fallback_target",
+	[CO_CNT_FALLBACK + CO_FB_TOKEN]			= "fallback_token",
 };
 
 static struct kobj_attribute co_cnt_attrs[CO_CNT_NR];
@@ -84,10 +94,18 @@ static void co_count(struct co_disk_stats *ds, unsigned int i, u64 n)
 		atomic64_add(n, &ds->c.v[i]);
 }
 
-void co_stats_xcopy(struct co_disk_stats *ds, u64 bytes, u32 commands)
+/* A batch of METHOD (XCOPY or ODX): BYTES committed, TOKENS and COMMANDS. */
+void co_stats_copied(struct co_disk_stats *ds, unsigned int method,
+		     u64 bytes, u32 tokens, u32 commands)
 {
-	co_count(ds, CO_CNT_XCOPY_BYTES, bytes);
-	co_count(ds, CO_CNT_XCOPY_COMMANDS, commands);
+	if (method == COPYOFFLOAD_METHOD_ODX) {
+		co_count(ds, CO_CNT_ODX_BYTES, bytes);
+		co_count(ds, CO_CNT_ODX_TOKENS, tokens);
+		co_count(ds, CO_CNT_ODX_COMMANDS, commands);
+	} else {
+		co_count(ds, CO_CNT_XCOPY_BYTES, bytes);
+		co_count(ds, CO_CNT_XCOPY_COMMANDS, commands);
+	}
 }
 
 void co_stats_fallback(struct co_disk_stats *ds, unsigned int reason)
