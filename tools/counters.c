@@ -11,15 +11,20 @@
 #include "common.h"
 #include "counters.h"
 
-#define CO_FALLBACK_FIRST	2
+enum {
+	CO_XCOPY_BYTES, CO_XCOPY_COMMANDS,
+	CO_ODX_BYTES, CO_ODX_TOKENS, CO_ODX_COMMANDS,
+	CO_FALLBACK_FIRST
+};
 
-/* In the order of the module's enum co_fallback, after the two totals. */
+/* The totals, then the module's enum co_fallback in its order. */
 static const char *const co_counter_names[CO_COUNTERS_NR] = {
 	"xcopy_bytes", "xcopy_commands",
+	"odx_bytes", "odx_tokens", "odx_commands",
 	"fallback_device", "fallback_fs", "fallback_perm",
 	"fallback_unaligned", "fallback_unmapped", "fallback_lease",
 	"fallback_changed", "fallback_unsupported", "fallback_unreachable",
-	"fallback_target",
+	"fallback_target", "fallback_token",
 };
 
 void co_counters_read(struct co_counters *c)
@@ -62,9 +67,11 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 	if (!any)
 		return;
 	if (json) {
-		fprintf(f, "{\"type\":\"offload\",\"xcopy_bytes\":%" PRIu64
-			",\"xcopy_commands\":%" PRIu64 ",\"fallbacks\":{",
-			co_delta(before, after, 0), co_delta(before, after, 1));
+		fputs("{\"type\":\"offload\"", f);
+		for (i = 0; i < CO_FALLBACK_FIRST; i++)
+			fprintf(f, ",\"%s\":%" PRIu64, co_counter_names[i],
+				co_delta(before, after, i));
+		fputs(",\"fallbacks\":{", f);
 		for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
 			if (!co_delta(before, after, i))
 				continue;
@@ -76,10 +83,27 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 		fputs("}}\n", f);
 		return;
 	}
-	fprintf(f, "storage offload: %" PRIu64 " EXTENDED COPY command%s, %s",
-		co_delta(before, after, 1),
-		co_delta(before, after, 1) == 1 ? "" : "s",
-		co_format_bytes(co_delta(before, after, 0), buf, sizeof(buf)));
+	fputs("storage offload: ", f);
+	/* EXTENDED COPY unless only ODX did something */
+	if (co_delta(before, after, CO_XCOPY_COMMANDS) ||
+	    !co_delta(before, after, CO_ODX_TOKENS)) {
+		fprintf(f, "%" PRIu64 " EXTENDED COPY command%s, %s",
+			co_delta(before, after, CO_XCOPY_COMMANDS),
+			co_delta(before, after, CO_XCOPY_COMMANDS) == 1 ?
+			"" : "s",
+			co_format_bytes(co_delta(before, after, CO_XCOPY_BYTES),
+					buf, sizeof(buf)));
+		sep = "; ";
+	}
+	if (co_delta(before, after, CO_ODX_TOKENS))
+		fprintf(f, "%s%" PRIu64 " ROD token%s, %" PRIu64
+			" WRITE USING TOKEN command%s, %s", sep,
+			co_delta(before, after, CO_ODX_TOKENS),
+			co_delta(before, after, CO_ODX_TOKENS) == 1 ? "" : "s",
+			co_delta(before, after, CO_ODX_COMMANDS),
+			co_delta(before, after, CO_ODX_COMMANDS) == 1 ? "" : "s",
+			co_format_bytes(co_delta(before, after, CO_ODX_BYTES),
+					buf, sizeof(buf)));
 	sep = "; fallbacks: ";
 	for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
 		if (!co_delta(before, after, i))
