@@ -106,21 +106,39 @@ CO_EXPORT int copyoffload_info(struct copyoffload *co,
 	return co_ioc_info(co->fd, info);
 }
 
-CO_EXPORT int copyoffload_devinfo(struct copyoffload *co, int fd,
-				  unsigned int flags,
-				  struct copyoffload_devinfo *di)
+/*
+ * SIZE is what the caller's structure holds: the module writes no more,
+ * and a module that knows less leaves the rest zero.
+ */
+CO_EXPORT int copyoffload_devinfo_size(struct copyoffload *co, int fd,
+				       unsigned int flags,
+				       struct copyoffload_devinfo *di,
+				       size_t size)
 {
-	if (!co || !di)
+	if (!co || !di || size < COPYOFFLOAD_DEVINFO_SIZE_VER0 ||
+	    size > UINT32_MAX)
 		return -EINVAL;
 	if (co->fd < 0 || !(co->features & COPYOFFLOAD_FEAT_DEVINFO))
 		return -ENODEV;
-	memset(di, 0, sizeof(*di));
-	di->size = sizeof(*di);
+	memset(di, 0, size);
+	di->size = size;
 	di->fd = fd;
 	di->flags = flags;
 	if (ioctl(co->fd, COPYOFFLOAD_IOC_DEVINFO, di) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * The first interface (LIBCOPYOFFLOAD_1.0): programs built with it have the
+ * VER0 structure, so that much is written, whatever the header says now.
+ */
+CO_EXPORT int copyoffload_devinfo(struct copyoffload *co, int fd,
+				  unsigned int flags,
+				  struct copyoffload_devinfo *di)
+{
+	return copyoffload_devinfo_size(co, fd, flags, di,
+					COPYOFFLOAD_DEVINFO_SIZE_VER0);
 }
 
 static uint64_t co_op_feature(unsigned int op)

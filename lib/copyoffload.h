@@ -12,6 +12,7 @@
 #ifndef COPYOFFLOAD_H
 #define COPYOFFLOAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/copyoffload.h>
 
@@ -56,10 +57,16 @@ int copyoffload_info(struct copyoffload *co, struct copyoffload_info *info);
  * What the module knows of the storage under FD (a block device or a file
  * on one): COPYOFFLOAD_IOC_DEVINFO.  FLAGS: COPYOFFLOAD_DEVINFO_F_*.
  * -ENODEV without the module (or one without the feature), or when no
- * block device is under FD.
+ * block device is under FD.  copyoffload_devinfo() fills the first
+ * COPYOFFLOAD_DEVINFO_SIZE_VER0 bytes; copyoffload_devinfo_size() (since
+ * 0.2.0, LIBCOPYOFFLOAD_1.1) the first SIZE, normally sizeof(*di), which
+ * includes the ROD token limits (rod_*).
  */
 int copyoffload_devinfo(struct copyoffload *co, int fd, unsigned int flags,
 			struct copyoffload_devinfo *di);
+int copyoffload_devinfo_size(struct copyoffload *co, int fd,
+			     unsigned int flags,
+			     struct copyoffload_devinfo *di, size_t size);
 
 int copyoffload_clone(struct copyoffload *co,
 		      struct copyoffload_range *ranges, unsigned int nr,

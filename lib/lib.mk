@@ -2,7 +2,7 @@
 #
 # lib/: libcopyoffload.  Included by the top Makefile; paths are from the top.
 #
-#   make lib             lib/libcopyoffload.so.1.0.0 (+ .so.1, .so links),
+#   make lib             lib/libcopyoffload.so.1.1.0 (+ .so.1, .so links),
 #                        lib/libcopyoffload.a, lib/libcopyoffload.pc
 #   make lib-test-progs  the C helpers of tests/host/lib-*.sh
 #   make install-lib     library, headers, pkg-config file, man3 pages
@@ -10,7 +10,7 @@
 
 LIB_NAME := libcopyoffload
 LIB_SOMAJOR := 1
-LIB_SOVERSION := $(LIB_SOMAJOR).0.0
+LIB_SOVERSION := $(LIB_SOMAJOR).1.0
 LIB_SONAME := $(LIB_NAME).so.$(LIB_SOMAJOR)
 LIB_SO := lib/$(LIB_NAME).so.$(LIB_SOVERSION)
 LIB_LINKS := lib/$(LIB_SONAME) lib/$(LIB_NAME).so

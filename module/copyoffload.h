@@ -177,20 +177,10 @@ void co_stats_exit(void);
 /* discover.c */
 struct block_device;
 
-/* VPD 0x8F Block Device ROD Token Limits; 0: not reported (no limit) */
-struct co_rod_limits {
-	u16 max_ranges;			/* range descriptors per command */
-	u32 max_inactivity;		/* seconds */
-	u32 default_inactivity;		/* seconds */
-	u64 max_token_blocks;		/* logical blocks one token may hold */
-	u64 optimal_blocks;		/* optimal transfer count */
-};
-
 long co_ioctl_devinfo(void __user *arg);
 struct scsi_device *co_bdev_sdev(struct block_device *bdev);
 struct co_disk_stats *co_disk_get(struct block_device *bdev,
-				  struct copyoffload_devinfo *di,
-				  struct co_rod_limits *rod);
+				  struct copyoffload_devinfo *di);
 void co_disk_put(struct co_disk_stats *ds);
 void co_discover_exit(void);
 

@@ -51,7 +51,6 @@ struct co_disk {
 	dev_t devt;
 	u64 diskseq;
 	struct copyoffload_devinfo info;	/* the probed, disk-wide part */
-	struct co_rod_limits rod;		/* VPD 0x8F, when present */
 	struct co_disk_stats *stats;		/* its offload counters */
 };
 
@@ -161,15 +160,15 @@ static bool co_tpc_lists(const u8 *d, unsigned int len, u8 opcode, u8 sa)
  * transfer count (logical blocks).
  */
 static bool co_tpc_rod_limits(const u8 *d, unsigned int len,
-			      struct co_rod_limits *rod)
+			      struct copyoffload_devinfo *di)
 {
 	if (len < 36)
 		return false;
-	rod->max_ranges = get_unaligned_be16(d + 10);
-	rod->max_inactivity = get_unaligned_be32(d + 12);
-	rod->default_inactivity = get_unaligned_be32(d + 16);
-	rod->max_token_blocks = get_unaligned_be64(d + 20);
-	rod->optimal_blocks = get_unaligned_be64(d + 28);
+	di->rod_max_ranges = get_unaligned_be16(d + 10);
+	di->rod_max_inactivity = get_unaligned_be32(d + 12);
+	di->rod_default_inactivity = get_unaligned_be32(d + 16);
+	di->rod_max_token_blocks = get_unaligned_be64(d + 20);
+	di->rod_optimal_blocks = get_unaligned_be64(d + 28);
 	return true;
 }
 
@@ -181,8 +180,7 @@ static bool co_tpc_rod_limits(const u8 *d, unsigned int len,
  * this page; a disk without it (LIO) is not an error.
  */
 static void co_probe_tpc(struct scsi_device *sdev, u8 *buf, unsigned int size,
-			 struct copyoffload_devinfo *di,
-			 struct co_rod_limits *rod)
+			 struct copyoffload_devinfo *di)
 {
 	unsigned int end, off;
 	bool limits = false, pt = false, wut = false, rrti = false;
@@ -200,7 +198,7 @@ static void co_probe_tpc(struct scsi_device *sdev, u8 *buf, unsigned int size,
 			break;
 		switch (get_unaligned_be16(d)) {
 		case CO_TPC_ROD_LIMITS:
-			limits = co_tpc_rod_limits(d, len, rod);
+			limits = co_tpc_rod_limits(d, len, di);
 			break;
 		case CO_TPC_COMMANDS:
 			pt = co_tpc_lists(d, len, 0x83, 0x10);
@@ -247,10 +245,9 @@ static int co_probe_copy_params(struct scsi_device *sdev, u8 *buf,
 	return 0;
 }
 
-/* Probe the disk under BDEV into DI (the disk-wide fields only) and ROD. */
+/* Probe the disk under BDEV into DI (the disk-wide fields only). */
 static void co_probe_disk(struct block_device *bdev,
-			  struct copyoffload_devinfo *di,
-			  struct co_rod_limits *rod)
+			  struct copyoffload_devinfo *di)
 {
 	struct scsi_device *sdev;
 	u8 *buf;
@@ -269,7 +266,7 @@ static void co_probe_disk(struct block_device *bdev,
 	if (!ret)
 		ret = co_probe_naa(sdev, buf, di);
 	if (!ret && (di->caps & COPYOFFLOAD_DEV_3PC)) {
-		co_probe_tpc(sdev, buf, CO_PROBE_TPC_BUF, di, rod);
+		co_probe_tpc(sdev, buf, CO_PROBE_TPC_BUF, di);
 		/* RCR may be absent where 0x8F is there: not an error */
 		ret = co_probe_copy_params(sdev, buf, di);
 		if (ret && (di->caps & COPYOFFLOAD_DEV_TPC_VPD))
@@ -292,13 +289,12 @@ static struct co_disk *co_disk_find(dev_t devt, u64 diskseq)
 }
 
 /*
- * The cached or freshly probed facts of BDEV's disk, copied into DI and
- * ROD.  Only SCSI disks are remembered, at most CO_MAX_DISKS of them.
+ * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
+ * SCSI disks are remembered, at most CO_MAX_DISKS of them.
  */
 static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 					  bool refresh,
-					  struct copyoffload_devinfo *di,
-					  struct co_rod_limits *rod)
+					  struct copyoffload_devinfo *di)
 {
 	struct gendisk *disk = bdev->bd_disk;
 	struct co_disk_stats *ds = NULL;
@@ -309,11 +305,9 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 	if (d && !refresh) {
 		list_move(&d->node, &co_disks);
 		*di = d->info;
-		*rod = d->rod;
 		goto out;
 	}
-	memset(rod, 0, sizeof(*rod));
-	co_probe_disk(bdev, di, rod);
+	co_probe_disk(bdev, di);
 	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
 		goto out;
 	if (!d) {
@@ -339,7 +333,6 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 		list_add(&d->node, &co_disks);
 	}
 	d->info = *di;
-	d->rod = *rod;
 out:
 	if (d) {
 		ds = d->stats;
@@ -351,15 +344,13 @@ out:
 
 /*
  * What storage offload needs to know of BDEV's disk (cached, probed on
- * first use) in DI and ROD, and its counters, with a reference
- * (co_disk_put()).
+ * first use) in DI, and its counters, with a reference (co_disk_put()).
  */
 struct co_disk_stats *co_disk_get(struct block_device *bdev,
-				  struct copyoffload_devinfo *di,
-				  struct co_rod_limits *rod)
+				  struct copyoffload_devinfo *di)
 {
 	memset(di, 0, sizeof(*di));
-	return co_disk_info(bdev, false, di, rod);
+	return co_disk_info(bdev, false, di);
 }
 
 void co_disk_put(struct co_disk_stats *ds)
@@ -380,7 +371,6 @@ static struct block_device *co_file_bdev(struct file *file)
 long co_ioctl_devinfo(void __user *arg)
 {
 	struct copyoffload_devinfo in, di = {};
-	struct co_rod_limits rod;
 	struct block_device *bdev;
 	struct file *file;
 	u32 usize;
@@ -390,8 +380,8 @@ long co_ioctl_devinfo(void __user *arg)
 		return -EFAULT;
 	if (usize < COPYOFFLOAD_DEVINFO_SIZE_VER0)
 		return -EINVAL;
-	ret = copy_struct_from_user(&in, sizeof(in), arg,
-				    min_t(u32, usize, sizeof(in)));
+	/* a newer caller's inputs we do not know must be zero (E2BIG) */
+	ret = copy_struct_from_user(&in, sizeof(in), arg, usize);
 	if (ret)
 		return ret;
 	if (in.flags & ~COPYOFFLOAD_DEVINFO_F_ALL)
@@ -409,7 +399,7 @@ long co_ioctl_devinfo(void __user *arg)
 		goto out;
 	}
 	co_disk_put(co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH,
-				 &di, &rod));
+				 &di));
 	di.size = min_t(u32, usize, sizeof(di));
 	di.fd = in.fd;
 	di.flags = in.flags;

@@ -79,7 +79,7 @@ static int __init co_init(void)
 	BUILD_BUG_ON(sizeof(struct copyoffload_range) != COPYOFFLOAD_RANGE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct copyoffload_req) != COPYOFFLOAD_REQ_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo) !=
-		     COPYOFFLOAD_DEVINFO_SIZE_VER0);
+		     COPYOFFLOAD_DEVINFO_SIZE_VER1);
 
 	co_odx_init();
 	ret = co_stats_init();

@@ -106,7 +106,6 @@ struct co_end {
 	struct block_device *bdev;
 	struct scsi_device *sdev;	/* with a reference, or NULL */
 	struct copyoffload_devinfo di;
-	struct co_rod_limits rod;
 	struct co_disk_stats *stats;
 	u64 disk_off;		/* partition start, bytes */
 	struct co_lease lease;
@@ -144,7 +143,7 @@ static int co_end_init(struct co_end *e, struct file *file)
 	e->file = file;
 	e->inode = file_inode(file);
 	e->bdev = e->inode->i_sb->s_bdev;
-	e->stats = co_disk_get(e->bdev, &e->di, &e->rod);
+	e->stats = co_disk_get(e->bdev, &e->di);
 	e->sdev = co_bdev_sdev(e->bdev);
 	e->disk_off = (u64)get_start_sect(e->bdev) << SECTOR_SHIFT;
 	e->lease.file = NULL;
@@ -215,14 +214,15 @@ static bool co_engine_limits(struct co_offload *o)
 
 	if (o->method == COPYOFFLOAD_METHOD_ODX) {
 		/* a token's blocks: what both disks take, and their optimum */
-		blocks = co_limit(o->src.rod.max_token_blocks,
-				  o->dst.rod.max_token_blocks);
-		blocks = co_limit(blocks, co_limit(o->src.rod.optimal_blocks,
-						   o->dst.rod.optimal_blocks));
+		blocks = co_limit(o->src.di.rod_max_token_blocks,
+				  o->dst.di.rod_max_token_blocks);
+		blocks = co_limit(blocks,
+				  co_limit(o->src.di.rod_optimal_blocks,
+					   o->dst.di.rod_optimal_blocks));
 		o->max_cmd = blocks ? min_t(u64, blocks, CO_BATCH / o->lbs) *
 				      o->lbs : CO_BATCH;
-		o->max_ranges = co_limit(co_limit(o->src.rod.max_ranges,
-						  o->dst.rod.max_ranges),
+		o->max_ranges = co_limit(co_limit(o->src.di.rod_max_ranges,
+						  o->dst.di.rod_max_ranges),
 					 CO_ODX_MAX_RANGES);
 	} else {
 		o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;

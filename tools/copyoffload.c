@@ -561,10 +561,18 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 		co_json_string(stdout, inq_text(di->product, sizeof(di->product), text));
 		printf(",\"max_cscd_descriptors\":%u,\"max_segment_descriptors\":%u,"
 		       "\"max_descriptor_list_length\":%u,\"max_segment_length\":%u,"
-		       "\"max_inline_data\":%u,\"segment_granularity\":%u}\n",
+		       "\"max_inline_data\":%u,\"segment_granularity\":%u,"
+		       "\"rod_max_ranges\":%u,\"rod_max_inactivity\":%u,"
+		       "\"rod_default_inactivity\":%u,"
+		       "\"rod_max_token_blocks\":%llu,"
+		       "\"rod_optimal_blocks\":%llu}\n",
 		       di->max_cscd_descriptors, di->max_segment_descriptors,
 		       di->max_descriptor_list_length, di->max_segment_length,
-		       di->max_inline_data, di->segment_granularity);
+		       di->max_inline_data, di->segment_granularity,
+		       di->rod_max_ranges, di->rod_max_inactivity,
+		       di->rod_default_inactivity,
+		       (unsigned long long)di->rod_max_token_blocks,
+		       (unsigned long long)di->rod_optimal_blocks);
 		return;
 	}
 	printf("path: %s\ndisk: %u:%u\npartition start: %llu sectors\n"
@@ -586,6 +594,14 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 		       di->max_cscd_descriptors, di->max_segment_descriptors,
 		       di->max_descriptor_list_length, di->max_segment_length,
 		       di->max_inline_data, di->segment_granularity);
+	if (di->caps & COPYOFFLOAD_DEV_ROD_TOKENS)
+		printf("rod max ranges: %u\nrod max token blocks: %llu\n"
+		       "rod optimal blocks: %llu\n"
+		       "rod inactivity timeout: %u s (max %u s)\n",
+		       di->rod_max_ranges,
+		       (unsigned long long)di->rod_max_token_blocks,
+		       (unsigned long long)di->rod_optimal_blocks,
+		       di->rod_default_inactivity, di->rod_max_inactivity);
 }
 
 /* copyoffload info PATH: the storage under PATH. */
@@ -601,9 +617,9 @@ static int info_path(struct copyoffload *co, const char *path, bool refresh,
 		co_warn("cannot open '%s': %s", path, strerror(errno));
 		return CO_EXIT_FAIL;
 	}
-	ret = copyoffload_devinfo(co, fd,
-				  refresh ? COPYOFFLOAD_DEVINFO_F_REFRESH : 0,
-				  &di);
+	ret = copyoffload_devinfo_size(co, fd,
+				       refresh ? COPYOFFLOAD_DEVINFO_F_REFRESH : 0,
+				       &di, sizeof(di));
 	close(fd);
 	if (ret < 0) {
 		co_warn("cannot read the storage info of '%s': %s", path,

@@ -105,4 +105,43 @@ else
 	fail "discover/odx-caps" "sg_vpd decodes no ROD token limits from $ODX0"
 fi
 check_eq "discover/odx-probe-status" 0 "$(field "$jo" probe_status)"
+
+# Its Block Device ROD Token Limits, as sg_vpd decodes them.
+tpc=$(sg_vpd -p tpc "$ODX0" 2>/dev/null)
+rod() { echo "$tpc" | sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" | head -n 1; }
+check_eq "discover/odx-rod-limits-match-sg_vpd" \
+	"$(rod 'Maximum range descriptors') $(rod 'Maximum inactivity timeout') $(rod 'Default inactivity timeout') $(rod 'Maximum token transfer size') $(rod 'Optimal transfer count')" \
+	"$(for k in rod_max_ranges rod_max_inactivity rod_default_inactivity rod_max_token_blocks rod_optimal_blocks; do field "$jo" "$k"; done | xargs)"
+
+# The structure's sizes: below VER0 is refused; VER0 callers get VER0
+# bytes and nothing after them; VER1 gets the ROD limits; a larger caller
+# gets what the module knows, unless its tail is not zero.
+sizes=$(/usr/bin/python3 - "$ODX0" <<'PY'
+import errno, fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+dev = os.open("/dev/copyoffload", os.O_RDWR)
+IOC = (3 << 30) | (112 << 16) | (0xC5 << 8) | 0x02
+out = []
+for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (160, 1)):
+    buf = bytearray(size + 16)
+    buf[size:] = b"\xaa" * 16
+    struct.pack_into("<Ii", buf, 0, size, fd)
+    if tail:
+        buf[size - 1] = 1
+    try:
+        fcntl.ioctl(dev, IOC, buf)
+    except OSError as e:
+        out.append("%d:%s" % (size, errno.errorcode[e.errno]))
+        continue
+    past = buf[size:] == b"\xaa" * 16
+    rod = struct.unpack_from("<H", buf, 112)[0] if size >= 144 else "-"
+    out.append("%d:%d:%s:%s" % (size, struct.unpack_from("<I", buf)[0],
+                                rod, "kept" if past else "overwritten"))
+print(" ".join(out))
+PY
+)
+mr=$(rod 'Maximum range descriptors')
+check_eq "discover/devinfo-sizes" \
+	"111:EINVAL 112:112:-:kept 144:144:$mr:kept 160:144:$mr:kept 160:E2BIG" \
+	"$sizes"
 check_eq "discover/lio-no-tpc-vpd" "scsi 3pc naa xcopy_lid1" "$(field "$(info "$lun")" caps)"

@@ -11,26 +11,29 @@ L=$CO_TOP/lib
 FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe copyoffload_devinfo
 copyoffload_has_module copyoffload_info copyoffload_method_name
 copyoffload_open copyoffload_range_init copyoffload_status_name"
+# added in LIBCOPYOFFLOAD_1.1
+FUNCS_1_1="copyoffload_devinfo_size"
 
 check_eq "$P/soname" libcopyoffload.so.1 \
-	"$(readelf -d "$L/libcopyoffload.so.1.0.0" |
+	"$(readelf -d "$L/libcopyoffload.so.1.1.0" |
 	   sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
 
-check_eq "$P/links" "libcopyoffload.so.1 libcopyoffload.so.1.0.0" \
+check_eq "$P/links" "libcopyoffload.so.1 libcopyoffload.so.1.1.0" \
 	"$(readlink "$L/libcopyoffload.so") $(readlink "$L/libcopyoffload.so.1")"
 
-want=$(for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done | sort)
-got=$(nm -D --defined-only "$L/libcopyoffload.so.1.0.0" |
+want=$({ for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done
+	for f in $FUNCS_1_1; do echo "$f@@LIBCOPYOFFLOAD_1.1"; done; } | sort)
+got=$(nm -D --defined-only "$L/libcopyoffload.so.1.1.0" |
       awk '$2 == "T" { print $3 }' | sort)
 check_eq "$P/exports-exactly-the-api" "$want" "$got"
 
 got=$(nm -g --defined-only "$L/libcopyoffload.a" | awk 'NF == 3 { print $3 }' |
       sort)
-check_eq "$P/static-exports-exactly-the-api" "${want//@@LIBCOPYOFFLOAD_1.0/}" \
+check_eq "$P/static-exports-exactly-the-api" "$(echo "$want" | sed 's/@@.*//' | sort)" \
 	"$got"
 
 check_eq "$P/needs-only-libc" libc.so.6 \
-	"$(readelf -d "$L/libcopyoffload.so.1.0.0" |
+	"$(readelf -d "$L/libcopyoffload.so.1.1.0" |
 	   sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ' |
 	   sed 's/ $//')"
 
@@ -56,7 +59,7 @@ R=$T/root
 if make -s -C "$CO_TOP" install-lib DESTDIR="$R" PREFIX="$prefix" \
 	LIBDIR="$libdir" INCLUDEDIR="$incdir" >"$T/make.log" 2>&1; then
 	missing=
-	for f in "$libdir/libcopyoffload.so.1.0.0" "$libdir/libcopyoffload.so.1" \
+	for f in "$libdir/libcopyoffload.so.1.1.0" "$libdir/libcopyoffload.so.1" \
 		"$libdir/libcopyoffload.so" "$libdir/libcopyoffload.a" \
 		"$libdir/pkgconfig/libcopyoffload.pc" "$incdir/copyoffload.h" \
 		"$incdir/linux/copyoffload.h" \
@@ -88,14 +91,19 @@ else
 	skip "$P/header-cxx" "no C++ compiler"
 fi
 
-# One page per function plus the overview, each with the usual sections
-# and silent under man --warnings.
+# One page per function plus the overview (or a .so link to the page that
+# documents it), each with the usual sections and silent under
+# man --warnings.
 bad=
-for page in libcopyoffload $FUNCS; do
+for page in libcopyoffload $FUNCS $FUNCS_1_1; do
 	f=$CO_TOP/man/man3/$page.3
 	if [ ! -f "$f" ]; then
 		bad+=" $page:missing"
 		continue
+	fi
+	if so=$(sed -n '1s/^\.so //p' "$f") && [ -n "$so" ]; then
+		f=$CO_TOP/man/$so
+		grep -q "^\.BI\? \"\?int $page(" "$f" || bad+=" $page:not-in-$so"
 	fi
 	for s in NAME SYNOPSIS DESCRIPTION "RETURN VALUE" ERRORS "SEE ALSO"; do
 		grep -qx "\.SH \"\?$s\"\?" "$f" || bad+=" $page:no-$s"

@@ -35,10 +35,15 @@
  *   bit of standard INQUIRY, the NAA designator of VPD page 0x83, the
  *   copy manager's limits from RECEIVE COPY RESULTS (OPERATING
  *   PARAMETERS) and, when the disk has the Third Party Copy VPD page
- *   (0x8F), whether it offers ROD token copies (ODX).  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
- *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd not
- *   open), ENODEV (no block device under the file: tmpfs, NFS ...),
- *   EINVAL (unknown flags, size too small), EPERM (REFRESH unprivileged).
+ *   (0x8F), whether it offers ROD token copies (ODX) and their limits
+ *   (the rod_* fields, from COPYOFFLOAD_DEVINFO_SIZE_VER1 on).  As for
+ *   INFO, devinfo.size says how much the caller knows and the module
+ *   writes back what both know; as for RUN, a larger structure must have
+ *   a zero tail.  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
+ *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd
+ *   not open), ENODEV (no block device under the file: tmpfs, NFS ...),
+ *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail),
+ *   EPERM (REFRESH unprivileged).
  *   A disk that is not SCSI, or a probe that failed, is not an error: caps
  *   and probe_status say so.
  *
@@ -298,8 +303,19 @@ struct copyoffload_devinfo {
 	__u8 product[16];
 	__u8 revision[4];
 	__u32 reserved2;
+	/* out, from VPD 0x8F's Block Device ROD Token Limits descriptor
+	 * (COPYOFFLOAD_DEV_ROD_TOKENS); 0: not reported
+	 */
+	__u16 rod_max_ranges;		/* range descriptors per command */
+	__u16 reserved3;
+	__u32 rod_max_inactivity;	/* token inactivity timeout, seconds */
+	__u32 rod_default_inactivity;	/* seconds */
+	__u32 reserved4;
+	__u64 rod_max_token_blocks;	/* logical blocks one token may hold */
+	__u64 rod_optimal_blocks;	/* optimal transfer count, blocks */
 };
 #define COPYOFFLOAD_DEVINFO_SIZE_VER0	112
+#define COPYOFFLOAD_DEVINFO_SIZE_VER1	144	/* + rod_* */
 
 #define COPYOFFLOAD_IOC_INFO \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
