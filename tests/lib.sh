@@ -320,6 +320,12 @@ lio_mbytes() {
 	cat "$b/statistics/scsi_lu/${2}_mbytes"
 }
 
+# lba_of FILE: the first LBA of FILE's first extent (512-byte blocks from
+# the start of the filesystem's device; FIEMAP through xfs_io)
+lba_of() {
+	xfs_io -c fiemap "$1" | sed -n '2s/.*\]: *\([0-9]*\)\.\..*/\1/p'
+}
+
 # tainted_badly: the kernel taint has a bit other than O (out-of-tree)
 # and E (unsigned module)
 tainted_badly() {

@@ -97,14 +97,10 @@ check_match "$P/raw/rrti-unknown-list-id" 'Invalid field in cdb' "$(sense_of "$o
 
 # ---- ddpt ------------------------------------------------------------------
 # ddpt <= 0.97 writes range descriptors one byte early (see odx.c); if this
-# one does, the target is told to read them that way.  Probe: zero 65536
-# blocks at 0; read one byte late, that range asks for 16M blocks (out of
-# range on any LUN here) and fails.
-QUIRK=
-if ! ddpt if=/dev/null rtype=zero bs=512 of="$ODX1" oflag=pt seek=0,65536 >/dev/null 2>&1; then
+# one does, the target is told to read them that way (odx_ddpt_quirk).
+QUIRK=$(odx_ddpt_quirk "$ODX1")
+[ -n "$QUIRK" ] &&
 	echo "# $(ddpt --version 2>&1 | head -n 1): shifted range descriptors, using 'quirk ddpt'"
-	QUIRK="quirk ddpt"
-fi
 knobs() {	# knobs LINE...: odx_knobs, keeping the ddpt quirk if it is needed
 	odx_knobs ${QUIRK:+"$QUIRK"} "$@"
 }

@@ -50,47 +50,6 @@ want_offloaded() {
 
 counter() { cat "$CO_SYS/$1"; }
 
-# mkfs_on DEV FS [part]: a fresh FS on DEV (on a partition of it when
-# "part"); the block device in BDEV, mounted on /mnt/$(basename DEV)
-mkfs_on() {
-	local dev=$1 fs=$2 mnt
-	mnt=/mnt/$(basename "$dev")
-	umount "$mnt" 2>/dev/null
-	wipefs -q -a "$dev" >/dev/null 2>&1
-	BDEV=$dev
-	if [ "${3:-}" = part ]; then
-		echo 'start=2048, type=83' | sfdisk -q "$dev" >/dev/null
-		BDEV=${dev}1
-		for _ in 1 2 3 4 5; do [ -b "$BDEV" ] && break; sleep 1; done
-	fi
-	fs_mkfs "$fs" "$BDEV" || return 1
-	mkdir -p "$mnt"
-	mount "$BDEV" "$mnt" || return 1
-	MNT=$mnt
-}
-
-# fragmented FILE MIB: MIB MiB of random data in many extents, with holes:
-# 64 KiB pieces written out of order, every fifth one left a hole
-fragmented() {
-	python3 - "$1" "$2" <<'EOF'
-import os, random, sys
-path, mib = sys.argv[1], int(sys.argv[2])
-piece = 64 * 1024
-n = mib * 1024 * 1024 // piece
-order = list(range(n))
-random.shuffle(order)
-fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-os.ftruncate(fd, n * piece)
-for i in order:
-    if i % 5 == 2:
-        continue
-    os.pwrite(fd, os.urandom(piece), i * piece)
-    if i % 7 == 0:
-        os.fsync(fd)
-os.close(fd)
-EOF
-}
-
 # copy_case NAME SRC DST WANT_METHOD CMD...: run CMD (a copy of SRC to DST),
 # then check bytes, methods and witnesses; DEVS are the LUNs involved
 copy_case() {
@@ -113,19 +72,7 @@ copy_case() {
 # ext4 and a fresh destination where the kernel has FALLOC_FL_WRITE_ZEROES
 # (6.17) and the LUN zeroes by unmapping (tests/vm/lio-setup sets LIO's
 # emulate_tpws=1 and unmap_zeroes_data=1): the module gives the new file
-# zeroed written blocks and the device fills them.
-# A real probe decides: fallocate(FALLOC_FL_WRITE_ZEROES) on the mounted
-# filesystem.
-wz_probe() {
-	python3 - "$1" <<'EOF'
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-ok = libc.fallocate(fd, 0x80, 0, 1 << 20) == 0  # FALLOC_FL_WRITE_ZEROES
-print("ok" if ok else os.strerror(ctypes.get_errno()))
-EOF
-}
+# zeroed written blocks and the device fills them (wz_probe decides).
 mkfs_on "$LUN0" ext4 || exit 1
 WZ=$(wz_probe "$MNT/wz-probe")
 umount "$MNT"

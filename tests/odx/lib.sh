@@ -55,6 +55,17 @@ odx_stat() {
 	sed -n "s/^$name .* $2=\([0-9]*\).*/\1/p" "$ODX_STATE/stats"
 }
 
+# odx_ddpt_quirk DEV: prints "quirk ddpt" (the knob) when this ddpt puts
+# its range descriptors one byte early, as ddpt 0.97 does (README.md),
+# and nothing when it follows the spec.  The probe zeroes DEV's first
+# 65536 blocks with the zero ROD token (call it before DEV holds
+# anything, with no quirk knob set); read one byte late, that range asks
+# for 16M blocks, out of range on any LUN here, and fails.
+odx_ddpt_quirk() {
+	ddpt if=/dev/null rtype=zero bs=512 of="$1" oflag=pt seek=0,65536 \
+		>/dev/null 2>&1 || echo "quirk ddpt"
+}
+
 # drop_caches: the next read comes from the target
 drop_caches() {
 	sync
