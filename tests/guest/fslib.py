@@ -220,12 +220,41 @@ def json_check(lines, *pairs):
     return "NO " + ", ".join(failed) if failed else "OK"
 
 
+def kept(src, dst, old, n, how):
+    """After a copy of src to dst that stopped after n bytes: dst holds
+    src's bytes over [0, n) and old's (a copy of dst from before) after
+    them; with how "loose", each 4 KiB block after n may also be src's (a
+    command moved it but its count never came back).  Never anything
+    else; the size is old's or src's."""
+    n = num(n)
+    sizes = (os.path.getsize(old), os.path.getsize(src))
+    if os.path.getsize(dst) not in sizes:
+        return "NO size %d, not %d or %d" % ((os.path.getsize(dst),) + sizes)
+    with open(src, "rb") as fs, open(dst, "rb") as fd, open(old, "rb") as fo:
+        off = 0
+        while True:
+            # up to n, then 4 KiB blocks
+            k = n - off if off < n else 4096
+            k = min(k, MIB)
+            s, d, o = fs.read(k), fd.read(k), fo.read(k)
+            if not d:
+                return "OK"
+            if off < n:
+                if d != s[:len(d)]:
+                    return "NO the %d bytes done differ from the source " \
+                           "near %d" % (n, off)
+            elif d != o[:len(d)] and (how != "loose" or d != s[:len(d)]):
+                return "NO block at %d (past the %d done) is not the old " \
+                       "data%s" % (off, n, " nor the source's"
+                                   if how == "loose" else "")
+            off += len(d)
+
 COMMANDS = {
     "same": same, "same_range": same_range, "zeroes": zeroes,
     "blocks": blocks, "sum": checksum, "size": size, "data": data,
     "frag": frag, "copy": copy, "flip": flip, "write": write,
     "truncate": truncate, "json": json_check,
-    "fdpos": fdpos,
+    "fdpos": fdpos, "kept": kept,
 }
 
 

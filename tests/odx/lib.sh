@@ -55,6 +55,21 @@ odx_stat() {
 	sed -n "s/^$name .* $2=\([0-9]*\).*/\1/p" "$ODX_STATE/stats"
 }
 
+# odx_stats_all ARRAY: every LU's statistics at once, into the associative
+# array ARRAY (declare -A it first) as ARRAY[NAME.FIELD], NAME being the
+# backstore (odx_backstore) and FIELD one of odx_stat's
+odx_stats_all() {
+	local -n _odx_all=$1
+	local name rest kv
+	_odx_all=()
+	sleep 0.3	# rewritten at most every 100 ms
+	while read -r name rest; do
+		for kv in $rest; do
+			_odx_all[$name.${kv%%=*}]=${kv#*=}
+		done
+	done < "$ODX_STATE/stats"
+}
+
 # odx_ddpt_quirk DEV: prints "quirk ddpt" (the knob) when this ddpt puts
 # its range descriptors one byte early, as ddpt 0.97 does (README.md),
 # and nothing when it follows the spec.  The probe zeroes DEV's first

@@ -1,0 +1,707 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Storage offload with ODX: file copies on xfs and ext4 on the LUNs of
+# tests/odx/odx-target become POPULATE TOKEN / WRITE USING TOKEN commands
+# sent by the module, and the data does not cross the host; every fault
+# knob of the target ends in a right copy (a retry, a new token or the
+# kernel fallback) or, with --no-fallback, in EOPNOTSUPP with the bytes
+# reported done right and nothing else written.  Then the choice of the
+# engine: --offload=odx|xcopy|none on both kinds of LUN and the module
+# parameter offload_engine.
+#
+# Witnesses, for every copy: cmp after dropping the caches (and after a
+# remount); the target's statistics (read/write: bytes that crossed the
+# host, which may only be the filesystem's metadata, 1 MiB + 1/8 of the
+# file as in xcopy.sh; wut: bytes the target copied; pt, wut_cmds, rrti:
+# the commands, per LU); the module's counters (odx_bytes, odx_tokens,
+# odx_commands, fallback_*) globally and for the destination disk; the
+# bytes per method that copyoffload-cp --json and copyoffload copy --json
+# report.  Independent checks: ddpt reads the copied LBAs, sg_vpd still
+# decodes the target's Third Party Copy page, xfs_repair -n and e2fsck -fn.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+FS_OFFLOAD=	# the module chooses the engine unless a case says otherwise
+# shellcheck source=tests/guest/fslib.sh
+. "$(dirname "$0")/fslib.sh"
+# shellcheck source=tests/odx/lib.sh
+. "$CO_TOP/tests/odx/lib.sh"
+
+P=odx-engine
+CO_SYS=/sys/kernel/copyoffload
+PARAM=/sys/module/copyoffload/parameters/offload_engine
+if [ ! -c /dev/copyoffload ]; then
+	fail "$P/setup" "no /dev/copyoffload: the module is not loaded"
+	exit 1
+fi
+info=$("$CO_RANGE" info 2>&1)
+if [[ $info != *"features:"*" odx"* ]]; then
+	fail "$P/setup" "the module has no ODX engine: $(grep -m1 features <<<"$info")"
+	exit 1
+fi
+odx_require "$P"
+odx_knobs
+tools_scratch T
+CO_CLEANUP+=("odx_knobs" "echo auto > $PARAM" "umount /mnt/${ODX0##*/}"
+	     "umount /mnt/${ODX1##*/}")
+N0=$(odx_backstore "$ODX0")
+N1=$(odx_backstore "$ODX1")
+
+# ---- witnesses --------------------------------------------------------------
+
+declare -A B A MB
+# snap ARRAY: into the associative array ARRAY, the module's counters
+# (NAME globally, disk.NAME for the destination disk DDISK, MAJ:MIN) and
+# the target's statistics: s0.FIELD for ODX0's LU, s1.FIELD for ODX1's,
+# t.FIELD their sum
+snap() {
+	local -n _snap=$1
+	local f k v
+	declare -A st
+	odx_stats_all st
+	_snap=()
+	for k in "${!st[@]}"; do
+		case $k in
+		"$N0".*)	_snap["s0.${k#*.}"]=${st[$k]} ;;
+		"$N1".*)	_snap["s1.${k#*.}"]=${st[$k]} ;;
+		*)		continue ;;
+		esac
+		_snap["t.${k#*.}"]=$((${_snap["t.${k#*.}"]:-0} + ${st[$k]}))
+	done
+	for f in "$CO_SYS"/*; do
+		[ -f "$f" ] && read -r v < "$f" && _snap[${f##*/}]=$v
+	done
+	for f in "$CO_SYS/disks/${DDISK:-none}"/*; do
+		[ -f "$f" ] && read -r v < "$f" && _snap["disk.${f##*/}"]=$v
+	done
+}
+
+# d KEY: how much KEY (a key of snap) grew from snapshot B to A
+d() {
+	echo $((${A[$1]:-0} - ${B[$1]:-0}))
+}
+
+# want_d KEY VALUE: the case fails unless KEY grew by VALUE
+want_d() {
+	local v
+	v=$(d "$1")
+	[ "$v" = "$2" ] || why "$1 grew by $v, not $2"
+}
+
+# want_reason REASON...: one of the fallback_REASON counters grew
+want_reason() {
+	local r n=0 seen=
+	for r in "$@"; do
+		n=$((n + $(d "fallback_$r")))
+	done
+	[ "$n" -gt 0 ] && return
+	for r in "${!A[@]}"; do
+		[[ $r == fallback_* ]] && [ "$(d "$r")" != 0 ] && seen+=" ${r#fallback_}"
+	done
+	why "no fallback counted as $* (counted:${seen:- none})"
+}
+
+# dest_disk DEV: the destination disk for snap's disk.* keys
+dest_disk() {
+	DDISK=$(<"/sys/block/${1##*/}/dev")
+}
+
+# copy_with cp|range ARG...: a copy between snapshots B and A, by
+# copyoffload-cp --json ARG... or copyoffload copy --json ARG... (through
+# fslib's cp_run and co: CO_RC, CO_OUT, CO_ERR); then BYTES (bytes done),
+# ERRNO, MB[METHOD] (bytes per method) and MS (milliseconds) from it
+copy_with() {
+	local tool=$1 t0
+	shift
+	sync
+	snap B
+	t0=${EPOCHREALTIME/./}
+	if [ "$tool" = cp ]; then
+		cp_run "$@"
+	else
+		co copy --json "$@"
+	fi
+	MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	snap A
+	parse_result
+}
+
+# parse_result: BYTES, ERRNO and MB from the first line of CO_OUT (both
+# tools' JSON); the case fails if the library did the work without the
+# module
+parse_result() {
+	local line=${CO_OUT%%$'\n'*} kv kvs
+	local re_b='"(bytes|bytes_done)":([0-9]+)' re_e='"errno":"([A-Z0-9]+)"'
+	local re_m='"(methods|method_bytes)":\{([^}]*)\}'
+	BYTES='' ERRNO=''
+	MB=()
+	[[ $line =~ $re_b ]] && BYTES=${BASH_REMATCH[2]}
+	[[ $line =~ $re_e ]] && ERRNO=${BASH_REMATCH[1]}
+	if [[ $line =~ $re_m ]]; then
+		IFS=, read -ra kvs <<<"${BASH_REMATCH[2]//\"/}"
+		for kv in "${kvs[@]}"; do
+			MB[${kv%%:*}]=${kv#*:}
+		done
+	fi
+	[[ $line == *'"no_module":true'* ]] &&
+		why "the library worked without the module"
+	[ -n "$BYTES" ] || why "no result: ${CO_OUT:-$CO_ERR}"
+}
+
+# methods: the bytes per method of the last copy, for messages
+methods() {
+	local m out=
+	for m in "${!MB[@]}"; do out+=" $m=${MB[$m]}"; done
+	echo "methods:${out:- none}"
+}
+
+# want_odx DATA SIZE [loose]: ODX alone made the copy of SIZE bytes, DATA
+# of them data (the rest holes): odx's bytes, the module's odx_bytes
+# (globally and for the destination disk) and the target's WUT bytes are
+# DATA; the kernel and XCOPY did nothing; at most 1 MiB + SIZE/8 crossed
+# the host (the target's READ and WRITE bytes on both LUs: the
+# filesystem's metadata).  Unless "loose" (a knob failed some commands),
+# odx_commands and odx_tokens are the WUTs and PTs the target served.
+want_odx() {
+	local data=$1 size=$2 host
+	[ "${MB[odx]:-0}" = "$data" ] ||
+		why "odx did ${MB[odx]:-0} bytes, not $data ($(methods))"
+	[ -z "${MB[kernel]:-}${MB[xcopy]:-}" ] || why "not ODX alone ($(methods))"
+	want_d odx_bytes "$data"
+	want_d disk.odx_bytes "$data"
+	want_d t.wut "$data"
+	host=$(($(d t.read) + $(d t.write)))
+	[ "$host" -le $((MiB + size / 8)) ] ||
+		why "$host bytes crossed the host for $size (the target's READ and WRITE)"
+	[ "${3:-}" = loose ] && return
+	want_d odx_commands "$(d t.wut_cmds)"
+	want_d odx_tokens "$(d t.pt)"
+}
+
+# want_fallback SIZE: the kernel copied what ODX did not: methods include
+# kernel, all SIZE bytes are done, and odx's bytes (if any) are what the
+# module counted and no more than the target copied
+want_fallback() {
+	[ -n "${MB[kernel]:-}" ] || why "no kernel fallback ($(methods))"
+	[ "$BYTES" = "$1" ] || why "$BYTES bytes done, not $1"
+	want_d odx_bytes "${MB[odx]:-0}"
+	[ "$(d t.wut)" -ge "${MB[odx]:-0}" ] ||
+		why "odx counted ${MB[odx]} bytes, the target copied $(d t.wut)"
+}
+
+# want_nofb: the last copy (with --no-fallback) failed with EOPNOTSUPP
+want_nofb() {
+	want_rc 1
+	[ "$ERRNO" = EOPNOTSUPP ] || why "errno ${ERRNO:-none}, not EOPNOTSUPP"
+	[ -z "${MB[kernel]:-}" ] || why "the kernel copied with --no-fallback ($(methods))"
+	want_d odx_bytes "${MB[odx]:-0}"
+}
+
+# data_bytes FILE: DATA = bytes of FILE in written extents (FIEMAP)
+data_bytes() {
+	local all
+	fiemap_bytes "$1"
+	all=$FB
+	fiemap_bytes "$1" 0 1T unwritten
+	DATA=$((all - FB))
+}
+
+# extents FILE: the number of FILE's extents (FIEMAP records)
+extents() {
+	xfs_io -r -c fiemap "$1" | grep -c ']: [0-9]'
+}
+
+# ---- xfs and ext4, whole disk and partition, one LUN --------------------------
+# Sources: SIZE bytes of random data, and a 16 MiB fragmented file (64 KiB
+# pieces written out of order, a fifth of them holes).  Fresh destinations
+# through copyoffload-cp, written ones (random data, same size) through
+# copyoffload copy.
+SIZE=$((24 * MiB))
+WZ=
+for fs in xfs ext4; do
+	for layout in disk part; do
+		t=$fs-$layout
+		if ! mkfs_on "$ODX0" "$fs" "$layout"; then
+			fail "$P/$t/mkfs" "mkfs $fs ($layout) on $ODX0"
+			continue
+		fi
+		BS=$(stat -f -c %S "$MNT")
+		dest_disk "$ODX0"
+		if [ "$fs" = ext4 ] && [ -z "$WZ" ]; then
+			WZ=$(wz_probe "$MNT/wz-probe")
+			rm -f "$MNT/wz-probe"
+			[ "$WZ" = ok ] || skip "$P/ext4-fresh-write-zeroes" \
+				"fallocate(FALLOC_FL_WRITE_ZEROES) on ext4 on $ODX0: $WZ"
+		fi
+		data_file "$MNT/src" "$SIZE"
+		fragmented "$MNT/frag" 16
+		data_file "$MNT/pre" "$SIZE"
+		[ "$fs" = ext4 ] && data_file "$MNT/frag.copy" 16M
+		sync
+
+		if [ "$fs" = xfs ] || [ "$WZ" = ok ]; then
+			case_start "$P/$t/fresh"
+			copy_with cp --reflink=never "$MNT/src" "$MNT/fresh"
+			want_rc 0
+			want_odx "$SIZE" "$SIZE"
+		else
+			# ext4 gives a new file written blocks without
+			# writing them only with FALLOC_FL_WRITE_ZEROES
+			case_start "$P/$t/fresh-falls-back"
+			copy_with cp --reflink=never "$MNT/src" "$MNT/fresh"
+			want_rc 0
+			want_fallback "$SIZE"
+		fi
+		drop_caches
+		want_same "$MNT/src" "$MNT/fresh"
+		case_end
+
+		case_start "$P/$t/written"
+		copy_with range "$MNT/src" "$MNT/pre"
+		want_rc 0
+		want_odx "$SIZE" "$SIZE"
+		drop_caches
+		want_same "$MNT/src" "$MNT/pre"
+		case_end
+
+		# many extents, and holes: a batch (so a token) ends at a hole;
+		# on xfs, where the pieces between holes are extents of their
+		# own, a token carries several ranges.  Holes stay holes (xfs:
+		# a fresh destination keeps them unallocated; ext4 needs a
+		# written destination, and lays the pieces out contiguously)
+		case_start "$P/$t/fragmented"
+		data_bytes "$MNT/frag"
+		n=$(extents "$MNT/frag")
+		if [ "$fs" = xfs ]; then
+			copy_with cp --reflink=never "$MNT/frag" "$MNT/frag.copy"
+		else
+			copy_with range "$MNT/frag" "$MNT/frag.copy"
+		fi
+		want_rc 0
+		want_odx "$DATA" $((16 * MiB))
+		[ "${n:-0}" -gt 16 ] || why "only ${n:-no} extents in the source"
+		if [ "$fs" = xfs ]; then
+			[ "$(d t.pt)" -lt "${n:-0}" ] ||
+				why "$(d t.pt) PTs for $n extents: not several ranges a token"
+		else
+			[ "$(d t.pt)" -le "${n:-0}" ] ||
+				why "$(d t.pt) PTs for $n extents"
+		fi
+		echo "# $t: $n extents, $(d t.pt) PTs, $(d t.wut_cmds) WUTs"
+		drop_caches
+		want_same "$MNT/frag" "$MNT/frag.copy"
+		[ "$fs" = xfs ] && want_blocks "$MNT/frag.copy" "$MNT/frag"
+		case_end
+
+		umount "$MNT"
+		case_start "$P/$t/after-remount"
+		if mount "$BDEV" "$MNT"; then
+			want_same "$MNT/src" "$MNT/fresh"
+			want_same "$MNT/src" "$MNT/pre"
+			want_same "$MNT/frag" "$MNT/frag.copy"
+			umount "$MNT"
+		else
+			why "cannot mount $BDEV again"
+		fi
+		case_end
+		if [ "$fs" = xfs ]; then
+			check "$P/$t/xfs_repair" xfs_repair -n "$BDEV"
+		else
+			check "$P/$t/fsck" e2fsck -fn "$BDEV"
+		fi
+	done
+done
+
+# ---- two LUNs, one filesystem each --------------------------------------------
+if ! { mkfs_on "$ODX0" xfs && M0=$MNT && mkfs_on "$ODX1" xfs && M1=$MNT; }; then
+	fail "$P/cross-lun/mkfs" "mkfs xfs on $ODX0 and $ODX1"
+	exit 1
+fi
+dest_disk "$ODX1"
+FSZ=$((16 * MiB))
+SRC=$M0/src DST=$M1/copy WDST=$M1/written OLD=$T/old
+data_file "$SRC" "$FSZ"
+data_file "$OLD" "$FSZ"
+
+case_start "$P/cross-lun/fresh"
+copy_with cp --reflink=never "$SRC" "$DST"
+want_rc 0
+want_odx "$FSZ" "$FSZ"
+# tokens from the source's LU, written on the destination's
+{ [ "$(d s0.pt)" -ge 1 ] && [ "$(d s1.pt)" = 0 ]; } ||
+	why "PTs: $(d s0.pt) on the source's LU, $(d s1.pt) on the destination's"
+{ [ "$(d s1.wut_cmds)" -ge 1 ] && [ "$(d s0.wut_cmds)" = 0 ]; } ||
+	why "WUTs: $(d s1.wut_cmds) on the destination's LU, $(d s0.wut_cmds) on the source's"
+drop_caches
+want_same "$SRC" "$DST"
+case_end
+
+case_start "$P/cross-lun/written"
+copy_plain "$OLD" "$WDST"
+copy_with range "$SRC" "$WDST"
+want_rc 0
+want_odx "$FSZ" "$FSZ"
+drop_caches
+want_same "$SRC" "$WDST"
+case_end
+
+# ddpt reads the destination's blocks from the LUN itself (SCSI READs
+# through sg, around the page cache): the source's bytes, extent by extent
+ddpt_reads() {	# ddpt_reads FILE DEV REF
+	local line re='^ *[0-9]+: \[([0-9]+)\.\.([0-9]+)\]: ([0-9]+)\.\.'
+	local n=0 a b p
+	sync
+	while read -r line; do
+		[[ $line =~ $re ]] || continue
+		a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]} p=${BASH_REMATCH[3]}
+		n=$((n + 1))
+		ddpt if="$2" iflag=pt bs=512 skip="$p" count=$((b - a + 1)) \
+			of="$T/ddpt.out" status=none >/dev/null 2>&1 ||
+			{ why "ddpt cannot read $2 at $p"; return; }
+		same_range "$T/ddpt.out" 0 "$3" $((a * 512)) $(((b - a + 1) * 512)) ||
+			why "ddpt reads other bytes at LBA $p than $3 has at $((a * 512))"
+	done < <(xfs_io -r -c fiemap "$1")
+	[ "$n" -gt 0 ] || why "no extent in $1"
+}
+case_start "$P/cross-lun/ddpt-reads-the-copy"
+ddpt_reads "$DST" "$ODX1" "$SRC"
+ddpt_reads "$WDST" "$ODX1" "$SRC"
+case_end
+check_match "$P/cross-lun/sg_vpd-tpc" 'Maximum range descriptors: 64' \
+	"$(sg_vpd -p tpc "$ODX1" 2>&1)"
+
+# ---- fault knobs ---------------------------------------------------------------
+# knob_case NAME [OPTION...]: case NAME: with the knobs set just
+# before (odx_knobs; reset here after the copy), copyoffload-cp --json
+# --reflink=never OPTION... SRC to a fresh DST; the bytes must be right.
+# The caller adds its own checks, then case_end.
+knob_case() {
+	local name=$1
+	shift
+	case_start "$P/$name"
+	rm -f "$DST"
+	copy_with cp --reflink=never "$@" "$SRC" "$DST"
+	odx_knobs
+	want_rc 0
+	drop_caches
+	want_same "$SRC" "$DST"
+}
+
+# nofb_case NAME HOW [OPTION...]: case NAME/no-fallback: with the
+# knobs set just before, copyoffload copy --no-fallback OPTION... SRC onto
+# WDST, given OLD's bytes first: EOPNOTSUPP, and WDST holds the source's
+# bytes up to the bytes reported done and OLD's after them (HOW strict),
+# or OLD's or the source's, block by block (HOW loose: a command may have
+# moved blocks its count never reported).  The caller adds its checks.
+nofb_case() {
+	local name=$1 how=$2
+	shift 2
+	case_start "$P/$name/no-fallback"
+	copy_plain "$OLD" "$WDST"
+	copy_with range --no-fallback "$@" "$SRC" "$WDST"
+	odx_knobs
+	want_nofb
+	drop_caches
+	fsc kept "$SRC" "$WDST" "$OLD" "${BYTES:-0}" "$how" || why "$FSC"
+}
+
+# PT refused: invalid field in the parameter list, or a target failure
+odx_knobs "fail op=pt sense=5/26/00"
+knob_case knob/pt-invalid-field
+want_fallback "$FSZ"
+want_reason unsupported target
+case_end
+odx_knobs "fail op=pt sense=5/26/00"
+nofb_case knob/pt-invalid-field strict
+want_eq "bytes done" 0 "$BYTES"
+case_end
+odx_knobs "fail op=pt sense=4/44/00"
+knob_case knob/pt-target-failure
+want_fallback "$FSZ"
+want_reason target unsupported
+case_end
+
+# copyoffload-cp --no-fallback: exit 1, EOPNOTSUPP, its message, and the
+# destination it created is gone
+odx_knobs "fail op=pt sense=5/26/00"
+case_start "$P/knob/pt-invalid-field/cp-no-fallback"
+rm -f "$DST"
+copy_with cp --reflink=never --no-fallback "$SRC" "$DST"
+odx_knobs
+want_rc 1
+want_eq errno EOPNOTSUPP "$ERRNO"
+[[ $CO_ERR == *"could not be offloaded"* ]] || why "message: $CO_ERR"
+[ ! -e "$DST" ] || why "the destination it created is still there"
+case_end
+
+# WUT refused after two WUTs of 4096 blocks (2 MiB) did their work: those
+# stay done (and counted), the rest falls back
+odx_knobs "wut-limit 4096" "fail op=wut nth=3 sense=4/44/00"
+knob_case knob/wut-target-failure
+want_fallback "$FSZ"
+want_eq "odx bytes" $((4 * MiB)) "${MB[odx]:-0}"
+want_reason target unsupported
+case_end
+odx_knobs "wut-limit 4096" "fail op=wut nth=3 sense=4/44/00"
+nofb_case knob/wut-target-failure strict
+want_eq "bytes done" $((4 * MiB)) "$BYTES"
+case_end
+odx_knobs "fail op=wut sense=5/26/00"
+knob_case knob/wut-invalid-field
+want_fallback "$FSZ"
+want_reason unsupported target
+case_end
+odx_knobs "fail op=wut sense=5/26/00"
+nofb_case knob/wut-invalid-field strict
+want_eq "bytes done" 0 "$BYTES"
+case_end
+
+# Token errors: a new token from where it stopped, at most 3 times per
+# batch (16 MiB in one extent is one batch), then the fallback, counted as
+# fallback_token
+odx_knobs "fail op=wut sense=5/23/07"
+knob_case knob/wut-token-expired-once
+want_odx "$FSZ" "$FSZ" loose
+[ "$(d s0.pt)" -ge 2 ] || why "no new token: $(d s0.pt) PTs"
+want_d fallback_token 0
+case_end
+odx_knobs "fail op=wut times=3 sense=5/23/06"
+knob_case knob/wut-token-revoked-3-times
+want_odx "$FSZ" "$FSZ" loose
+[ "$(d s0.pt)" -ge 4 ] || why "$(d s0.pt) PTs for 3 revoked tokens"
+want_d fallback_token 0
+case_end
+odx_knobs "fail op=wut times=0 sense=5/23/06"
+knob_case knob/wut-token-revoked-always
+want_fallback "$FSZ"
+want_eq "odx bytes" 0 "${MB[odx]:-0}"
+want_reason token
+{ [ "$(d s0.pt)" -ge 2 ] && [ "$(d s0.pt)" -le 4 ]; } ||
+	why "$(d s0.pt) PTs: not 1 + 1 to 3 new tokens"
+case_end
+odx_knobs "fail op=wut times=0 sense=5/23/06"
+nofb_case knob/wut-token-revoked-always strict
+want_eq "bytes done" 0 "$BYTES"
+want_reason token
+case_end
+
+# Token errors after a first WUT did its work (2 MiB): the bounded new
+# tokens, then the rest falls back, counted as a token fallback
+odx_knobs "wut-limit 4096" "fail op=wut nth=2 times=0 sense=5/23/06"
+knob_case knob/wut-token-revoked-after-progress
+want_fallback "$FSZ"
+want_eq "odx bytes" $((2 * MiB)) "${MB[odx]:-0}"
+want_reason token
+echo "# token revoked after progress: $(d s0.pt) PTs, $(d s1.wut_cmds) WUTs served"
+case_end
+
+# RRTI refused: for the token (on the source's LU) or for the transfer
+# count (on the destination's: the WUT copied, but bytes are counted only
+# from a transfer count)
+odx_knobs "fail op=rrti dev=$N0 sense=4/44/00"
+knob_case knob/rrti-token
+want_fallback "$FSZ"
+case_end
+odx_knobs "fail op=rrti dev=$N0 sense=4/44/00"
+nofb_case knob/rrti-token strict
+want_eq "bytes done" 0 "$BYTES"
+case_end
+odx_knobs "fail op=rrti dev=$N1 sense=4/44/00"
+knob_case knob/rrti-transfer-count
+want_fallback "$FSZ"
+want_eq "odx bytes without a transfer count" 0 "${MB[odx]:-0}"
+case_end
+odx_knobs "fail op=rrti dev=$N1 sense=4/44/00"
+nofb_case knob/rrti-transfer-count loose
+want_eq "bytes done" 0 "$BYTES"
+case_end
+
+# Partial transfers: WUTs of at most 2048 blocks go on at an offset into
+# the same token
+odx_knobs "wut-limit 2048"
+knob_case knob/wut-limit
+want_odx "$FSZ" "$FSZ"
+[ "$(d s1.wut_cmds)" -ge $((FSZ / 2048 / 512)) ] ||
+	why "$(d s1.wut_cmds) WUTs of at most 2048 blocks for $FSZ bytes"
+[ "$(d s0.pt)" -lt "$(d s1.wut_cmds)" ] ||
+	why "a token per WUT ($(d s0.pt) PTs, $(d s1.wut_cmds) WUTs): no offset into the ROD"
+case_end
+
+# Tokens that cover fewer blocks than asked: more tokens (several
+# tokens and WUTs for one file)
+odx_knobs "pt-limit 2048"
+knob_case knob/pt-limit
+want_odx "$FSZ" "$FSZ"
+[ "$(d s0.pt)" -ge $((FSZ / 2048 / 512)) ] ||
+	why "$(d s0.pt) PTs of at most 2048 blocks for $FSZ bytes"
+case_end
+
+# Tokens that time out before their WUT (1 s of inactivity; the token's
+# RRTI answers 1.5 s late): every new token expires too, so the bounded
+# repopulation ends in the fallback
+odx_knobs "token-timeout 1" "delay op=rrti dev=$N0 ms=1500"
+knob_case knob/token-timeout
+want_fallback "$FSZ"
+want_reason token
+{ [ "$(d s0.pt)" -ge 2 ] && [ "$(d s0.pt)" -le 4 ]; } ||
+	why "$(d s0.pt) PTs: not 1 + 1 to 3 new tokens"
+case_end
+odx_knobs "token-timeout 1" "delay op=rrti dev=$N0 ms=1500"
+nofb_case knob/token-timeout strict
+want_eq "bytes done" 0 "$BYTES"
+case_end
+
+# Tokens expired by the target while the engine waits for the token's
+# RRTI (held 4 s): one new token, then ODX goes on
+case_start "$P/knob/expire-tokens"
+rm -f "$DST"
+delay="delay op=rrti dev=$N0 ms=4000"
+odx_knobs "$delay"
+sync
+snap B
+"$CO_CP" --json --reflink=never "$SRC" "$DST" > "$T/out" 2> "$T/err" &
+cpid=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(odx_stat "$ODX0" rrti)" -gt "${B[s0.rrti]}" ] && break
+	kill -0 "$cpid" 2>/dev/null || break
+done
+odx_knobs "$delay" expire-tokens
+wait "$cpid"
+CO_RC=$? CO_OUT=$(<"$T/out") CO_ERR=$(<"$T/err")
+odx_knobs
+snap A
+parse_result
+want_rc 0
+want_odx "$FSZ" "$FSZ" loose
+[ "$(d s0.pt)" -ge 2 ] || why "no new token after the expiry: $(d s0.pt) PTs"
+want_d fallback_token 0
+drop_caches
+want_same "$SRC" "$DST"
+case_end
+
+# Slow WUTs (2 s each): ODX waits for them
+odx_knobs "delay op=wut ms=2000"
+knob_case knob/delay-wut
+want_odx "$FSZ" "$FSZ"
+[ "$MS" -ge 2000 ] || why "the copy took $MS ms: no WUT was delayed"
+case_end
+
+# ---- which engine -----------------------------------------------------------
+case_start "$P/engine/odx-target-has-rod-tokens"
+[[ $("$CO_RANGE" info "$ODX0" 2>&1) == *"caps:"*rod_tokens* ]] ||
+	why "copyoffload info $ODX0 shows no rod_tokens"
+case_end
+case_start "$P/engine/param-default-auto"
+[ -f "$PARAM" ] && want_eq "$PARAM" auto "$(<"$PARAM")"
+[ -f "$PARAM" ] || why "no $PARAM"
+case_end
+
+knob_case engine/forced-odx --offload=odx
+want_odx "$FSZ" "$FSZ"
+case_end
+# no EXTENDED COPY on the ODX target
+knob_case engine/forced-xcopy-on-odx-target --offload=xcopy
+want_fallback "$FSZ"
+want_eq "odx bytes" 0 "${MB[odx]:-0}"
+want_d t.pt 0
+case_end
+nofb_case engine/forced-xcopy-on-odx-target strict --offload=xcopy
+want_eq "bytes done" 0 "$BYTES"
+case_end
+knob_case engine/offload-none --offload=none
+want_fallback "$FSZ"
+want_eq "odx bytes" 0 "${MB[odx]:-0}"
+want_d t.pt 0
+case_end
+
+case_start "$P/engine/param-rejects-invalid"
+out=$( { echo bogus > "$PARAM"; } 2>&1 )
+[[ $out == *"Invalid argument"* ]] || why "writing 'bogus': ${out:-accepted}"
+want_eq "$PARAM after it" auto "$(<"$PARAM")"
+case_end
+
+# offload_engine=xcopy: XCOPY first, then ODX (an order, not a rule): the
+# ODX target, which has no EXTENDED COPY, still gets ODX
+echo xcopy > "$PARAM"
+knob_case engine/param-xcopy-first-on-odx-target
+want_odx "$FSZ" "$FSZ"
+case_end
+echo auto > "$PARAM"
+
+# ---- ext4 on both LUNs; xfs to ext4 --------------------------------------------
+# The module maps both files the same way (xfs layouts, or ext4's block
+# map): from xfs to ext4 it does not offload (fallback_fs).
+umount "$M1"
+if mkfs_on "$ODX1" ext4; then
+	E1=$MNT
+	case_start "$P/cross-fs/xfs-to-ext4-falls-back"
+	data_file "$E1/written" "$FSZ"
+	copy_with range "$SRC" "$E1/written"
+	want_rc 0
+	want_fallback "$FSZ"
+	want_eq "odx bytes" 0 "${MB[odx]:-0}"
+	want_reason fs
+	drop_caches
+	want_same "$SRC" "$E1/written"
+	case_end
+	umount "$M0"
+	check "$P/cross-lun/xfs_repair" xfs_repair -n "$ODX0"
+	if mkfs_on "$ODX0" ext4; then
+		E0=$MNT
+		case_start "$P/cross-lun/ext4-written"
+		data_file "$E0/src" "$FSZ"
+		data_file "$E1/written" "$FSZ"
+		copy_with range "$E0/src" "$E1/written"
+		want_rc 0
+		want_odx "$FSZ" "$FSZ"
+		drop_caches
+		want_same "$E0/src" "$E1/written"
+		ddpt_reads "$E1/written" "$ODX1" "$E0/src"
+		case_end
+		umount "$E0"
+		check "$P/cross-lun/fsck-src" e2fsck -fn "$ODX0"
+	else
+		fail "$P/cross-lun/ext4-mkfs" "mkfs ext4 on $ODX0"
+	fi
+	umount "$E1"
+	check "$P/cross-lun/fsck" e2fsck -fn "$ODX1"
+else
+	fail "$P/cross-fs/mkfs" "mkfs ext4 on $ODX1"
+fi
+
+# ---- a LIO LUN: EXTENDED COPY, no ROD tokens ------------------------------------
+read -r LIO0 _ <<<"${COPYOFFLOAD_LUNS:-}"
+lb=
+[ -b "${LIO0:-}" ] && lb=$(lio_backstore "$LIO0")
+if [[ $lb != */fileio_* ]]; then
+	skip "$P/lio" "no LIO fileio LUN in COPYOFFLOAD_LUNS ('${COPYOFFLOAD_LUNS:-}'): boot with --lio"
+elif ! mkfs_on "$LIO0" xfs; then
+	fail "$P/lio/mkfs" "mkfs xfs on $LIO0"
+else
+	dest_disk "$LIO0"
+	SRC=$MNT/src DST=$MNT/copy WDST=$MNT/written
+	data_file "$SRC" "$FSZ"
+	knob_case lio/forced-odx --offload=odx
+	want_fallback "$FSZ"
+	want_eq "odx bytes" 0 "${MB[odx]:-0}"
+	want_eq "xcopy bytes" 0 "${MB[xcopy]:-0}"
+	case_end
+	nofb_case lio/forced-odx strict --offload=odx
+	want_eq "bytes done" 0 "$BYTES"
+	case_end
+	# offload_engine=odx: ODX first, then XCOPY: LIO gets XCOPY
+	echo odx > "$PARAM"
+	knob_case lio/param-odx-first
+	want_eq "xcopy bytes" "$FSZ" "${MB[xcopy]:-0}"
+	want_eq "odx bytes" 0 "${MB[odx]:-0}"
+	want_d xcopy_bytes "$FSZ"
+	case_end
+	echo auto > "$PARAM"
+	umount "$MNT"
+fi
+
+if kill -0 "$(cat "$ODX_STATE/pid")" 2>/dev/null; then
+	pass "$P/odx-target-alive"
+else
+	fail "$P/odx-target-alive" "odx-target died: $(tail -n 3 "$ODX_STATE/log" | tr '\n' ' ')"
+fi
+echo "# odx-target: $(grep -c 'fault:' "$ODX_STATE/log") injected faults; stats: $(tr '\n' ';' < "$ODX_STATE/stats")"
