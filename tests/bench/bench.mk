@@ -10,12 +10,16 @@
 #                     then tests/bench/xcopy: storage offload of a 1 GiB
 #                     file against cp, sg_xcopy and ddpt --xcopy
 #                     (BENCH_XCOPY_ARGS="--mib N --kernel K")
+#                     then tests/bench/odx: ODX of a 1 GiB file on a LUN
+#                     of tests/odx/odx-target against ddpt --odx and cp
+#                     (BENCH_ODX_ARGS="--mib N --kernel K")
 #   make bench-progs  only build the benchmark programs
 #   make clean-bench
 
 BENCH_PROGS := tests/bench/ranges
 BENCH_ARGS ?=
 BENCH_XCOPY_ARGS ?=
+BENCH_ODX_ARGS ?=
 
 bench-progs: $(BENCH_PROGS)
 
@@ -26,6 +30,7 @@ $(BENCH_PROGS): tests/bench/%: tests/bench/%.c lib/$(LIB_NAME).so
 bench: $(BENCH_PROGS) all
 	tests/bench/run $(BENCH_ARGS)
 	tests/bench/xcopy $(BENCH_XCOPY_ARGS)
+	tests/bench/odx $(BENCH_ODX_ARGS)
 
 clean-bench:
 	rm -f $(BENCH_PROGS) $(BENCH_PROGS:=.d)
