@@ -121,6 +121,8 @@ struct co_offload {
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
 	unsigned int max_ranges; /* ODX: range descriptors per command */
+	int stop_err;		/* a command failed after some were copied */
+	unsigned int stop_reason;
 	struct co_xcopy x;
 	struct co_end src, dst;
 	struct co_odx_list ranges;
@@ -424,6 +426,24 @@ static u64 co_addr(const struct co_end *e, loff_t pos, u64 *run)
 }
 
 /*
+ * What a device copy of a batch returns: the bytes DONE, or the error RET
+ * when there are none.  A command that failed (RET) after others copied
+ * something stops the engine for the rest of the range: that goes to the
+ * next method, REASON counted, as if the first command had failed.
+ */
+static s64 co_device_result(struct co_offload *o, u64 done, int ret,
+			    unsigned int reason)
+{
+	if (!done)
+		return ret;
+	if (ret) {
+		o->stop_err = ret;
+		o->stop_reason = reason;
+	}
+	return done;
+}
+
+/*
  * Copy [SPOS, SPOS + LEN) to DPOS on the disk, extent piece by extent
  * piece, in commands of at most max_cmd bytes.  Returns the bytes copied
  * from the start (commands succeed or fail whole), or a negative errno
@@ -464,7 +484,7 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 		(*commands)++;
 		done += n;
 	}
-	return done ? done : ret;
+	return co_device_result(o, done, ret, *reason);
 }
 
 /*
@@ -566,8 +586,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (ret == -EAGAIN)
 		ret = -EOPNOTSUPP;	/* *reason: token */
 	/* a block half written stays for the next method to write whole */
-	done = round_down(done, o->fsb);
-	return done ? done : ret;
+	return co_device_result(o, round_down(done, o->fsb), ret, *reason);
 }
 
 /*
@@ -686,6 +705,12 @@ static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 	u64 moved = 0;
 	s64 n;
 
+	if (o->stop_err == -EINTR)
+		return -EINTR;
+	if (o->stop_err) {
+		reason = o->stop_reason;
+		goto fallback;
+	}
 	/* on the grid of both filesystems' blocks, at both ends */
 	if ((pos | dpos) & (o->fsb - 1))
 		goto fallback;
@@ -709,6 +734,8 @@ static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 		co_account(r, st, o->method, n);
 		moved += n;
 		tries = 0;
+		if (o->stop_err)
+			break;	/* the next call hands the rest on */
 	}
 	return moved;
 fallback:

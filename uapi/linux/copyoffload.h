@@ -172,8 +172,12 @@ enum copyoffload_op {
  * REQUIRE_SHARE  reflink or fail (status holds the clone errno); implies
  *                ALLOW_SHARE; conflicts with the OFFLOAD_* selectors.
  * NO_FALLBACK    never move the data through the host: a range that no
- *                offload method serves fails with EOPNOTSUPP and its
- *                destination is left as it was beyond bytes_done.
+ *                offload method serves fails with EOPNOTSUPP.  Beyond
+ *                bytes_done each destination byte is as it was or
+ *                already the source's (a storage command that failed may
+ *                have written some of its blocks; they are not counted);
+ *                on ext4, what read as zeroes may have become written
+ *                zeroes.
  * OFFLOAD_XCOPY, OFFLOAD_ODX  restrict storage offload to one engine.
  * OFFLOAD_NONE   skip storage offload altogether.
  * At most one OFFLOAD_* flag may be set.
