@@ -21,6 +21,8 @@
  * most CO_ODX_POLL_TIME.  List identifiers come from one counter, started
  * at a random value, so copies running at once never share one (SPC-4
  * keeps them per I_T nexus: every copy from this host shares the nexus).
+ * A token is a bearer credential for the source's blocks: it stays in
+ * kernel memory and is wiped when freed.
  * A failed command copied nothing that is counted; a token that expired,
  * was revoked or is otherwise unusable (ASC 23h) is -EAGAIN: the caller
  * may populate a new one.
@@ -263,7 +265,7 @@ int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
 		ret = -EOPNOTSUPP;	/* *reason: target */
 	if (!ret)
 		*blocks = min(*blocks, l->blocks);
-	kfree(buf);
+	kfree_sensitive(buf);	/* RRTI's answer holds the token */
 	return ret;
 }
 
@@ -303,6 +305,6 @@ int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
 		*blocks = 0;
 	else
 		*blocks = min(*blocks, l->blocks);
-	kfree(buf);
+	kfree_sensitive(buf);	/* the parameters hold the token */
 	return ret;
 }

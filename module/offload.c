@@ -165,7 +165,7 @@ static void co_offload_put(struct co_offload *o)
 		scsi_device_put(o->dst.sdev);
 	co_disk_put(o->src.stats);
 	co_disk_put(o->dst.stats);
-	kfree(o);
+	kfree_sensitive(o);	/* o->token */
 }
 
 /* Do both disks offer METHOD? */
