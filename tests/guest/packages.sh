@@ -158,10 +158,12 @@ installed_lib() {
 	"$libdir/libcopyoffload.so.1"|"/lib/$ma/libcopyoffload.so.1") ;;
 	*) return 1 ;;
 	esac
-	[ "$(readlink -f "$1")" = "$libdir/libcopyoffload.so.1.0.0" ] &&
-	[ "$(dpkg -S "$libdir/libcopyoffload.so.1.0.0" 2>/dev/null)" = \
-		"libcopyoffload1:$arch: $libdir/libcopyoffload.so.1.0.0" ]
+	[ "$(readlink -f "$1")" = "$libdir/$real_lib" ] &&
+	[ "$(dpkg -S "$libdir/$real_lib" 2>/dev/null)" = \
+		"libcopyoffload1:$arch: $libdir/$real_lib" ]
 }
+# the shared object's real name, as lib/lib.mk builds it
+real_lib=libcopyoffload.so.1.$(sed -n 's/^LIB_SOVERSION := $(LIB_SOMAJOR)\.//p' "$CO_TOP/lib/lib.mk")
 # lib_of PROGRAM: where the dynamic loader finds libcopyoffload.so.1 for it
 lib_of() {
 	ldd "$1" 2>&1 | awk '$1 == "libcopyoffload.so.1" { print $3 }'
