@@ -232,40 +232,62 @@ static int co_odx_out(struct scsi_device *sdev, u8 sa, u32 list_id, u8 *buf,
 	return 0;
 }
 
+/* A buffer for one operation's parameters and then its RRTI answer. */
+static u8 *co_odx_buf(void)
+{
+	return kzalloc(max_t(unsigned int, CO_ODX_PARAM_MAX, CO_ODX_RRTI_LEN),
+		       GFP_KERNEL);
+}
+
+/*
+ * Run one operation: its parameters in BUF (LEN bytes, ranges L last),
+ * sent with service action SA (PT or WUT) under a new list identifier,
+ * then RRTI for its outcome: *BLOCKS (at most L's, 0 on failure) and, for
+ * a PT, the token.  BUF is wiped and freed (it may hold the token).
+ */
+static int co_odx_op(struct scsi_device *sdev, u8 sa, u8 *buf,
+		     unsigned int len, const struct co_odx_list *l, u8 *token,
+		     u64 *blocks, unsigned int *reason)
+{
+	u32 list_id = co_odx_list_id();
+	int ret;
+
+	co_odx_put_ranges(buf + len - l->nr * CO_ODX_RANGE_LEN, l);
+	ret = co_odx_out(sdev, sa, list_id, buf, len, reason);
+	if (!ret)
+		ret = co_odx_rrti(sdev, list_id, sa, buf, token, blocks,
+				  reason);
+	*blocks = ret ? 0 : min(*blocks, l->blocks);
+	kfree_sensitive(buf);
+	return ret;
+}
+
 /*
  * POPULATE TOKEN over the source ranges L (sent to SDEV): the token in
  * TOKEN (CO_ODX_TOKEN_LEN bytes), the blocks it represents in *BLOCKS
- * (at most L's).  0, or a negative errno with *REASON set.
+ * (at most L's, never 0).  0, or a negative errno with *REASON set.
  */
 int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
 		    u8 *token, u64 *blocks, unsigned int *reason)
 {
-	unsigned int len = CO_ODX_PT_HDR + l->nr * CO_ODX_RANGE_LEN;
-	u32 list_id = co_odx_list_id();
 	u8 *buf;
 	int ret;
 
 	*reason = CO_FB_TARGET;
 	if (WARN_ON_ONCE(!l->nr || l->nr > CO_ODX_MAX_RANGES))
 		return -EINVAL;
-	buf = kzalloc(max_t(unsigned int, CO_ODX_PARAM_MAX, CO_ODX_RRTI_LEN),
-		      GFP_KERNEL);
+	buf = co_odx_buf();
 	if (!buf)
 		return -ENOMEM;
 	/* no RTV: the copy manager's default (point in time) ROD type;
 	 * inactivity timeout 0: its default
 	 */
 	put_unaligned_be16(l->nr * CO_ODX_RANGE_LEN, buf + 14);
-	co_odx_put_ranges(buf + CO_ODX_PT_HDR, l);
-	ret = co_odx_out(sdev, CO_ODX_SA_PT, list_id, buf, len, reason);
-	if (!ret)
-		ret = co_odx_rrti(sdev, list_id, CO_ODX_SA_PT, buf, token,
-				  blocks, reason);
+	ret = co_odx_op(sdev, CO_ODX_SA_PT, buf,
+			CO_ODX_PT_HDR + l->nr * CO_ODX_RANGE_LEN, l, token,
+			blocks, reason);
 	if (!ret && !*blocks)
 		ret = -EOPNOTSUPP;	/* *reason: target */
-	if (!ret)
-		*blocks = min(*blocks, l->blocks);
-	kfree_sensitive(buf);	/* RRTI's answer holds the token */
 	return ret;
 }
 
@@ -279,32 +301,20 @@ int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
 		 const struct co_odx_list *l, u64 *blocks,
 		 unsigned int *reason)
 {
-	unsigned int len = CO_ODX_WUT_HDR + l->nr * CO_ODX_RANGE_LEN;
-	u32 list_id = co_odx_list_id();
 	u8 *buf;
-	int ret;
 
 	*reason = CO_FB_TARGET;
 	*blocks = 0;
 	if (WARN_ON_ONCE(!l->nr || l->nr > CO_ODX_MAX_RANGES))
 		return -EINVAL;
-	buf = kzalloc(max_t(unsigned int, CO_ODX_PARAM_MAX, CO_ODX_RRTI_LEN),
-		      GFP_KERNEL);
+	buf = co_odx_buf();
 	if (!buf)
 		return -ENOMEM;
 	/* DEL_TKN clear: the token serves the next WRITE USING TOKEN too */
 	put_unaligned_be64(offset, buf + 8);
 	memcpy(buf + CO_ODX_WUT_TOKEN, token, CO_ODX_TOKEN_LEN);
 	put_unaligned_be16(l->nr * CO_ODX_RANGE_LEN, buf + 534);
-	co_odx_put_ranges(buf + CO_ODX_WUT_HDR, l);
-	ret = co_odx_out(sdev, CO_ODX_SA_WUT, list_id, buf, len, reason);
-	if (!ret)
-		ret = co_odx_rrti(sdev, list_id, CO_ODX_SA_WUT, buf, NULL,
-				  blocks, reason);
-	if (ret)
-		*blocks = 0;
-	else
-		*blocks = min(*blocks, l->blocks);
-	kfree_sensitive(buf);	/* the parameters hold the token */
-	return ret;
+	return co_odx_op(sdev, CO_ODX_SA_WUT, buf,
+			 CO_ODX_WUT_HDR + l->nr * CO_ODX_RANGE_LEN, l, NULL,
+			 blocks, reason);
 }
