@@ -174,6 +174,16 @@ mkfs_on() {
 	MNT=$mnt
 }
 
+# fs_check NAME FS DEV: the unmounted FS on DEV checked read-only, as case
+# NAME/xfs_repair (xfs_repair -n) or NAME/fsck (e2fsck -fn)
+fs_check() {
+	if [ "$2" = xfs ]; then
+		check "$1/xfs_repair" xfs_repair -n "$3"
+	else
+		check "$1/fsck" e2fsck -fn "$3"
+	fi
+}
+
 # fragmented FILE MIB: MIB MiB of random data in many extents, with holes:
 # 64 KiB pieces written out of order, every fifth one left a hole
 fragmented() {

@@ -303,11 +303,7 @@ for fs in xfs ext4; do
 			why "cannot mount $BDEV again"
 		fi
 		case_end
-		if [ "$fs" = xfs ]; then
-			check "$P/$t/xfs_repair" xfs_repair -n "$BDEV"
-		else
-			check "$P/$t/fsck" e2fsck -fn "$BDEV"
-		fi
+		fs_check "$P/$t" "$fs" "$BDEV"
 	done
 done
 
@@ -644,7 +640,7 @@ if mkfs_on "$ODX1" ext4; then
 	want_same "$SRC" "$E1/written"
 	case_end
 	umount "$M0"
-	check "$P/cross-lun/xfs_repair" xfs_repair -n "$ODX0"
+	fs_check "$P/cross-lun" xfs "$ODX0"
 	if mkfs_on "$ODX0" ext4; then
 		E0=$MNT
 		case_start "$P/cross-lun/ext4-written"
@@ -663,7 +659,7 @@ if mkfs_on "$ODX1" ext4; then
 		fail "$P/cross-lun/ext4-mkfs" "mkfs ext4 on $ODX0"
 	fi
 	umount "$E1"
-	check "$P/cross-lun/fsck" e2fsck -fn "$ODX1"
+	fs_check "$P/cross-lun" ext4 "$ODX1"
 else
 	fail "$P/cross-fs/mkfs" "mkfs ext4 on $ODX1"
 fi

@@ -128,11 +128,7 @@ for fs in xfs ext4; do
 			same_bytes "$MNT/src" "$MNT/pre"
 		umount "$MNT"
 		case_end
-		if [ "$fs" = xfs ]; then
-			check "$P/$t/xfs_repair" xfs_repair -n "$BDEV"
-		else
-			check "$P/$t/fsck" e2fsck -fn "$BDEV"
-		fi
+		fs_check "$P/$t" "$fs" "$BDEV"
 	done
 done
 
@@ -224,11 +220,7 @@ EOF
 		why "foreign bytes in the destination"
 	umount "$mnt"
 	case_end
-	if [ "$name" = concurrent-ext4 ]; then
-		check "$P/$name/fsck" e2fsck -fn "$dev"
-	else
-		check "$P/$name/xfs_repair" xfs_repair -n "$dev"
-	fi
+	fs_check "$P/$name" "${name#concurrent-}" "$dev"
 }
 
 concurrent_case concurrent-xfs "$M0" "$LUN0" 192
