@@ -122,8 +122,11 @@
  *              clone-as-copy, so a default COPY makes no shared extents
  *              itself (a server may still clone what it is asked to copy:
  *              knfsd does within one exported filesystem);
- *     XCOPY    SCSI EXTENDED COPY on the storage (when the build has it);
- *     ODX      SCSI ROD token copy on the storage (when the build has it);
+ *     XCOPY    SCSI EXTENDED COPY on the storage, or
+ *     ODX      SCSI ROD token copy on the storage: one of the two per
+ *              range, the one an OFFLOAD_* flag forces, else the first
+ *              both disks offer in the order of the module parameter
+ *              offload_engine (auto: ODX, then XCOPY);
  *     KERNEL   an in-kernel copy through the page cache (not with
  *              COPYOFFLOAD_F_NO_FALLBACK).
  *   Holes in the source stay holes in the destination.  A copy may be partial:
