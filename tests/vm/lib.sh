@@ -71,6 +71,17 @@ kernel_abi() {
 		sort -V | tail -n 1 | grep .
 }
 
+# line_kernel LINE: like kernel_abi, but adds the suite LINE comes from and
+# refreshes apt's lists when the archive does not know the line yet (a new
+# machine, or lists older than the archive's newest ABI).
+line_kernel() {
+	local line=$1
+	[ "$line" = 6.1 ] || ensure_suites
+	kernel_abi "$line" && return 0
+	apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
+	kernel_abi "$line"
+}
+
 # kernel_dir KVER: the cache folder of one kernel
 kernel_dir() { echo "$CO_CACHE/kernels/$1"; }
 
@@ -139,22 +150,60 @@ ensure_build_root() {
 		vm_log "debootstrap sid into $root (once; takes a few minutes)"
 		tmp=$root.tmp
 		rm -rf "$tmp"
-		debootstrap --variant=minbase sid "$tmp" \
-			http://deb.debian.org/debian > "$CO_CACHE/debootstrap.log" 2>&1 ||
+		debootstrap --variant=minbase sid "$tmp" "$(host_mirror)" \
+			> "$CO_CACHE/debootstrap.log" 2>&1 ||
 			vm_die "debootstrap failed (log: $CO_CACHE/debootstrap.log)"
 		mv "$tmp" "$root"
 	fi
 	vm_log "installing linux-headers-$kver, dkms and make in $root"
+	carry_apt_config "$root"
 	mkdir -p "$root/proc"
 	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
-	chroot "$root" apt-get update -q > /dev/null 2>&1
-	local rc=0
-	INITRD=No DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install \
-		-y -q --no-install-recommends "linux-headers-$kver" dkms make \
-		> "$CO_CACHE/build-root.log" 2>&1 || rc=$?
+	local rc=0 log=$CO_CACHE/build-root.log
+	{
+		chroot "$root" apt-get update -q &&
+		INITRD=No DEBIAN_FRONTEND=noninteractive chroot "$root" \
+			apt-get install -y -q --no-install-recommends \
+			"linux-headers-$kver" dkms make
+	} > "$log" 2>&1 || rc=$?
 	umount -l "$root/proc"
-	[ "$rc" = 0 ] ||
-		vm_die "cannot install linux-headers-$kver in $root (log: $CO_CACHE/build-root.log)"
+	[ "$rc" = 0 ] || {
+		tail -n 15 "$log" >&2
+		vm_die "cannot install linux-headers-$kver in $root (log: $log)"
+	}
+}
+
+# host_mirror: the Debian archive as the host's apt reaches it (the first
+# URI of its sources that serves bookworm), so that a chroot uses the same
+# mirror or proxy-fronted address the host uses.
+host_mirror() {
+	local uri
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk '$2 == "bookworm" { print $1; exit }')
+	echo "${uri:-http://deb.debian.org/debian/}"
+}
+
+# carry_apt_config ROOT: give a chroot the host's way of reaching the
+# archive: apt.conf and apt.conf.d (proxies, Check-Valid-Until for a
+# snapshot mirror, retries), auth.conf(.d) for mirrors behind credentials,
+# and the proxy variables of this environment (inherited by chroot).  Only
+# configuration is copied, never the host's sources or pins: the chroot
+# keeps debootstrap's sid source.
+carry_apt_config() {
+	local root=$1 f
+	mkdir -p "$root/etc/apt/apt.conf.d" "$root/etc/apt/auth.conf.d"
+	for f in /etc/apt/apt.conf /etc/apt/auth.conf; do
+		[ -e "$f" ] && cp "$f" "$root$f"
+	done
+	for f in /etc/apt/apt.conf.d/* /etc/apt/auth.conf.d/*; do
+		[ -f "$f" ] || continue
+		# Hooks naming programs the chroot lacks (PackageKit,
+		# appstream) would fail its apt-get update.
+		grep -q -e 'Invoke' -e 'Pre-Install-Pkgs' "$f" && continue
+		cp "$f" "$root$f"
+	done
+	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+	return 0
 }
 
 # ensure_headers KVER: the headers package DKMS builds against
