@@ -18,6 +18,9 @@
 /* Bytes moved per step of a copy, between fatal-signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
 
+/* Largest request or devinfo structure a caller may pass (a newer ABI). */
+#define CO_MAX_STRUCT_SIZE	PAGE_SIZE
+
 /* Largest range structure a caller may pass (a newer, larger ABI). */
 #define CO_MAX_RANGE_SIZE	4096U
 
@@ -82,10 +85,9 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
 enum co_fallback {
 	CO_FB_DEVICE,		/* no SCSI disk with EXTENDED COPY under it */
 	CO_FB_FS,		/* filesystem or file kind not offloadable */
-	CO_FB_PERM,		/* block-map path needs CAP_SYS_RAWIO */
+	CO_FB_PERM,		/* CAP_SYS_RAWIO needed (ext4, new blocks) */
 	CO_FB_UNALIGNED,	/* offsets or length off the block grid */
 	CO_FB_UNMAPPED,		/* holes, unwritten or shared blocks */
-	CO_FB_LEASE,		/* no layout lease */
 	CO_FB_CHANGED,		/* the files changed under the mapping */
 	CO_FB_UNSUPPORTED,	/* the copy manager refused the command */
 	CO_FB_UNREACHABLE,	/* it cannot reach the source LUN */
@@ -125,18 +127,10 @@ void co_odx_init(void);
 int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
 		    u8 *token, u64 *blocks, unsigned int *reason);
 int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
-		 const struct co_odx_list *l, u64 *blocks,
+		 const struct co_odx_list *l, bool last, u64 *blocks,
 		 unsigned int *reason);
 
 /* layout.c */
-struct co_lease {
-	struct file *file;	/* leased, or NULL */
-	atomic_t broken;
-};
-
-int co_lease_take(struct co_lease *l, struct file *file);
-void co_lease_drop(struct co_lease *l);
-bool co_lease_broken(const struct co_lease *l);
 bool co_layout_capable(struct inode *inode);
 
 /* Extents of one batch, in kernel memory only. */
@@ -153,12 +147,12 @@ struct co_map {
 	struct co_ext ext[CO_MAP_MAX];
 };
 
-s64 co_map(struct inode *inode, loff_t pos, u64 len, bool layout, bool write,
+s64 co_map(struct inode *inode, loff_t pos, u64 len, bool unwritten,
 	   struct co_map *m);
-bool co_map_needs_commit(struct inode *inode, const struct co_map *m,
-			 loff_t end);
+bool co_map_unwritten(const struct co_map *m, loff_t end);
 int co_layout_commit(struct inode *inode, const struct co_map *m, loff_t pos,
 		     u64 len);
+bool co_map_cookie_capable(struct inode *inode);
 u64 co_map_cookie(struct inode *inode);
 bool co_map_cookie_valid(struct inode *inode, u64 cookie);
 

@@ -24,8 +24,12 @@
  * A token is a bearer credential for the source's blocks: it stays in
  * kernel memory and is wiped when freed.
  * A failed command copied nothing that is counted; a token that expired,
- * was revoked or is otherwise unusable (ASC 23h) is -EAGAIN: the caller
- * may populate a new one.
+ * was revoked, cancelled, deleted, is unknown or corrupt (ASC 23h) is
+ * -EAGAIN: the caller may populate a new one.  A token the copy manager
+ * cannot use at all (unsupported token type, remote tokens not supported,
+ * invalid token length: 23h/01, 02, 03, 0A) would fail the same way again:
+ * the range falls back at once.  The last WRITE USING TOKEN of a token
+ * sets DEL_TKN, so the copy manager may free it at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -86,6 +90,15 @@ static u32 co_odx_list_id(void)
 	return atomic_inc_return(&co_odx_list_ids);
 }
 
+/*
+ * ASC 23h qualifiers that no new token would cure: unsupported token type,
+ * remote token usage or creation not supported, invalid token length.
+ */
+static bool co_odx_token_unusable(u8 ascq)
+{
+	return ascq == 0x01 || ascq == 0x02 || ascq == 0x03 || ascq == 0x0a;
+}
+
 /* What a CHECK CONDITION (or a failed operation's sense) means. */
 static int co_odx_sense(const struct scsi_sense_hdr *sshdr,
 			unsigned int *reason)
@@ -95,8 +108,8 @@ static int co_odx_sense(const struct scsi_sense_hdr *sshdr,
 		return -EOPNOTSUPP;
 	switch (sshdr->sense_key) {
 	case ILLEGAL_REQUEST:
-		/* 23h: invalid token operation (expired, revoked, ...) */
-		if (sshdr->asc == 0x23) {
+		/* 23h: invalid token operation */
+		if (sshdr->asc == 0x23 && !co_odx_token_unusable(sshdr->ascq)) {
 			*reason = CO_FB_TOKEN;
 			return -EAGAIN;
 		}
@@ -144,6 +157,7 @@ static int co_odx_rrti(struct scsi_device *sdev, u32 list_id, u8 sa, u8 *buf,
 	unsigned long deadline = jiffies + CO_ODX_POLL_TIME;
 	struct scsi_sense_hdr sshdr;
 	unsigned int avail, sense_len, tok;
+	u32 ms;
 	int ret;
 
 	put_unaligned_be32(list_id, cdb + 2);
@@ -164,17 +178,22 @@ static int co_odx_rrti(struct scsi_device *sdev, u32 list_id, u8 sa, u8 *buf,
 		}
 		if (buf[5] != CO_ODX_BUSY_FG && buf[5] != CO_ODX_BUSY_BG)
 			break;
-		if (fatal_signal_pending(current))
-			return -EINTR;
 		if (time_after(jiffies, deadline)) {
 			pr_warn_ratelimited("list %u: still in progress after %u s\n",
 					    list_id, CO_ODX_POLL_TIME / HZ);
 			*reason = CO_FB_TARGET;
 			return -EOPNOTSUPP;
 		}
-		msleep_interruptible(clamp_t(u32, get_unaligned_be32(buf + 8),
-					     CO_ODX_POLL_MIN_MS,
-					     CO_ODX_POLL_MAX_MS));
+		/*
+		 * Killable, not interruptible: a caught signal stays pending
+		 * until the ioctl returns, and an interruptible sleep would
+		 * then return at once, every time (a busy loop).
+		 */
+		ms = clamp_t(u32, get_unaligned_be32(buf + 8),
+			     CO_ODX_POLL_MIN_MS, CO_ODX_POLL_MAX_MS);
+		schedule_timeout_killable(msecs_to_jiffies(ms));
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
 
 	*reason = CO_FB_TARGET;
@@ -293,12 +312,13 @@ int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
 
 /*
  * WRITE USING TOKEN: TOKEN's blocks from OFFSET on to the destination
- * ranges L (sent to SDEV).  *BLOCKS is what the copy manager says it
- * wrote (at most L's, maybe 0).  0, or a negative errno with *REASON set
- * (-EAGAIN: the token is no longer usable).
+ * ranges L (sent to SDEV); LAST: no other WRITE USING TOKEN will use the
+ * token (DEL_TKN).  *BLOCKS is what the copy manager says it wrote (at most
+ * L's, maybe 0).  0, or a negative errno with *REASON set (-EAGAIN: the
+ * token is no longer usable).
  */
 int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
-		 const struct co_odx_list *l, u64 *blocks,
+		 const struct co_odx_list *l, bool last, u64 *blocks,
 		 unsigned int *reason)
 {
 	u8 *buf;
@@ -310,7 +330,13 @@ int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
 	buf = co_odx_buf();
 	if (!buf)
 		return -ENOMEM;
-	/* DEL_TKN clear: the token serves the next WRITE USING TOKEN too */
+	/*
+	 * DEL_TKN only when this command writes the rest of the token; if it
+	 * writes less, the next one needs the token again (and a copy manager
+	 * that deleted it anyway answers 23h: a new token is populated).
+	 */
+	if (last)
+		buf[2] |= 0x02;
 	put_unaligned_be64(offset, buf + 8);
 	memcpy(buf + CO_ODX_WUT_TOKEN, token, CO_ODX_TOKEN_LEN);
 	put_unaligned_be16(l->nr * CO_ODX_RANGE_LEN, buf + 534);

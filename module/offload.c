@@ -15,16 +15,24 @@
  *     TOKEN, WRITE USING TOKEN, RRTI), with equal logical block sizes;
  *   - source and destination offsets and the length are on the filesystem
  *     block grid (a tail shorter than a block goes to the next method);
- *   - the source's blocks are written extents; the destination's are
- *     written, or (xfs) allocated unwritten by the filesystem for us and
- *     committed only once the device has written them; never shared;
- *   - the mapping stays true while the device copies: a layout lease on
- *     each file (xfs), or the inodes' change counters (ext4); see layout.c;
- *   - both inodes are locked (i_rwsem, invalidate_lock) and direct I/O is
- *     drained for each batch; the source range is written back first, the
- *     destination range written back and dropped from the page cache
- *     before and again after the device copy; times, privileges and
- *     fsnotify as a write would.
+ *   - the source's blocks are written extents inside EOF; the
+ *     destination's are written extents inside EOF (made, where they are
+ *     not, with FALLOC_FL_WRITE_ZEROES where the kernel and the disk can),
+ *     or, for callers with CAP_SYS_RAWIO on xfs, unwritten extents that
+ *     fallocate allocated and that are committed only once the device has
+ *     written them; never shared;
+ *   - the mapping is taken after the inodes' change counters were read and
+ *     is used only while both inodes are locked and their counters have
+ *     not moved (layout.c's rules 2 and 3): the locks are taken for each
+ *     device command, the source's shared and the destination's
+ *     exclusive (i_rwsem, then invalidate_lock), so a writer, truncate or
+ *     extent swap of either file waits for at most one command; the
+ *     destination's direct I/O is drained, the command's source range
+ *     written back, its destination range written back and dropped from
+ *     the page cache before and again after the command; privileges and
+ *     times as a write would (errors stop the copy), fsnotify after;
+ *   - every address lies inside the partition, the destination disk is
+ *     writable, the copy stays inside RLIMIT_FSIZE (copy.c).
  * Work is done in batches of at most CO_BATCH bytes and CO_MAP_MAX
  * extents, checking for fatal signals between commands.  EXTENDED COPY:
  * commands of at most CO_XCOPY_MAX_BLOCKS blocks and the copy manager's
@@ -45,6 +53,7 @@
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/falloc.h>
+#include <linux/file.h>
 #include <linux/fsnotify.h>
 #include <linux/magic.h>
 #include <linux/moduleparam.h>
@@ -108,15 +117,17 @@ struct co_end {
 	struct copyoffload_devinfo di;
 	struct co_disk_stats *stats;
 	u64 disk_off;		/* partition start, bytes */
-	struct co_lease lease;
-	u64 cookie;
+	u64 disk_len;		/* partition size, bytes */
+	u64 cookie;		/* change counter the mapping is valid for */
 	struct co_map map;
 };
 
 struct co_offload {
 	u64 flags;
 	unsigned int method;	/* COPYOFFLOAD_METHOD_XCOPY or _ODX */
-	bool layout;		/* xfs block ops + layout leases */
+	bool raw;		/* the caller has CAP_SYS_RAWIO */
+	bool unwritten;		/* xfs, raw: unwritten destination extents */
+	bool del_tkn;		/* ODX: delete a token with its last use */
 	u32 lbs;		/* logical block size, bytes */
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
@@ -148,7 +159,7 @@ static int co_end_init(struct co_end *e, struct file *file)
 	e->stats = co_disk_get(e->bdev, &e->di);
 	e->sdev = co_bdev_sdev(e->bdev);
 	e->disk_off = (u64)get_start_sect(e->bdev) << SECTOR_SHIFT;
-	e->lease.file = NULL;
+	e->disk_len = bdev_nr_bytes(e->bdev);
 	return 0;
 }
 
@@ -254,7 +265,8 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 
 	*reason = CO_FB_FS;
 	if (!co_fs_offloadable(in) || !co_fs_offloadable(out) ||
-	    in->i_sb->s_magic != out->i_sb->s_magic)
+	    in->i_sb->s_magic != out->i_sb->s_magic ||
+	    !co_map_cookie_capable(in) || !co_map_cookie_capable(out))
 		return NULL;
 	o = kzalloc(sizeof(*o), GFP_KERNEL);
 	if (!o)
@@ -264,6 +276,8 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 	co_end_init(&o->dst, r->dst);
 
 	*reason = CO_FB_DEVICE;
+	if (bdev_read_only(o->dst.bdev))
+		goto fail;
 	o->method = co_engine_pick(o, flags);
 	if (!o->method)
 		goto fail;
@@ -273,13 +287,14 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 	o->src.di.logical_block_size = o->lbs;
 	o->dst.di.logical_block_size = o->lbs;
 
-	o->layout = in->i_sb->s_magic == XFS_SUPER_MAGIC;
-	*reason = CO_FB_FS;
-	if (o->layout && (!co_layout_capable(in) || !co_layout_capable(out)))
-		goto fail;
+	/* an optional path: no audit record when the caller lacks it */
+	o->raw = ns_capable_noaudit(&init_user_ns, CAP_SYS_RAWIO);
 	*reason = CO_FB_PERM;
-	if (!o->layout && !capable(CAP_SYS_RAWIO))
+	if (in->i_sb->s_magic != XFS_SUPER_MAGIC && !o->raw)
 		goto fail;
+	o->unwritten = o->raw && in->i_sb->s_magic == XFS_SUPER_MAGIC &&
+		       co_layout_capable(out);
+	o->del_tkn = true;
 
 	o->fsb = max(i_blocksize(in), i_blocksize(out));
 	*reason = CO_FB_DEVICE;
@@ -293,62 +308,192 @@ fail:
 	return NULL;
 }
 
+/*
+ * Lock both inodes for one device command: the source shared (readers and
+ * direct I/O go on; writers, truncate and every mover of blocks wait), the
+ * destination exclusive.  i_rwsem of both, then invalidate_lock of both,
+ * each pair in address order as lock_two_nondirectories() and
+ * filemap_invalidate_lock_two() take them.
+ */
 static void co_lock(struct co_offload *o)
 {
-	lock_two_nondirectories(o->src.inode, o->dst.inode);
-	filemap_invalidate_lock_two(o->src.inode->i_mapping,
-				    o->dst.inode->i_mapping);
-	inode_dio_wait(o->src.inode);
-	if (o->dst.inode != o->src.inode)
-		inode_dio_wait(o->dst.inode);
+	struct inode *s = o->src.inode, *d = o->dst.inode;
+
+	if (s == d) {
+		inode_lock(d);
+		filemap_invalidate_lock(d->i_mapping);
+	} else if (s < d) {
+		inode_lock_shared(s);
+		inode_lock_nested(d, I_MUTEX_NONDIR2);
+		filemap_invalidate_lock_shared(s->i_mapping);
+		down_write_nested(&d->i_mapping->invalidate_lock, 1);
+	} else {
+		inode_lock(d);
+		inode_lock_shared_nested(s, I_MUTEX_NONDIR2);
+		filemap_invalidate_lock(d->i_mapping);
+		down_read_nested(&s->i_mapping->invalidate_lock, 1);
+	}
+	inode_dio_wait(d);
 }
 
 static void co_unlock(struct co_offload *o)
 {
-	filemap_invalidate_unlock_two(o->src.inode->i_mapping,
-				      o->dst.inode->i_mapping);
-	unlock_two_nondirectories(o->src.inode, o->dst.inode);
-}
+	struct inode *s = o->src.inode, *d = o->dst.inode;
 
-static void co_leases_drop(struct co_offload *o)
-{
-	co_lease_drop(&o->dst.lease);
-	co_lease_drop(&o->src.lease);
+	filemap_invalidate_unlock(d->i_mapping);
+	if (s != d)
+		filemap_invalidate_unlock_shared(s->i_mapping);
+	inode_unlock(d);
+	if (s != d)
+		inode_unlock_shared(s);
 }
 
 /* Is what was mapped still true?  Called with the inodes locked. */
 static bool co_mapping_valid(struct co_offload *o)
 {
-	if (o->layout)
-		return !co_lease_broken(&o->src.lease) &&
-		       !co_lease_broken(&o->dst.lease);
 	return co_map_cookie_valid(o->src.inode, o->src.cookie) &&
 	       co_map_cookie_valid(o->dst.inode, o->dst.cookie);
 }
 
 /*
- * ext4 cannot allocate written blocks for a device to fill, except with
- * FALLOC_FL_WRITE_ZEROES (6.17; the disk must zero by unmapping: LBPRZ and
- * WRITE SAME with UNMAP).  What of [DPOS, DPOS + LEN) reads as zeroes
- * because nothing is written there (holes, unwritten extents, what lies
- * past EOF) gets zeroed, written blocks; the size grows to cover them.
- * Written data is never zeroed: it keeps its bytes until the device copy
- * overwrites them.  Where the kernel or the disk cannot, nothing happens
- * and the range goes to the next method.  Should the device copy fail,
- * the zeroes stay, for the next method to overwrite (a writer racing into
- * a hole of the range may see its bytes zeroed: the copy was going to
- * overwrite them anyway).
+ * Lock for a device command over [SPOS, SPOS + N) and [DPOS, DPOS + N) and
+ * prove the mapping current.  -ESTALE (reason changed) when the files
+ * changed since they were mapped: the batch is mapped again from there.
+ * Otherwise, as a write would: privileges dropped and times updated (an
+ * error stops the copy), the source range written back, the destination
+ * range written back and dropped from the page cache.
  */
-static void co_dst_write_zeroes(struct co_offload *o, loff_t dpos, u64 len)
+static int co_cmd_lock(struct co_offload *o, loff_t spos, loff_t dpos, u64 n,
+		       unsigned int *reason)
 {
-#ifdef FALLOC_FL_WRITE_ZEROES
+	struct address_space *dmap = o->dst.inode->i_mapping;
+	int ret;
+
+	co_lock(o);
+	*reason = CO_FB_CHANGED;
+	if (!co_mapping_valid(o) ||
+	    i_size_read(o->src.inode) < spos + n ||
+	    i_size_read(o->dst.inode) < dpos + n) {
+		co_unlock(o);
+		return -ESTALE;
+	}
+	ret = file_modified(o->dst.file);
+	if (!ret)
+		ret = filemap_write_and_wait_range(o->src.inode->i_mapping,
+						   spos, spos + n - 1);
+	if (!ret)
+		ret = filemap_write_and_wait_range(dmap, dpos, dpos + n - 1);
+	/* a page that will not go (pinned): not now */
+	if (!ret && invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
+						  (dpos + n - 1) >> PAGE_SHIFT))
+		ret = -EOPNOTSUPP;
+	if (ret) {
+		co_unlock(o);
+		return ret;
+	}
+	/*
+	 * Our own time update and writeback may have moved the counters;
+	 * with the locks held nobody else can have moved a block since they
+	 * were checked.
+	 */
+	o->src.cookie = co_map_cookie(o->src.inode);
+	o->dst.cookie = co_map_cookie(o->dst.inode);
+	return 0;
+}
+
+/* Zero the disk blocks under [DPOS, DPOS + N) of the (mapped) destination. */
+static int co_dst_zero(struct co_offload *o, loff_t dpos, u64 n)
+{
+	const struct co_map *m = &o->dst.map;
+	loff_t end = dpos + n;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < m->nr; i++) {
+		const struct co_ext *x = &m->ext[i];
+		loff_t s = max_t(loff_t, x->pos, dpos);
+		loff_t t = min_t(loff_t, x->pos + x->len, end);
+
+		if (s >= t)
+			continue;
+		ret = blkdev_issue_zeroout(o->dst.bdev,
+					   (x->addr + (s - x->pos)) >> SECTOR_SHIFT,
+					   (t - s) >> SECTOR_SHIFT, GFP_KERNEL, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * After the command RET (which may have written [DPOS, DPOS + N) of the
+ * destination: WROTE), still locked.  With the source's i_rwsem held
+ * shared, a direct I/O write submitted under it may still replace source
+ * blocks (xfs's copy-on-write atomic writes, 6.16 and later): if the
+ * source's counter moved, the copy manager may have read blocks that
+ * already belonged to another file.  What the command wrote is then zeroed
+ * on the disk before anyone can read it (the destination is locked and has
+ * no pages cached for the range), and the command counts for nothing: the
+ * batch is mapped again.  Then readers (ext4 reads take no lock) see the
+ * copy.
+ */
+static int co_cmd_unlock(struct co_offload *o, loff_t dpos, u64 n, bool wrote,
+			 int ret, unsigned int *reason)
+{
+	int zret = 0;
+
+	if (!co_map_cookie_valid(o->src.inode, o->src.cookie)) {
+		if (wrote)
+			zret = co_dst_zero(o, dpos, n);
+		if (!zret && ret != -EINTR) {
+			*reason = CO_FB_CHANGED;
+			ret = -ESTALE;
+		}
+	}
+	invalidate_inode_pages2_range(o->dst.inode->i_mapping,
+				      dpos >> PAGE_SHIFT,
+				      (dpos + n - 1) >> PAGE_SHIFT);
+	co_unlock(o);
+	if (zret) {
+		/*
+		 * The disk would not zero them: take the blocks away from
+		 * the file instead, and fail the range.
+		 */
+		pr_warn_ratelimited("cannot zero a copy made from moved blocks: %d\n",
+				    zret);
+		vfs_fallocate(o->dst.file,
+			      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, dpos, n);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/*
+ * Give [DPOS, DPOS + LEN) of the destination blocks the device may write,
+ * through the filesystem, before anything is mapped: what reads as zeroes
+ * because nothing is written there (holes, unwritten extents, what lies
+ * past EOF) becomes zeroed written blocks with FALLOC_FL_WRITE_ZEROES
+ * (6.17; the disk must zero by unmapping: LBPRZ and WRITE SAME with
+ * UNMAP), or, where that is not to be had and the caller may have
+ * unwritten extents committed (o->unwritten), allocated unwritten blocks.
+ * Either way the size grows as a write's would, with the filesystem's own
+ * EOF zeroing and RLIMIT_FSIZE check, and nothing is left past EOF.
+ * Written data is never zeroed.  Where neither works nothing happens and
+ * the range goes to the next method.  Should the device copy fail, the
+ * zeroes or the unwritten blocks stay, for the next method to overwrite.
+ */
+static void co_dst_prepare(struct co_offload *o, loff_t dpos, u64 len)
+{
 	loff_t end = dpos + len, at = dpos, hole, data;
 	struct file *seek = co_seek_file(o->dst.file);
+	int ret;
 
 	if (!seek)
 		return;
 	while (at < end) {
 		hole = vfs_llseek(seek, at, SEEK_HOLE);
+		if (hole == -ENXIO)
+			hole = at;	/* at or past EOF: all of it */
 		if (hole < 0 || hole >= end)
 			break;
 		data = vfs_llseek(seek, hole, SEEK_DATA);
@@ -357,55 +502,57 @@ static void co_dst_write_zeroes(struct co_offload *o, loff_t dpos, u64 len)
 		else if (data < 0)
 			break;
 		hole = round_up(hole, o->fsb);
-		if (hole < data &&
-		    vfs_fallocate(o->dst.file, FALLOC_FL_WRITE_ZEROES, hole,
-				  data - hole))
+		ret = 0;
+		if (hole < data) {
+			ret = -EOPNOTSUPP;
+#ifdef FALLOC_FL_WRITE_ZEROES
+			ret = vfs_fallocate(o->dst.file, FALLOC_FL_WRITE_ZEROES,
+					    hole, data - hole);
+#endif
+			if (ret && o->unwritten)
+				ret = vfs_fallocate(o->dst.file, 0, hole,
+						    data - hole);
+		}
+		if (ret)
 			break;
 		at = data;
 	}
 	fput(seek);
-#endif
 }
 
 /*
- * Map up to LEN bytes of both ends from SPOS and DPOS.  Returns the bytes
- * both ends have mapped (a multiple of the block grid), 0 when the first
- * block cannot be used, or a negative errno.
+ * Map up to LEN bytes of both ends from SPOS and DPOS, after reading their
+ * change counters.  Returns the bytes both ends have mapped (a multiple of
+ * the block grid), or 0 when the first block cannot be used.
  */
 static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		       u64 len, unsigned int *reason)
 {
-	loff_t inside;
 	s64 src_len, dst_len;
-	int ret;
 
-	*reason = CO_FB_LEASE;
-	if (o->layout) {
-		ret = co_lease_take(&o->src.lease, o->src.file);
-		if (!ret)
-			ret = co_lease_take(&o->dst.lease, o->dst.file);
-		if (ret)
-			return 0;
-	} else {
-		o->src.cookie = co_map_cookie(o->src.inode);
-	}
+	/* what is dirty now would move the counters under the mapping */
+	filemap_write_and_wait_range(o->src.inode->i_mapping, spos,
+				     spos + len - 1);
+	filemap_write_and_wait_range(o->dst.inode->i_mapping, dpos,
+				     dpos + len - 1);
+	o->src.cookie = co_map_cookie(o->src.inode);
+	o->dst.cookie = co_map_cookie(o->dst.inode);
+
 	*reason = CO_FB_UNMAPPED;
-	src_len = co_map(o->src.inode, spos, len, o->layout, false, &o->src.map);
-	if (src_len <= 0)
+	src_len = co_map(o->src.inode, spos, len, false, &o->src.map);
+	src_len = round_down(max_t(s64, src_len, 0), o->fsb);
+	if (!src_len)
 		return 0;
-	src_len = round_down(src_len, o->fsb);
-	if (!o->layout) {
-		/* the block map never allocates: stay inside EOF */
-		o->dst.cookie = co_map_cookie(o->dst.inode);
-		inside = i_size_read(o->dst.inode) - dpos;
-		if (inside < (loff_t)o->fsb)
-			return 0;
-		src_len = min_t(u64, src_len, round_down(inside, o->fsb));
+	dst_len = co_map(o->dst.inode, dpos, src_len, o->unwritten,
+			 &o->dst.map);
+	dst_len = round_down(max_t(s64, dst_len, 0), o->fsb);
+	if (!dst_len) {
+		/* nothing written there, and no way to make it so */
+		if (!o->raw)
+			*reason = CO_FB_PERM;
+		return 0;
 	}
-	dst_len = co_map(o->dst.inode, dpos, src_len, o->layout, true, &o->dst.map);
-	if (dst_len <= 0)
-		return 0;
-	return round_down(min(src_len, dst_len), o->fsb);
+	return min(src_len, dst_len);
 }
 
 /* The disk address of file offset POS of end E (mapped), or ~0. */
@@ -417,6 +564,10 @@ static u64 co_addr(const struct co_end *e, loff_t pos, u64 *run)
 		const struct co_ext *x = &e->map.ext[i];
 
 		if (pos >= x->pos && pos < x->pos + x->len) {
+			/* never an address outside the partition */
+			if (x->addr > e->disk_len ||
+			    x->len > e->disk_len - x->addr)
+				break;
 			*run = x->pos + x->len - pos;
 			return e->disk_off + x->addr + (pos - x->pos);
 		}
@@ -427,13 +578,17 @@ static u64 co_addr(const struct co_end *e, loff_t pos, u64 *run)
 
 /*
  * What a device copy of a batch returns: the bytes DONE, or the error RET
- * when there are none.  A command that failed (RET) after others copied
- * something stops the engine for the rest of the range: that goes to the
- * next method, REASON counted, as if the first command had failed.
+ * when there are none (-ESTALE: 0, the batch is mapped again).  A command
+ * that failed (RET) after others copied something stops the engine for
+ * the rest of the range: that goes to the next method, REASON counted, as
+ * if the first command had failed.
  */
 static s64 co_device_result(struct co_offload *o, u64 done, int ret,
 			    unsigned int reason)
 {
+	/* the files changed: map again from where the commands stopped */
+	if (ret == -ESTALE)
+		return done;
 	if (!done)
 		return ret;
 	if (ret) {
@@ -477,8 +632,12 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			ret = -EOPNOTSUPP;
 			break;
 		}
+		ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+		if (ret)
+			break;
 		ret = co_xcopy_blocks(&o->x, saddr / o->lbs, daddr / o->lbs,
 				      n / o->lbs, reason);
+		ret = co_cmd_unlock(o, dpos + done, n, true, ret, reason);
 		if (ret)
 			break;
 		(*commands)++;
@@ -536,6 +695,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	struct co_odx_list *l = &o->ranges;
 	unsigned int repopulated = 0;
 	u64 done = 0, tbytes, off, n, blocks;
+	bool last, deleted;
 	int ret = 0;
 
 	while (done < len && !ret) {
@@ -550,12 +710,18 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			ret = -EOPNOTSUPP;
 			break;
 		}
+		ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+		if (ret)
+			break;
 		ret = co_odx_populate(o->src.sdev, l, o->token, &blocks, reason);
+		ret = co_cmd_unlock(o, dpos + done, n, false, ret, reason);
 		if (ret)
 			break;
 		(*tokens)++;
 		tbytes = blocks * o->lbs;
-		for (off = 0; off < tbytes && !ret; off += blocks * o->lbs) {
+		deleted = false;
+		for (off = 0; off < tbytes && !ret && !deleted;
+		     off += blocks * o->lbs) {
 			if (fatal_signal_pending(current)) {
 				ret = -EINTR;
 				break;
@@ -567,8 +733,14 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 				ret = -EOPNOTSUPP;
 				break;
 			}
+			last = o->del_tkn && n == tbytes - off;
+			ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+			if (ret)
+				break;
 			ret = co_odx_write(o->dst.sdev, o->token, off / o->lbs,
-					   l, &blocks, reason);
+					   l, last, &blocks, reason);
+			ret = co_cmd_unlock(o, dpos + done, n, true, ret,
+					    reason);
 			if (!ret && !blocks) {
 				/* GOOD, nothing written: no progress to make */
 				*reason = CO_FB_TARGET;
@@ -578,6 +750,16 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 				break;
 			(*commands)++;
 			done += blocks * o->lbs;
+			/*
+			 * Written short after DEL_TKN: the token is gone with
+			 * blocks left.  A new one from here, not counted
+			 * against the bound; this copy manager writes short,
+			 * so no more DEL_TKN for this copy.
+			 */
+			if (last && blocks * o->lbs < n) {
+				o->del_tkn = false;
+				deleted = true;
+			}
 		}
 		/* expired, revoked, ...: a new token from where it stopped */
 		if (ret == -EAGAIN && repopulated++ < CO_ODX_REPOPULATE)
@@ -590,85 +772,40 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
- * One batch: map, lock, check, flush, copy, invalidate, unlock, commit.
- * Returns the bytes copied (> 0), 0 when the mapping changed under us and
- * the batch is worth mapping again, or a negative errno (*REASON set for
- * -EOPNOTSUPP).
+ * One batch: map, then each command under the locks (co_cmd_lock), then
+ * commit what was copied into unwritten extents.  Returns the bytes copied
+ * (> 0), 0 when the mapping changed under us and the batch is worth
+ * mapping again, or a negative errno (*REASON set for -EOPNOTSUPP).
  */
 static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			     u64 len, unsigned int *reason)
 {
-	struct address_space *smap = o->src.inode->i_mapping;
-	struct address_space *dmap = o->dst.inode->i_mapping;
-	bool commit = false;
 	u32 tokens = 0, commands = 0;
 	s64 n, done;
-	int ret;
+	int ret = 0;
 
 	n = co_map_both(o, spos, dpos, len, reason);
-	if (n <= 0) {
-		co_leases_drop(o);
-		return n < 0 ? n : -EOPNOTSUPP;
-	}
-
-	co_lock(o);
-	if (!co_mapping_valid(o) ||
-	    i_size_read(o->src.inode) < spos + n) {
-		co_unlock(o);
-		co_leases_drop(o);
-		*reason = CO_FB_CHANGED;
-		return 0;
-	}
-	ret = filemap_write_and_wait_range(smap, spos, spos + n - 1);
-	if (!ret)
-		ret = filemap_write_and_wait_range(dmap, dpos, dpos + n - 1);
-	if (ret) {
-		co_unlock(o);
-		co_leases_drop(o);
-		return ret;
-	}
-	/* a page that will not go (pinned, dirtied again): not now */
-	if (invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
-					  (dpos + n - 1) >> PAGE_SHIFT)) {
-		co_unlock(o);
-		co_leases_drop(o);
-		*reason = CO_FB_CHANGED;
+	if (n <= 0)
 		return -EOPNOTSUPP;
-	}
 
 	if (o->method == COPYOFFLOAD_METHOD_ODX)
 		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
 				     &commands);
 	else
 		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
+	if (done <= 0)
+		return done;
 
-	/* Readers of the page cache (ext4 reads take no lock) see the copy. */
-	invalidate_inode_pages2_range(dmap, dpos >> PAGE_SHIFT,
-				      (dpos + n - 1) >> PAGE_SHIFT);
-	if (done > 0) {
-		commit = o->layout &&
-			 co_map_needs_commit(o->dst.inode, &o->dst.map,
-					     dpos + done);
-		/* as a write would; a commit sets the times itself */
-		if (commit)
-			file_remove_privs(o->dst.file);
-		else
-			file_modified(o->dst.file);
-	}
-	co_unlock(o);
-
-	/* unwritten extents become written, the size grows: not before */
-	ret = commit ? co_layout_commit(o->dst.inode, &o->dst.map, dpos,
-					done) : 0;
-	co_leases_drop(o);
-	if (done > 0) {
-		fsnotify_modify(o->dst.file);
-		co_stats_copied(o->dst.stats, o->method,
-				commit && ret ? 0 : done, tokens, commands);
-		if (commit && ret)
-			return ret;	/* not committed: reads as zeroes */
-	}
-	return done;
+	/*
+	 * Unwritten extents become written: not before the device wrote
+	 * them.  ->commit_blocks() takes the iolock itself (layout.c, rule 4).
+	 */
+	if (o->unwritten && co_map_unwritten(&o->dst.map, dpos + done))
+		ret = co_layout_commit(o->dst.inode, &o->dst.map, dpos, done);
+	fsnotify_modify(o->dst.file);
+	co_stats_copied(o->dst.stats, o->method, ret ? 0 : done, tokens,
+			commands);
+	return ret ? ret : done;	/* not committed: reads as zeroes */
 }
 
 /*
@@ -687,8 +824,7 @@ static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (ret)
 		return ret;
 	/* before freeze protection: fallocate takes it itself */
-	if (!o->layout)
-		co_dst_write_zeroes(o, dpos, len);
+	co_dst_prepare(o, dpos, len);
 	file_start_write(o->dst.file);
 	ret = co_offload_mapped(o, spos, dpos, len, reason);
 	file_end_write(o->dst.file);

@@ -57,7 +57,6 @@ static const char * const co_cnt_names[CO_CNT_NR] = {
 	[CO_CNT_FALLBACK + CO_FB_PERM]			= "fallback_perm",
 	[CO_CNT_FALLBACK + CO_FB_UNALIGNED]		= "fallback_unaligned",
 	[CO_CNT_FALLBACK + CO_FB_UNMAPPED]		= "fallback_unmapped",
-	[CO_CNT_FALLBACK + CO_FB_LEASE]			= "fallback_lease",
 	[CO_CNT_FALLBACK + CO_FB_CHANGED]		= "fallback_changed",
 	[CO_CNT_FALLBACK + CO_FB_UNSUPPORTED]		= "fallback_unsupported",
 	[CO_CNT_FALLBACK + CO_FB_UNREACHABLE]		= "fallback_unreachable",

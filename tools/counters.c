@@ -22,7 +22,7 @@ static const char *const co_counter_names[CO_COUNTERS_NR] = {
 	"xcopy_bytes", "xcopy_commands",
 	"odx_bytes", "odx_tokens", "odx_commands",
 	"fallback_device", "fallback_fs", "fallback_perm",
-	"fallback_unaligned", "fallback_unmapped", "fallback_lease",
+	"fallback_unaligned", "fallback_unmapped",
 	"fallback_changed", "fallback_unsupported", "fallback_unreachable",
 	"fallback_target", "fallback_token",
 };

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #define CO_COUNTERS_DIR	"/sys/kernel/copyoffload"
-#define CO_COUNTERS_NR	16
+#define CO_COUNTERS_NR	15
 
 struct co_counters {
 	bool present;			/* the module has them */

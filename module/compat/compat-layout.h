@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shims for the two kernel interfaces the block-layout (pNFS SCSI layout)
- * path of storage offload uses: layout leases and the export block ops.
+ * Shims for the export block ops (the pNFS SCSI layout interface) that the
+ * storage offload path uses for xfs destinations of CAP_SYS_RAWIO callers.
  * Included by layout.c only.
  */
 #ifndef COPYOFFLOAD_COMPAT_LAYOUT_H
@@ -10,99 +10,9 @@
 #include <linux/fs.h>
 #include <linux/exportfs.h>
 #include <linux/iomap.h>
-#include <linux/sched.h>
-#ifdef COMPAT_HAVE_FILELOCK_H
-#include <linux/filelock.h>
-#endif
 #ifdef COMPAT_HAVE_EXPORTFS_BLOCK_OPS
 #include <linux/exportfs_block.h>
 #endif
-
-/*
- * "filelock: split leases out of struct file_lock" (6.9) gave leases their
- * own struct file_lease and struct lease_manager_operations (they were
- * struct file_lock and struct lock_manager_operations), with the common
- * fields in struct file_lock_core.
- */
-#ifdef COMPAT_HAVE_FILE_LEASE
-#define co_lease_t	struct file_lease
-#define co_lease_ops_t	const struct lease_manager_operations
-
-static inline co_lease_t *co_lease_alloc(void)
-{
-	return locks_alloc_lease();
-}
-
-static inline void co_lease_free(co_lease_t *fl)
-{
-	locks_free_lease(fl);
-}
-
-static inline void co_lease_init(co_lease_t *fl, struct file *file,
-				 void *owner,
-				 co_lease_ops_t *ops)
-{
-	fl->c.flc_flags = FL_LAYOUT;
-	fl->c.flc_type = F_RDLCK;
-	fl->c.flc_owner = owner;
-	fl->c.flc_file = file;
-	fl->c.flc_pid = current->tgid;
-	fl->fl_lmops = ops;
-}
-
-static inline void *co_lease_owner(co_lease_t *fl)
-{
-	return fl->c.flc_owner;
-}
-#else
-#define co_lease_t	struct file_lock
-#define co_lease_ops_t	const struct lock_manager_operations
-
-static inline co_lease_t *co_lease_alloc(void)
-{
-	return locks_alloc_lock();
-}
-
-static inline void co_lease_free(co_lease_t *fl)
-{
-	locks_free_lock(fl);
-}
-
-static inline void co_lease_init(co_lease_t *fl, struct file *file,
-				 void *owner,
-				 co_lease_ops_t *ops)
-{
-	fl->fl_flags = FL_LAYOUT;
-	fl->fl_type = F_RDLCK;
-	fl->fl_owner = owner;
-	fl->fl_file = file;
-	fl->fl_pid = current->tgid;
-	fl->fl_start = 0;
-	fl->fl_end = OFFSET_MAX;
-	fl->fl_lmops = ops;
-}
-
-static inline void *co_lease_owner(co_lease_t *fl)
-{
-	return fl->fl_owner;
-}
-#endif
-
-/*
- * The lease is the module's, not the caller's: kernel_setlease() skips the
- * ownership check vfs_setlease() gained with it (a caller may copy from a
- * file it can read but does not own).  Where there is no kernel_setlease(),
- * vfs_setlease() has no such check.
- */
-static inline int co_setlease(struct file *file, int arg, co_lease_t **fl,
-			      void **priv)
-{
-#ifdef COMPAT_HAVE_KERNEL_SETLEASE
-	return kernel_setlease(file, arg, fl, priv);
-#else
-	return vfs_setlease(file, arg, fl, priv);
-#endif
-}
 
 /*
  * The export block ops (the pNFS block and SCSI layout interface) moved
