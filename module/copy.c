@@ -355,9 +355,42 @@ static int co_copy_kernel(struct co_range *r, struct co_stats *st)
 	return co_walk(r, st, co_move_kernel, NULL);
 }
 
+/*
+ * The limits a write of range R would meet, as generic_write_check_limits()
+ * applies them (not exported on 6.1): RLIMIT_FSIZE and the largest offset
+ * the destination file may take.  A range that crosses them is shortened
+ * to end there (*CUT); one that starts there fails with EFBIG, and
+ * RLIMIT_FSIZE sends SIGXFSZ, as write(2) does.  Every method is held to
+ * them, storage offload included.
+ */
+static int co_write_limits(struct co_range *r, bool *cut)
+{
+	struct file *out = r->dst;
+	loff_t pos = r->u.dst_off, limit = rlimit(RLIMIT_FSIZE);
+	loff_t max = file_inode(out)->i_sb->s_maxbytes;
+	u64 count = r->len;
+
+	if (limit != RLIM_INFINITY) {
+		if (pos >= limit) {
+			send_sig(SIGXFSZ, current, 0);
+			return -EFBIG;
+		}
+		count = min_t(u64, count, limit - pos);
+	}
+	if (!(out->f_flags & O_LARGEFILE))
+		max = MAX_NON_LFS;
+	if (pos >= max)
+		return -EFBIG;
+	count = min_t(u64, count, max - pos);
+	*cut = count < r->len;
+	r->len = count;
+	return 0;
+}
+
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 {
 	loff_t size_in = i_size_read(file_inode(r->src));
+	bool cut = false;
 	int ret;
 
 	/* A copy runs up to the source's EOF, like copy_file_range(2). */
@@ -366,6 +399,9 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 		return;
 	}
 	r->len = min_t(u64, r->len, size_in - r->u.src_off);
+	ret = co_write_limits(r, &cut);
+	if (ret)
+		goto out;
 
 	if (flags & (COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE)) {
 		ret = co_copy_clone(flags, r, st);
@@ -391,5 +427,11 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 	}
 	ret = co_copy_kernel(r, st);
 out:
+	/* copied up to a limit: the rest is what a write there refuses */
+	if (!ret && cut && !co_rest(r)) {
+		if (r->u.dst_off + r->u.bytes_done >= rlimit(RLIMIT_FSIZE))
+			send_sig(SIGXFSZ, current, 0);
+		ret = -EFBIG;
+	}
 	r->u.status = ret;
 }
