@@ -27,6 +27,7 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/list.h>
+#include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -52,7 +53,17 @@ struct co_disk {
 	u64 diskseq;
 	struct copyoffload_devinfo info;	/* the probed, disk-wide part */
 	struct co_disk_stats *stats;		/* its offload counters */
+	unsigned long probed;			/* jiffies of the probe */
+	bool probing;				/* a probe is under way */
 };
+
+/*
+ * A disk's facts are probed again on the first use after this long, so
+ * that a copy manager turned on (or off, or given new limits) is noticed
+ * without copyoffload info --refresh, as sd re-reads what it caches on a
+ * revalidation.
+ */
+#define CO_REPROBE_AFTER	(600 * HZ)
 
 /* Disks remembered at most; the least recently asked for goes first. */
 #define CO_MAX_DISKS		256
@@ -289,27 +300,14 @@ static struct co_disk *co_disk_find(dev_t devt, u64 diskseq)
 }
 
 /*
- * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
- * SCSI disks are remembered, at most CO_MAX_DISKS of them.
+ * Remember DI as the facts of DISK (its entry D, or a new one, which may
+ * replace an older disk's of the same dev_t, or the least recently used).
+ * Called with co_disks_lock held; returns the entry, or NULL.
  */
-static struct co_disk_stats *co_disk_info(struct block_device *bdev,
-					  bool refresh,
-					  struct copyoffload_devinfo *di)
+static struct co_disk *co_disk_remember(struct gendisk *disk,
+					struct co_disk *d,
+					const struct copyoffload_devinfo *di)
 {
-	struct gendisk *disk = bdev->bd_disk;
-	struct co_disk_stats *ds = NULL;
-	struct co_disk *d;
-
-	mutex_lock(&co_disks_lock);
-	d = co_disk_find(disk_devt(disk), disk->diskseq);
-	if (d && !refresh) {
-		list_move(&d->node, &co_disks);
-		*di = d->info;
-		goto out;
-	}
-	co_probe_disk(bdev, di);
-	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
-		goto out;
 	if (!d) {
 		/* a dev_t names one disk at a time: forget the one before */
 		list_for_each_entry(d, &co_disks, node)
@@ -324,15 +322,57 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 		} else {
 			d = kmalloc(sizeof(*d), GFP_KERNEL);
 			if (!d)
-				goto out;
+				return NULL;
 			co_nr_disks++;
 		}
 		d->devt = disk_devt(disk);
 		d->diskseq = disk->diskseq;
 		d->stats = co_disk_stats_new(d->devt);
+		d->probing = false;
 		list_add(&d->node, &co_disks);
 	}
 	d->info = *di;
+	d->probed = jiffies;
+	return d;
+}
+
+/*
+ * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
+ * SCSI disks are remembered, at most CO_MAX_DISKS of them.  The probe runs
+ * without co_disks_lock: a LUN that does not answer stalls the callers
+ * that need that disk, not every copy on the system.  While one caller
+ * probes a known disk again, the others use what was known.
+ */
+static struct co_disk_stats *co_disk_info(struct block_device *bdev,
+					  bool refresh,
+					  struct copyoffload_devinfo *di)
+{
+	struct gendisk *disk = bdev->bd_disk;
+	struct co_disk_stats *ds = NULL;
+	struct co_disk *d;
+
+	mutex_lock(&co_disks_lock);
+	d = co_disk_find(disk_devt(disk), disk->diskseq);
+	if (d && (d->probing ||
+		  (!refresh && time_before(jiffies,
+					   d->probed + CO_REPROBE_AFTER)))) {
+		list_move(&d->node, &co_disks);
+		*di = d->info;
+		goto out;
+	}
+	if (d)
+		d->probing = true;
+	mutex_unlock(&co_disks_lock);
+
+	co_probe_disk(bdev, di);
+
+	mutex_lock(&co_disks_lock);
+	/* the entry may have gone (a new disk took the dev_t): look again */
+	d = co_disk_find(disk_devt(disk), disk->diskseq);
+	if (d)
+		d->probing = false;
+	if (di->caps & COPYOFFLOAD_DEV_SCSI)
+		d = co_disk_remember(disk, d, di);
 out:
 	if (d) {
 		ds = d->stats;
@@ -380,6 +420,9 @@ long co_ioctl_devinfo(void __user *arg)
 		return -EFAULT;
 	if (usize < COPYOFFLOAD_DEVINFO_SIZE_VER0)
 		return -EINVAL;
+	/* as openat2() and clone3(): no caller's struct is that large */
+	if (usize > CO_MAX_STRUCT_SIZE)
+		return -E2BIG;
 	/* a newer caller's inputs we do not know must be zero (E2BIG) */
 	ret = copy_struct_from_user(&in, sizeof(in), arg, usize);
 	if (ret)

@@ -324,6 +324,9 @@ long co_ioctl_run(void __user *arg)
 		return -EFAULT;
 	if (usize < COPYOFFLOAD_REQ_SIZE_VER0)
 		return -EINVAL;
+	/* as openat2() and clone3(): no caller's struct is that large */
+	if (usize > CO_MAX_STRUCT_SIZE)
+		return -E2BIG;
 
 	cr = kzalloc(sizeof(*cr), GFP_KERNEL);
 	if (!cr)

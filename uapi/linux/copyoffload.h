@@ -42,8 +42,8 @@
  *   a zero tail.  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
  *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd
  *   not open), ENODEV (no block device under the file: tmpfs, NFS ...),
- *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail),
- *   EPERM (REFRESH unprivileged).
+ *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail, or
+ *   a size over 4096), EPERM (REFRESH unprivileged).
  *   A disk that is not SCSI, or a probe that failed, is not an error: caps
  *   and probe_status say so.
  *
@@ -60,8 +60,9 @@
  *           outside COPYOFFLOAD_F_ALL or not valid for req.op, conflicting
  *           flags, non-zero req.reserved, nr_ranges of 0, req.range_size
  *           smaller than COPYOFFLOAD_RANGE_SIZE_VER0 or not a multiple of 8;
- *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, or a request or range
- *           larger than the module knows with a non-zero tail;
+ *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, req.size > 4096 (as
+ *           openat2 and clone3), or a request or range larger than the
+ *           module knows with a non-zero tail;
  *   EFAULT  the request or the range array is not readable and writable.
  * A range larger than COPYOFFLOAD_RANGE_SIZE_VER0 whose tail is not zero
  * fails the call with E2BIG after the pre-fill below, without naming the
@@ -133,6 +134,11 @@
  *   bytes_done counts what was copied, from the start of the range, and is
  *   true even when a fatal signal stops the request.  A range that runs past
  *   the source's EOF is copied up to EOF with status 0, like copy_file_range.
+ *   Every method is held to the limits of a write: a range that crosses the
+ *   caller's RLIMIT_FSIZE (or the largest offset of the destination) is
+ *   copied up to it and then gets status EFBIG, and one that starts there
+ *   gets EFBIG with nothing copied; at RLIMIT_FSIZE SIGXFSZ is sent, as
+ *   write(2) sends it.
  *   The work is done in bounded chunks.  Every range is attempted.
  *
  * Length: COPYOFFLOAD_LEN_TO_EOF as a range's len means "to the end of the
