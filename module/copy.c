@@ -69,8 +69,13 @@ static int co_copy_clone(u64 flags, struct co_range *r, struct co_stats *st)
 /*
  * The filesystem's own copy, where it has one that is not a clone in
  * disguise: overlayfs hands copies to the layer below, which may clone.
+ * Only NFS's is known here to move no byte through this host (below); the
+ * others (cifs, ceph, fuse, ...) splice through the page cache themselves
+ * what their server cannot copy (EOPNOTSUPP, EXDEV; ceph also unaligned
+ * heads and tails), and what they did cannot be told apart afterwards: with
+ * NO_FALLBACK they are not used at all.
  */
-static bool co_fs_copy_usable(const struct co_range *r)
+static bool co_fs_copy_usable(u64 flags, const struct co_range *r)
 {
 	const struct file_operations *in = r->src->f_op, *out = r->dst->f_op;
 	struct inode *iin = file_inode(r->src), *iout = file_inode(r->dst);
@@ -78,6 +83,9 @@ static bool co_fs_copy_usable(const struct co_range *r)
 	if (!out->copy_file_range ||
 	    in->copy_file_range != out->copy_file_range ||
 	    iout->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC)
+		return false;
+	if ((flags & COPYOFFLOAD_F_NO_FALLBACK) &&
+	    iout->i_sb->s_magic != NFS_SUPER_MAGIC)
 		return false;
 	/*
 	 * NFS's ->copy_file_range quietly splices through the client what it
@@ -409,7 +417,7 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 			goto out;
 	}
 
-	if (co_fs_copy_usable(r)) {
+	if (co_fs_copy_usable(flags, r)) {
 		ret = co_copy_fs(r, st);
 		if (!ret || !co_try_next(ret))
 			goto out;

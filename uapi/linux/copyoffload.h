@@ -122,7 +122,11 @@
  *              server-side copy, Ceph, FUSE); never a local filesystem's
  *              clone-as-copy, so a default COPY makes no shared extents
  *              itself (a server may still clone what it is asked to copy:
- *              knfsd does within one exported filesystem);
+ *              knfsd does within one exported filesystem).  NFS's is used
+ *              only where the server does the COPY; SMB's, Ceph's and
+ *              FUSE's copy through this host themselves what their server
+ *              cannot, so with COPYOFFLOAD_F_NO_FALLBACK they are not used,
+ *              and without it their bytes are reported as FS_COPY;
  *     XCOPY    SCSI EXTENDED COPY on the storage, or
  *     ODX      SCSI ROD token copy on the storage: one of the two per
  *              range, the one an OFFLOAD_* flag forces, else the first
