@@ -1,8 +1,17 @@
 # tests/: C programs the guest tests and benchmarks run.
-GUEST_TEST_PROGS := tests/progs/abi-check
+GUEST_TEST_PROGS := tests/progs/abi-check tests/progs/race-swapext \
+	tests/progs/fuse-nocopy
 include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
+
+# XFS_IOC_SWAPEXT from xfslibs-dev's headers, no library
+tests/progs/race-swapext: tests/progs/race-swapext.c
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+tests/progs/fuse-nocopy: tests/progs/fuse-nocopy.c
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags fuse3) \
+		-o $@ $< $(LDFLAGS) $$(pkg-config --libs fuse3)
 
 tests/progs/%: tests/progs/%.c lib/libcopyoffload.so
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< -Llib -lcopyoffload $(LDFLAGS)

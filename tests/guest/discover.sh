@@ -115,14 +115,16 @@ check_eq "discover/odx-rod-limits-match-sg_vpd" \
 
 # The structure's sizes: below VER0 is refused; VER0 callers get VER0
 # bytes and nothing after them; VER1 gets the ROD limits; a larger caller
-# gets what the module knows, unless its tail is not zero.
+# gets what the module knows, unless its tail is not zero; none is larger
+# than a page (E2BIG, as openat2 and clone3).
 sizes=$(/usr/bin/python3 - "$ODX0" <<'PY'
 import errno, fcntl, os, struct, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 dev = os.open("/dev/copyoffload", os.O_RDWR)
 IOC = (3 << 30) | (112 << 16) | (0xC5 << 8) | 0x02
 out = []
-for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (160, 1)):
+for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (160, 1),
+                   (4104, 0)):
     buf = bytearray(size + 16)
     buf[size:] = b"\xaa" * 16
     struct.pack_into("<Ii", buf, 0, size, fd)
@@ -142,6 +144,6 @@ PY
 )
 mr=$(rod 'Maximum range descriptors')
 check_eq "discover/devinfo-sizes" \
-	"111:EINVAL 112:112:-:kept 144:144:$mr:kept 160:144:$mr:kept 160:E2BIG" \
+	"111:EINVAL 112:112:-:kept 144:144:$mr:kept 160:144:$mr:kept 160:E2BIG 4104:E2BIG" \
 	"$sizes"
 check_eq "discover/lio-no-tpc-vpd" "scsi 3pc naa xcopy_lid1" "$(field "$(info "$lun")" caps)"

@@ -480,6 +480,20 @@ want_eq "bytes done" 0 "$BYTES"
 want_reason token
 case_end
 
+# Tokens no new token would cure (23h/01 unsupported token type, 02/03
+# remote tokens, 0A invalid token length): the range falls back at once,
+# counted as refused, after the one PT that made the token
+for q in 01 02 03 0A; do
+	odx_knobs "fail op=wut times=0 sense=5/23/$q"
+	knob_case knob/wut-token-unusable-$q
+	want_fallback "$FSZ"
+	want_eq "odx bytes" 0 "${MB[odx]:-0}"
+	want_reason unsupported
+	want_d fallback_token 0
+	want_d s0.pt 1
+	case_end
+done
+
 # Token errors after a first WUT did its work (2 MiB): the bounded new
 # tokens, then the rest falls back, counted as a token fallback
 odx_knobs "wut-limit 4096" "fail op=wut nth=2 times=0 sense=5/23/06"

@@ -1033,6 +1033,10 @@ static const struct qcase qcases[] = {
 	  { SET(size, COPYOFFLOAD_REQ_SIZE_VER0 - 8) } },
 	{ "req-size-larger-nonzero-tail", E2BIG, L_REQ_BIG, true, {} },
 	{ "req-size-larger-zero-tail-accepted", 0, L_REQ_BIG, false, {} },
+	/* no request is larger than a page (as openat2 and clone3) */
+	{ "req-size-page-plus-8", E2BIG, L_NORMAL, false, { SET(size, 4104) } },
+	{ "req-size-0xffffffff", E2BIG, L_NORMAL, false,
+	  { SET(size, 0xffffffff) } },
 	{ "op-0", EINVAL, L_NORMAL, false, { SET(op, 0) } },
 	{ "op-4", EINVAL, L_NORMAL, false, { SET(op, 4) } },
 	{ "op-0xffffffff", EINVAL, L_NORMAL, false, { SET(op, 0xffffffff) } },

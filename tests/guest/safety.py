@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers of tests/guest/safety.sh: the parties of a race, and the judge.
+
+  python3 safety.py secret PATH MIB
+      PATH filled with MIB MiB of "secret" blocks and synced (deleted by the
+      caller: the freed blocks then hold them, as another user's deleted
+      data would).
+  python3 safety.py fill PATH MIB LETTER
+      PATH (new) filled with MIB MiB of LETTER blocks and synced.
+  python3 safety.py victims DIR SECONDS
+      Another user's work: for SECONDS, new files in DIR, each of 256 KiB
+      whose blocks name the file, written and synced, the oldest deleted
+      once VICTIMS_KEPT are there, so that blocks are freed and taken again
+      all the time.  Prints how many were made.
+  python3 safety.py victims-check DIR
+      Every victim file still holds exactly its own blocks.
+  python3 safety.py punch PATH SECONDS LETTER
+      An owner churning PATH's blocks: for SECONDS, punch a random MiB and
+      write it again with LETTER blocks (the size stays), so that blocks
+      are freed and allocated anew all the time.
+  python3 safety.py judge FILE REF...
+      Every 4 KiB block of FILE is zeroes, a block of one of the REF files
+      (at any offset), or a LETTER block for a REF given as "letter:X".
+      Another file's blocks ("victim", "secret") are named.
+Exit status 0 when all holds, 1 with the reason on stdout otherwise.
+"""
+import os
+import random
+import sys
+import time
+
+BLK = 4096
+MIB = 1 << 20
+
+
+def secret_block():
+    return (b"SECRET of another user " * 200)[:BLK]
+
+
+def letter_block(letter):
+    return (letter.encode() * BLK)[:BLK]
+
+
+def victim_block(name):
+    return (("VICTIM %s " % name).encode() * BLK)[:BLK]
+
+
+def write_blocks(path, block, mib):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    buf = block * (MIB // BLK)
+    for _ in range(mib):
+        os.write(fd, buf)
+    os.fsync(fd)
+    os.close(fd)
+
+
+VICTIMS_KEPT = 256     # 64 MiB of victim files at a time
+
+
+def victims(d, seconds):
+    end = time.time() + float(seconds)
+    n = 0
+    while time.time() < end:
+        name = "v%06d" % n
+        path = os.path.join(d, name)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, victim_block(name) * 64)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            # a full filesystem is no finding: that file is not a victim
+            if os.path.exists(path):
+                os.unlink(path)
+            time.sleep(0.1)
+            continue
+        n += 1
+        # the oldest goes: its blocks are free for anyone to take next
+        if n > VICTIMS_KEPT:
+            os.unlink(os.path.join(d, "v%06d" % (n - 1 - VICTIMS_KEPT)))
+    print(n)
+    return 0
+
+
+def victims_check(d):
+    bad = []
+    names = sorted(os.listdir(d))
+    for name in names:
+        with open(os.path.join(d, name), "rb") as f:
+            if f.read() != victim_block(name) * 64:
+                bad.append(name)
+    if bad:
+        print("%d of %d victim files changed: %s" % (len(bad), len(names),
+                                                    " ".join(bad[:5])))
+        return 1
+    print("%d victim files intact" % len(names))
+    return 0
+
+
+def punch(path, seconds, letter):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long,
+                               ctypes.c_long]
+    fd = os.open(path, os.O_RDWR)
+    size = os.fstat(fd).st_size
+    buf = letter_block(letter) * (MIB // BLK)
+    end = time.time() + float(seconds)
+    n = 0
+    while time.time() < end and size >= MIB:
+        off = random.randrange(size // MIB) * MIB
+        libc.fallocate(fd, 3, off, MIB)    # PUNCH_HOLE | KEEP_SIZE
+        os.pwrite(fd, buf, off)
+        os.fdatasync(fd)
+        n += 1
+    print(n)
+    return 0
+
+
+def judge(path, *refs):
+    allowed = {bytes(BLK)}
+    for r in refs:
+        if r.startswith("letter:"):
+            allowed.add(letter_block(r[7:]))
+            continue
+        with open(r, "rb") as f:
+            while True:
+                b = f.read(BLK)
+                if not b:
+                    break
+                allowed.add(b)
+    with open(path, "rb") as f:
+        off = 0
+        while True:
+            b = f.read(BLK)
+            if not b:
+                break
+            if len(b) == BLK and b not in allowed:
+                what = "unknown bytes"
+                if b.startswith(b"SECRET"):
+                    what = "a deleted file's blocks (stale data)"
+                elif b.startswith(b"VICTIM"):
+                    what = "another file's blocks (%s)" % b[7:14].decode()
+                print("%s: block at %d holds %s" % (path, off, what))
+                return 1
+            off += len(b)
+    return 0
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "secret":
+        write_blocks(args[0], secret_block(), int(args[1]))
+        return 0
+    if cmd == "fill":
+        write_blocks(args[0], letter_block(args[2]), int(args[1]))
+        return 0
+    return {"victims": victims, "victims-check": victims_check,
+            "punch": punch, "judge": judge}[cmd](*args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Storage offload is safe for every user.  /dev/copyoffload is mode 0666, so
+# what the storage path does, an unprivileged user can make it do.  Each
+# case runs as nobody (setpriv: uid and gid 65534, no groups, no
+# capabilities) where it is about users, as root where it is about what
+# root's own copies must never do:
+#   unpriv/*     an unprivileged copy of a file the caller does not own is
+#                offloaded into written destination blocks; a destination
+#                without written blocks falls back (counted as perm);
+#   eof-zeroing  a copy that starts past the destination's EOF never
+#                exposes what the disk held beyond it (the filesystem grows
+#                the file and zeroes the old last block);
+#   rlimit/*     RLIMIT_FSIZE holds on every method: a short copy to the
+#                limit, then EFBIG, and SIGXFSZ;
+#   race/*       XFS_IOC_SWAPEXT, hole punching and EOF trimming on close
+#                racing repeated offloaded copies while another user
+#                writes files: no other file changes, no destination block
+#                holds anything but the source's bytes, zeroes or its
+#                owner's, never a deleted file's (stale) blocks;
+#   lock-bound   a writer of the source or the destination waits for at
+#                most one device command, a reader of the source not at all
+#                (ODX target, commands slowed down by a knob).
+. "$(dirname "$0")/../lib.sh"
+FS_OFFLOAD=	# storage offload is what this test is about
+. "$(dirname "$0")/fslib.sh"
+. "$CO_TOP/tests/odx/lib.sh"
+
+P=safety
+require_module_luns "$P/setup"
+CO_SYS=/sys/kernel/copyoffload
+PY=$CO_TOP/tests/guest/safety.py
+SWAPEXT=$CO_TOP/tests/progs/race-swapext
+RACE_SECONDS=${CO_TEST_RACE_SECONDS:-20}
+NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups --)
+
+counter() { cat "$CO_SYS/$1"; }
+
+# tool_as NAME SHELL-PREFIX...: a wrapper script NAME around
+# tools/copyoffload, started after SHELL-PREFIX (e.g. a ulimit), for co
+tool_as() {
+	local f
+	f=$(mktemp "${TMPDIR:-/tmp}/co-$1.XXXXXX")
+	shift
+	printf '#!/bin/sh\n%s\nexec %s %q "$@"\n' "$1" "${2:-}" "$CO_RANGE" > "$f"
+	chmod 755 "$f"
+	CO_CLEANUP+=("rm -f '$f'")
+	echo "$f"
+}
+AS_NOBODY=$(tool_as nobody : "${NOBODY[*]}")
+# RLIMIT_FSIZE of 4 MiB (sh counts ulimit -f in 512-byte blocks), SIGXFSZ
+# ignored (the status tells) or not
+LIMITED_NOBODY=$(tool_as limited "ulimit -f 8192; trap '' XFSZ" "${NOBODY[*]}")
+LIMITED_ROOT=$(tool_as limited-root "ulimit -f 8192; trap '' XFSZ")
+KILLED_NOBODY=$(tool_as killed "ulimit -f 8192" "${NOBODY[*]}")
+
+# py CMD ARG...: safety.py as root; py_nobody: as nobody
+py() { python3 "$PY" "$@"; }
+py_nobody() { "${NOBODY[@]}" python3 "$PY" "$@"; }
+
+mkfs_on "$LUN0" xfs || { fail "$P/mkfs" "mkfs xfs on $LUN0"; exit 1; }
+U=$MNT/u
+mkdir -p "$U" && chown 65534:65534 "$U"
+random_file "$MNT/src" $((16 * 1024))
+chmod 644 "$MNT/src"
+
+# ---- unprivileged copies --------------------------------------------------
+
+# A file nobody does not own, into nobody's written file: offloaded (no
+# lease, no ownership needed: the locks and the change counters are the
+# fence, the same on every kernel)
+case_start "$P/unpriv/written-destination"
+py_nobody fill "$U/dst" 16 D
+x0=$(counter xcopy_bytes)
+CO_RANGE=$AS_NOBODY co copy "$MNT/src" "$U/dst" 0:0:eof
+want_rc 0
+want_range 0 16M ok xcopy
+want_eq "xcopy_bytes grew by" $((16 * MiB)) $(($(counter xcopy_bytes) - x0))
+drop_caches
+want_same "$MNT/src" "$U/dst"
+case_end
+
+# Nothing written in the destination: allocating and committing extents
+# underneath xfs is for callers who may read the raw disk; nobody's copy
+# falls back (perm), and with --no-fallback fails and leaves the file be
+case_start "$P/unpriv/fresh-destination"
+p0=$(counter fallback_perm)
+CO_RANGE=$AS_NOBODY co copy "$MNT/src" "$U/fresh" 0:0:eof
+want_rc 0
+want_range 0 16M ok kernel
+[ "$(counter fallback_perm)" -gt "$p0" ] || why "fallback_perm did not grow"
+drop_caches
+want_same "$MNT/src" "$U/fresh"
+CO_RANGE=$AS_NOBODY co copy --no-fallback "$MNT/src" "$U/fresh2" 0:0:eof
+want_range 0 0 EOPNOTSUPP
+want_size "$U/fresh2" 0
+case_end
+
+# ---- EOF zeroing ------------------------------------------------------------
+
+# The destination ends 100 bytes into a block whose tail on the disk holds
+# something else (planted on the LUN behind the filesystem's back); a copy
+# to 8 KiB grows the file: the bytes from the old EOF on read as zeroes.
+case_start "$P/eof-zeroing"
+head -c 100 /dev/zero | tr '\0' A > "$MNT/eof"
+sync
+lba=$(lba_of "$MNT/eof")
+if [ -z "$lba" ]; then
+	why "no extent for the destination"
+else
+	{ head -c 100 /dev/zero | tr '\0' A; head -c 3996 /dev/zero | tr '\0' G; } |
+		dd of="$BDEV" bs=4096 count=1 seek=$((lba * 512)) oflag=seek_bytes,direct \
+		conv=notrunc status=none
+	drop_caches
+	co copy "$MNT/src" "$MNT/eof" 0:8K:eof
+	want_rc 0
+	want_range 0 16M ok xcopy
+	drop_caches
+	want_zeroes "$MNT/eof" 100 $((8192 - 100))
+	want_same_range "$MNT/src" 0 "$MNT/eof" 8K 16M
+fi
+case_end
+
+# ---- RLIMIT_FSIZE -------------------------------------------------------------
+
+# rlimit_case NAME TOOL DST METHOD [OPTION...]: a 16 MiB copy under a 4 MiB
+# RLIMIT_FSIZE: 4 MiB done by METHOD, then EFBIG; DST never larger
+rlimit_case() {
+	local name=$1 tool=$2 dst=$3 method=$4
+	shift 4
+	case_start "$P/rlimit/$name"
+	CO_RANGE=$tool co copy "$@" "$MNT/src" "$dst" 0:0:eof
+	want_range 0 4M EFBIG "$method"
+	drop_caches
+	want_same_range "$MNT/src" 0 "$dst" 0 4M
+}
+py_nobody fill "$U/lim" 16 D
+py fill "$MNT/Dref" 16 D
+rlimit_case written-destination "$LIMITED_NOBODY" "$U/lim" xcopy \
+	--offload=xcopy --no-fallback
+want_same_range "$U/lim" 4M "$MNT/Dref" 4M 12M
+case_end
+rlimit_case fresh-destination "$LIMITED_NOBODY" "$U/lim2" kernel
+want_size "$U/lim2" 4M
+case_end
+rlimit_case root-fresh-destination "$LIMITED_ROOT" "$MNT/lim3" xcopy
+want_size "$MNT/lim3" 4M
+case_end
+case_start "$P/rlimit/sigxfsz"
+CO_RANGE=$KILLED_NOBODY co copy "$MNT/src" "$U/lim4" 0:0:eof
+want_eq "exit status (128 + SIGXFSZ)" 153 "$CO_RC"
+case_end
+
+# ---- races --------------------------------------------------------------------
+
+# race_setup: a deleted file's blocks (stale data) in the free space, a
+# victims folder, the race's source (root's, readable by all)
+race_setup() {
+	py secret "$MNT/secret" 400 && rm -f "$MNT/secret" && sync
+	rm -rf "$MNT/victims" && mkdir "$MNT/victims"
+	random_file "$MNT/rsrc" $((32 * 1024))
+	chmod 644 "$MNT/rsrc"
+}
+
+# race_judge FILE...: every FILE holds only the source's blocks, zeroes or
+# its owner's letters; every victim file is intact
+race_judge() {
+	local f out
+	sync
+	drop_caches
+	for f in "$@"; do
+		out=$(py judge "$f" "$MNT/rsrc" letter:D letter:T letter:E) ||
+			why "$out"
+	done
+	out=$(py victims-check "$MNT/victims") || why "$out"
+	echo "# $CASE: $out"
+}
+
+# nobody owns D (the copies' destination) and T; while nobody copies the
+# source into D again and again, it swaps D's and T's extents
+# (XFS_IOC_SWAPEXT) and punches and rewrites T, and root writes files
+case_start "$P/race/swapext"
+race_setup
+py_nobody fill "$U/D" 32 D && py_nobody fill "$U/T" 32 T
+x0=$(counter xcopy_bytes)
+"${NOBODY[@]}" "$SWAPEXT" "$RACE_SECONDS" "$U/D" "$U/T" > "$MNT/swaps" 2>&1 &
+sw=$!
+py_nobody punch "$U/T" "$RACE_SECONDS" T > /dev/null &
+pu=$!
+py victims "$MNT/victims" "$RACE_SECONDS" > /dev/null &
+vi=$!
+end=$((SECONDS + RACE_SECONDS))
+n=0
+while [ $SECONDS -lt $end ]; do
+	timeout 120 "$AS_NOBODY" copy "$MNT/rsrc" "$U/D" 0:0:eof >/dev/null 2>&1
+	[ $? = 124 ] && why "a copy hung"
+	n=$((n + 1))
+done
+wait $sw $pu $vi
+echo "# $CASE: $n copies, $(cat "$MNT/swaps"), xcopy $(($(counter xcopy_bytes) - x0)) bytes"
+grep -q '^swaps [1-9]' "$MNT/swaps" || why "no extent swap happened: $(cat "$MNT/swaps")"
+[ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
+race_judge "$U/D" "$U/T"
+case_end
+
+# root copies into a new file again and again (the path that allocates
+# and commits extents) while another of root's processes appends to it
+# and closes it (xfs trims the blocks past EOF on close) and another user
+# writes files
+case_start "$P/race/eof-trim"
+race_setup
+x0=$(counter xcopy_bytes)
+python3 - "$MNT/rdst" "$RACE_SECONDS" <<'EOF' &
+import os, sys, time
+path, end = sys.argv[1], time.time() + float(sys.argv[2])
+blk = b"E" * 4096
+while time.time() < end:
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        time.sleep(0.01)
+        continue
+    os.pwrite(fd, blk, os.fstat(fd).st_size)
+    os.close(fd)
+    time.sleep(0.05)
+EOF
+ap=$!
+py victims "$MNT/victims" "$RACE_SECONDS" > /dev/null &
+vi=$!
+end=$((SECONDS + RACE_SECONDS))
+n=0
+while [ $SECONDS -lt $end ]; do
+	rm -f "$MNT/rdst"
+	timeout 120 "$CO_RANGE" copy "$MNT/rsrc" "$MNT/rdst" 0:0:eof >/dev/null 2>&1
+	[ $? = 124 ] && why "a copy hung"
+	n=$((n + 1))
+done
+wait $ap $vi
+echo "# $CASE: $n copies, xcopy $(($(counter xcopy_bytes) - x0)) bytes"
+[ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
+race_judge "$MNT/rdst"
+case_end
+
+umount "$MNT"
+fs_check "$P" xfs "$BDEV"
+
+# ---- how long the locks are held ------------------------------------------------
+
+# ODX target: WRITE USING TOKENs of at most 4 MiB, each 3 s late: a 32 MiB
+# copy takes 8 of them.  A reader of the source does not wait; a writer of
+# the source or of the destination waits for one command, not for the batch
+# (24 s).
+odx_require "$P/lock-bound"
+mkfs_on "$ODX0" xfs || { fail "$P/lock-bound/mkfs" "mkfs xfs on $ODX0"; exit 1; }
+random_file "$MNT/src" $((32 * 1024))
+py fill "$MNT/dst" 32 D
+sync
+
+# waited CMD...: milliseconds CMD took
+waited() {
+	local t0=${EPOCHREALTIME/./}
+	"$@" >/dev/null 2>&1
+	echo $(((${EPOCHREALTIME/./} - t0) / 1000))
+}
+write_block() {
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(fd, b"W" * 4096, int(sys.argv[2]))' "$@"
+}
+
+case_start "$P/lock-bound"
+# what starting the writer costs (python under TCG), waiting for nothing
+py fill "$MNT/other" 1 O
+base=$(waited write_block "$MNT/other" 0)
+odx_knobs "wut-limit 8192" "delay op=wut ms=3000"
+"$CO_RANGE" copy --offload=odx "$MNT/src" "$MNT/dst" 0:0:eof > "$MNT/out" 2>&1 &
+cp=$!
+sleep 5
+r=$(waited dd if="$MNT/src" of=/dev/null bs=4096 count=1 skip=4000)
+ws=$(waited write_block "$MNT/src" $((20 * MiB)))
+sleep 1
+wd=$(waited write_block "$MNT/dst" $((24 * MiB)))
+wait $cp
+rc=$?
+odx_knobs
+echo "# $CASE: source read ${r} ms, source write ${ws} ms, destination write ${wd} ms; a write waiting for nothing ${base} ms; commands 3000 ms"
+want_eq "copy exit status" 0 "$rc"
+[ "$r" -lt 2000 ] || why "a reader of the source waited $r ms"
+# one command is 3 s; the batch of 8 is 24 s: allow two commands
+[ $((ws - base)) -lt 6000 ] ||
+	why "a writer of the source waited $((ws - base)) ms (more than a command)"
+[ $((wd - base)) -lt 6000 ] ||
+	why "a writer of the destination waited $((wd - base)) ms (more than a command)"
+case_end
+umount "$MNT"
