@@ -6,14 +6,25 @@
 #   ok NAME
 #   not ok NAME: WHY
 #   skip NAME: WHY          (only after a real probe said the feature is absent)
-# Anything else it prints is shown but not counted.  The script's exit code
-# is ignored when it printed at least one result line; a script that dies
-# without printing any counts as one failure.
+# Anything else it prints is shown but not counted.  A script that knows
+# how many results it will print says so first (plan N: "1..N"), and every
+# script ends with done_testing: tests/run fails a script that printed no
+# result, not the number its plan said, or never reached done_testing (it
+# died part-way, and its remaining cases never ran).
 
 CO_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CO_TOP
 CO_TOOLS=$CO_TOP/tools
 export LD_LIBRARY_PATH=$CO_TOP/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# plan N: this script prints N result lines
+plan() { echo "1..$1"; }
+
+# done_testing: the script's end; exits 0
+done_testing() {
+	echo "# done"
+	exit 0
+}
 
 pass() { echo "ok $1"; }
 fail() { echo "not ok $1: ${2:-failed}"; }

@@ -179,3 +179,5 @@ clone_fs() {
 }
 
 for_each_fs clone_fs
+
+done_testing

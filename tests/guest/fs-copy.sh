@@ -274,3 +274,5 @@ copy_fs() {
 
 read -ra NOFB_OFFLOAD < <(nofb_offload)
 for_each_fs copy_fs
+
+done_testing

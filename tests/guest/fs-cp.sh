@@ -95,3 +95,5 @@ cp_fs() {
 }
 
 for_each_fs cp_fs
+
+done_testing

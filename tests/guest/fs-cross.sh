@@ -80,3 +80,5 @@ for pair in $PAIRS; do
 	fs_umount /mnt/co-fs0
 	fs_umount /mnt/co-fs1
 done
+
+done_testing

@@ -101,3 +101,5 @@ dedupe_fs() {
 }
 
 for_each_fs dedupe_fs
+
+done_testing

@@ -15,7 +15,7 @@ NOCOPY=$CO_TOP/tests/progs/fuse-nocopy
 modprobe fuse 2>/dev/null
 if [ ! -c /dev/fuse ]; then
 	skip "$P" "no /dev/fuse in this kernel (modprobe fuse failed)"
-	exit 0
+	done_testing
 fi
 d=$(scratch_dir)
 mkdir "$d/backing" "$d/mnt"
@@ -48,3 +48,5 @@ want_range 0 4M ok fs_copy
 want_same "$M/src" "$M/dst2"
 [ -e "$d/backing/.copy-requests" ] || why "the server was never asked to copy"
 case_end
+
+done_testing

@@ -52,3 +52,5 @@ if tainted_badly; then
 else
 	pass "module/taint"
 fi
+
+done_testing

@@ -278,3 +278,5 @@ check "$P/fs/ext4" fs_roundtrip ext4 "$ODX1"
 
 faults=$(grep -c 'fault:' "$ODX_STATE/log")
 echo "# odx-target: $faults injected faults; stats: $(tr '\n' ';' < "$ODX_STATE/stats")"
+
+done_testing

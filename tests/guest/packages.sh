@@ -34,14 +34,14 @@ pkgs=(copyoffload-dkms libcopyoffload1 libcopyoffload-dev copyoffload-tools)
 # a real machine.
 if [ -z "${CO_VM_KERNEL:-}" ]; then
 	skip "$P" "runs only in the guest (tests/vm/run sets CO_VM_KERNEL)"
-	exit 0
+	done_testing
 fi
 # The guest sees the host's /usr/src: the harness links the headers of
 # this kernel when the host has them installed (not 7.x, whose build tools
 # need sid's: those are in a chroot on the host, which DKMS here cannot use).
 if [ ! -e "$mdir/build/Makefile" ]; then
 	skip "$P" "no headers of $kver in the guest ($mdir/build): DKMS could not build"
-	exit 0
+	done_testing
 fi
 debs=("$D/copyoffload-dkms_${ver}_all.deb")
 for p in libcopyoffload1 libcopyoffload-dev copyoffload-tools; do
@@ -53,7 +53,7 @@ for f in "${debs[@]}"; do
 done
 if [ -n "$missing" ]; then
 	skip "$P" "not built:$missing (make deb; tests/run does it)"
-	exit 0
+	done_testing
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/co-$P.XXXXXX")
@@ -268,3 +268,5 @@ else
 	fail "$P/harness-module-back" "modinfo -n '$(modinfo -n copyoffload 2>&1)', version '$(
 		cat /sys/module/copyoffload/version 2>&1)', was '$harness_ko' '$harness_ver'"
 fi
+
+done_testing

@@ -112,3 +112,5 @@ for page in libcopyoffload $FUNCS $FUNCS_1_1; do
 		bad+=" $page:warnings"
 done
 check_eq "$P/man-pages" "" "$bad"
+
+done_testing

@@ -344,3 +344,5 @@ for fs in btrfs xfs ext4; do
 done
 cross_cases btrfs xfs
 cross_cases ext4 btrfs
+
+done_testing

@@ -87,3 +87,5 @@ lib_expect "$P/missing-feature-falls-back" has_module=1 ret=0 ran=no \
 fake CO_FAKE_FEATURES=0x3 clone "$R1"
 note_ran
 lib_expect "$P/present-feature-used" ret=0 ran=yes no_module=0
+
+done_testing

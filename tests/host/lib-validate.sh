@@ -131,3 +131,5 @@ lib_expect "$P/allow-share-with-offload" ret=0 r0.status=ok r0.bytes=4096
 lib_check copy - "$S,300K,w:$T/past,0,4K"
 lib_expect "$P/copy-from-past-eof" ret=0 r0.status=ok r0.bytes=0 \
 	nr_processed=1
+
+done_testing

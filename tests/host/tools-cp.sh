@@ -290,3 +290,5 @@ for fs in xfs btrfs ext4; do
 	fs_tests "$fs"
 done
 cross_fs_test
+
+done_testing

@@ -42,3 +42,5 @@ if [ -x "$CO_TOOLS/copyoffload-cp" ] && [ -x "$CO_TOOLS/copyoffload" ]; then
 else
 	fail man.options "the tools are not built: run make tools"
 fi
+
+done_testing

@@ -287,3 +287,5 @@ for fs in xfs btrfs ext4; do
 done
 cross_fs_tests
 info_tests
+
+done_testing
