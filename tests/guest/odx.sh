@@ -525,6 +525,51 @@ nofb_case knob/rrti-transfer-count loose
 want_eq "bytes done" 0 "$BYTES"
 case_end
 
+# RRTI says "in progress" for 4 s after each operation (and to ask again
+# in 100 ms) while the copying thread has a caught signal pending (SIGUSR1
+# with a handler, sent 1 s in): the module polls with killable sleeps, so
+# the signal neither ends the copy nor turns the wait into a busy loop (an
+# interruptible sleep returns at once while a signal is pending).  The
+# witness is the number of RRTIs the target answered: about 40 per busy
+# operation when the module sleeps between them, hundreds when it spins.
+case_start "$P/knob/rrti-busy-signal-pending"
+copy_plain "$OLD" "$WDST"
+sync
+snap B
+odx_knobs "rrti-busy 4000"
+python3 - "$SRC" "$WDST" > "$T/rrti.out" 2>&1 <<'PY' &
+import ctypes, fcntl, os, resource, signal, struct, sys
+signal.signal(signal.SIGUSR1, lambda *a: None)
+src, dst = os.open(sys.argv[1], os.O_RDONLY), os.open(sys.argv[2], os.O_WRONLY)
+rng = ctypes.create_string_buffer(struct.pack("<iiQQQQiI", src, dst, 0, 0,
+                                              os.fstat(src).st_size, 0, 0, 0))
+req = bytearray(112)
+# COPY, OFFLOAD_ODX | NO_FALLBACK, one range of 48 bytes
+struct.pack_into("<IIQQII", req, 0, 112, 3, (1 << 4) | (1 << 2),
+                 ctypes.addressof(rng), 1, 48)
+dev = os.open("/dev/copyoffload", os.O_RDWR)
+t0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+fcntl.ioctl(dev, (3 << 30) | (112 << 16) | (0xC5 << 8) | 0x01, req)
+sys_s = resource.getrusage(resource.RUSAGE_SELF).ru_stime - t0
+done, status = struct.unpack_from("<Qi", rng.raw, 32)
+print("%d %d %.2f" % (done, status, sys_s))
+PY
+py=$!
+sleep 1
+kill -USR1 $py
+wait $py
+odx_knobs
+snap A
+read -r done status sys_s < "$T/rrti.out"
+echo "# $CASE: $(cat "$T/rrti.out") (bytes, status, system seconds); $(d t.rrti) RRTIs, $(d t.pt) PTs, $(d t.wut_cmds) WUTs"
+want_eq "bytes done" "$FSZ" "$done"
+want_eq "status" 0 "$status"
+[ "$(d t.rrti)" -le $((60 * ($(d t.pt) + $(d t.wut_cmds)))) ] ||
+	why "$(d t.rrti) RRTIs for $(d t.pt) PTs and $(d t.wut_cmds) WUTs: polled in a busy loop"
+drop_caches
+want_same "$SRC" "$WDST"
+case_end
+
 # Partial transfers: WUTs of at most 2048 blocks go on at an offset into
 # the same token
 odx_knobs "wut-limit 2048"
@@ -715,3 +760,5 @@ else
 	fail "$P/odx-target-alive" "odx-target died: $(tail -n 3 "$ODX_STATE/log" | tr '\n' ' ')"
 fi
 echo "# odx-target: $(grep -c 'fault:' "$ODX_STATE/log") injected faults; stats: $(tr '\n' ';' < "$ODX_STATE/stats")"
+
+done_testing

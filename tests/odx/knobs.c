@@ -22,6 +22,9 @@
  *	no token outlives SECONDS of inactivity, whatever PT asked
  *   expire-tokens
  *	every token that exists when the file is read expires now
+ *   rrti-busy MS
+ *	RRTI answers "operation in progress, foreground" (estimated status
+ *	update delay 100 ms) for MS milliseconds after the PT or WUT ended
  *   quirk ddpt
  *	read PT/WUT range descriptors one byte early, as ddpt <= 0.97 writes
  *	them (see parse_ranges() in odx.c); off by default
@@ -58,7 +61,7 @@ struct rule {
 static struct rule faults[MAX_RULES], delays[MAX_RULES];
 static unsigned int nr_faults, nr_delays;
 static uint64_t wut_limit, pt_limit;
-static uint32_t token_timeout;
+static uint32_t token_timeout, rrti_busy;
 static bool ddpt_quirk;
 static struct stat last;
 static bool loaded;
@@ -170,7 +173,7 @@ static void knobs_clear(void)
 {
 	nr_faults = nr_delays = 0;
 	wut_limit = pt_limit = 0;
-	token_timeout = 0;
+	token_timeout = rrti_busy = 0;
 	ddpt_quirk = false;
 }
 
@@ -205,6 +208,8 @@ static void knobs_load(FILE *f)
 			pt_limit = strtoull(args, NULL, 0);
 		else if (!strcmp(p, "token-timeout"))
 			token_timeout = strtoul(args, NULL, 0);
+		else if (!strcmp(p, "rrti-busy"))
+			rrti_busy = strtoul(args, NULL, 0);
 		else if (!strcmp(p, "expire-tokens"))
 			expire = true;
 		else if (!strcmp(p, "quirk") && !strcmp(args, "ddpt"))
@@ -295,6 +300,11 @@ uint64_t knobs_pt_limit(void)
 uint32_t knobs_token_timeout(void)
 {
 	return token_timeout;
+}
+
+uint32_t knobs_rrti_busy(void)
+{
+	return rrti_busy;
 }
 
 bool knobs_ddpt_quirk(void)

@@ -102,6 +102,7 @@ static struct odx_list *list_record(struct odx_cmd *c, uint8_t sa,
 	l->tc = tc;
 	l->segs = segs;
 	l->stamp = ++stamp;
+	l->done_ms = odx_now_ms();
 	if (c->status == SAM_GOOD) {
 		l->cstat = 0x01;	/* completed without errors */
 	} else {
@@ -605,6 +606,14 @@ void odx_rrti(struct odx_cmd *c)
 	}
 	memset(buf, 0, sizeof(buf));
 	buf[4] = l->sa;
+	if (odx_now_ms() < l->done_ms + knobs_rrti_busy()) {
+		/* rrti-busy knob: still "in progress", ask again in 100 ms */
+		buf[5] = 0x10;
+		put_be32(buf + 8, 100);
+		put_be32(buf, 28);
+		cmd_data_in(c, buf, alloc < 32 ? alloc : 32);
+		return;
+	}
 	buf[5] = l->cstat;
 	buf[12] = l->cstat == 0x01 ? SAM_GOOD : SAM_CHECK_CONDITION;
 	buf[13] = l->sense_len;

@@ -125,6 +125,7 @@ struct odx_list {
 	bool has_token;
 	uint8_t token[ODX_TOKEN_LEN];
 	uint64_t stamp;
+	uint64_t done_ms;		/* odx_now_ms() when it ended */
 };
 
 struct odx_stats {
@@ -221,5 +222,6 @@ uint64_t knobs_wut_limit(void);
 uint64_t knobs_pt_limit(void);
 uint32_t knobs_token_timeout(void);
 bool knobs_ddpt_quirk(void);
+uint32_t knobs_rrti_busy(void);
 
 #endif
