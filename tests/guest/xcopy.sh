@@ -50,20 +50,40 @@ want_offloaded() {
 
 counter() { cat "$CO_SYS/$1"; }
 
-# copy_case NAME SRC DST WANT_METHOD CMD...: run CMD (a copy of SRC to DST),
-# then check bytes, methods and witnesses; DEVS are the LUNs involved
+# copy_case NAME SRC DST WANT_METHOD CMD...: run CMD (a copy of SRC to DST
+# with --json), then check bytes, methods and witnesses; DEVS are the LUNs
+# involved.  The method's witness is the tool's JSON: WANT_METHOD moved
+# every data byte of SRC (its allocated bytes; holes stay holes) and no
+# other method moved data; FIEMAP shows nothing of DST shared.
 copy_case() {
-	local name=$1 src=$2 dst=$3 method=$4 lb bb out
+	local name=$1 src=$2 dst=$3 method=$4 lb bb out data
 	shift 4
 	case_start "$P/$name"
 	sync
 	witness "${DEVS[@]}"
 	lb=$WL bb=$WB
 	out=$("$@" 2>&1) || why "copy failed: $(tail -n 2 <<<"$out")"
-	[[ $out == *"$method"* ]] || why "method $method not reported: $out"
+	python3 -c '
+import json, os, sys
+o = json.loads(sys.argv[1].splitlines()[0])
+m = o.get("methods") or o.get("method_bytes") or {}
+moved = {k: v for k, v in m.items() if k != "hole" and v}
+fd, data, pos = os.open(sys.argv[3], os.O_RDONLY), 0, 0
+while True:
+    try:
+        pos = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError:
+        break
+    end = os.lseek(fd, pos, os.SEEK_HOLE)
+    data, pos = data + end - pos, end
+if moved != {sys.argv[2]: data}:
+    sys.exit("methods %s, not %s alone for all %d data bytes"
+             % (moved, sys.argv[2], data))' "$out" "$method" "$src" \
+		2>"$FS_ERRF" || why "$(<"$FS_ERRF")"
 	if [ "$method" = xcopy ]; then
 		want_offloaded "$lb" "$bb" $(($(stat -c %s "$src") >> 20)) "${DEVS[@]}"
 	fi
+	want_unshared "$dst"
 	echo 3 > /proc/sys/vm/drop_caches
 	want "bytes differ after dropping caches" same_bytes "$src" "$dst"
 	case_end
@@ -91,9 +111,9 @@ for fs in xfs ext4; do
 		if [ "$fs" = xfs ]; then
 			# xfs: a fresh destination, allocated and committed
 			copy_case "$t/fresh" "$MNT/src" "$MNT/fresh" xcopy \
-				"$CO_CP" -v --reflink=never "$MNT/src" "$MNT/fresh"
+				"$CO_CP" --json --reflink=never "$MNT/src" "$MNT/fresh"
 			copy_case "$t/fragmented" "$MNT/frag" "$MNT/frag.copy" xcopy \
-				"$CO_CP" -v --reflink=never "$MNT/frag" "$MNT/frag.copy"
+				"$CO_CP" --json --reflink=never "$MNT/frag" "$MNT/frag.copy"
 			case_start "$P/$t/holes-kept"
 			want_eq "allocated blocks" "$(stat -c %b "$MNT/frag")" \
 				"$(stat -c %b "$MNT/frag.copy")"
@@ -106,17 +126,17 @@ for fs in xfs ext4; do
 				ZEROED_MIB=$SIZE_MIB copy_case \
 					"$t/fresh-write-zeroes" "$MNT/src" \
 					"$MNT/fresh" xcopy \
-					"$CO_CP" -v "$MNT/src" "$MNT/fresh"
+					"$CO_CP" --json "$MNT/src" "$MNT/fresh"
 			else
 				copy_case "$t/fresh-falls-back" "$MNT/src" \
 					"$MNT/fresh" kernel \
-					"$CO_CP" -v "$MNT/src" "$MNT/fresh"
+					"$CO_CP" --json "$MNT/src" "$MNT/fresh"
 			fi
 		fi
 		# a written destination (both filesystems)
 		head -c $((SIZE_MIB * MiB)) /dev/zero > "$MNT/pre"
 		copy_case "$t/written-destination" "$MNT/src" "$MNT/pre" xcopy \
-			"$CO_RANGE" copy "$MNT/src" "$MNT/pre" 0:0:eof
+			"$CO_RANGE" copy --json "$MNT/src" "$MNT/pre" 0:0:eof
 		c1=$(counter xcopy_commands)
 		case_start "$P/$t/commands"
 		# 48 MiB in commands of at most 65535 blocks of 512 bytes
@@ -140,7 +160,7 @@ mkfs_on "$LUN0" xfs && M0=$MNT && mkfs_on "$LUN1" xfs && M1=$MNT || {
 DEVS=("$LUN0" "$LUN1")
 random_file "$M0/src" $((SIZE_MIB * 1024))
 copy_case "cross-lun" "$M0/src" "$M1/copy" xcopy \
-	"$CO_CP" -v --reflink=never "$M0/src" "$M1/copy"
+	"$CO_CP" --json --reflink=never "$M0/src" "$M1/copy"
 
 # A target that refuses EXTENDED COPY: a clean fallback, and with
 # --no-fallback a clear error and the destination left as it was.
@@ -149,7 +169,7 @@ echo 0 > "$b1/attrib/emulate_3pc"
 "$CO_RANGE" info --refresh "$M1" >/dev/null 2>&1
 DEVS=("$LUN0" "$LUN1")
 copy_case "no-3pc/falls-back" "$M0/src" "$M1/copy2" kernel \
-	"$CO_CP" -v --reflink=never "$M0/src" "$M1/copy2"
+	"$CO_CP" --json --reflink=never "$M0/src" "$M1/copy2"
 case_start "$P/no-3pc/no-fallback"
 head -c $((4 * MiB)) /dev/urandom > "$M1/keep"
 sum=$(md5sum < "$M1/keep")
@@ -227,3 +247,5 @@ concurrent_case concurrent-xfs "$M0" "$LUN0" 192
 mkfs_on "$LUN0" ext4 && concurrent_case concurrent-ext4 "$MNT" "$LUN0" 96
 
 umount "$M1" 2>/dev/null
+
+done_testing
