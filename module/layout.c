@@ -44,6 +44,11 @@
  *    written.  That is why only callers who may read the raw disk anyway get
  *    it; everyone else gets written destinations only (offload.c makes them
  *    with FALLOC_FL_WRITE_ZEROES where the kernel and the disk can).
+ *    Both ops write back and invalidate the page cache and WARN when a page
+ *    was dirtied again meanwhile, which only a writable shared mapping can
+ *    do while they hold the iolock: from mapping to commit, writable
+ *    mappings of the destination are refused (mapping_deny_writable(), as
+ *    memfd seals do), and a destination mapped writable is not mapped so.
  *
  * 5. ext4 only for CAP_SYS_RAWIO (the capability FIBMAP itself requires):
  *    EXT4_IOC_MOVE_EXT is held to the same locks, but a donor file's blocks

@@ -128,6 +128,7 @@ struct co_offload {
 	bool raw;		/* the caller has CAP_SYS_RAWIO */
 	bool unwritten;		/* xfs, raw: unwritten destination extents */
 	bool del_tkn;		/* ODX: delete a token with its last use */
+	bool mmap_denied;	/* the destination's writable mmaps refused */
 	u32 lbs;		/* logical block size, bytes */
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
@@ -543,9 +544,23 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 	src_len = round_down(max_t(s64, src_len, 0), o->fsb);
 	if (!src_len)
 		return 0;
-	dst_len = co_map(o->dst.inode, dpos, src_len, o->unwritten,
-			 &o->dst.map);
+	dst_len = co_map(o->dst.inode, dpos, src_len, false, &o->dst.map);
 	dst_len = round_down(max_t(s64, dst_len, 0), o->fsb);
+	/*
+	 * Unwritten destination blocks (o->unwritten: see layout.c, rule 4)
+	 * through ->map_blocks(), whose page cache invalidation (and that of
+	 * ->commit_blocks()) WARNs when a page was dirtied again meanwhile:
+	 * only while nobody can map the destination writable (as memfd
+	 * seals do), until the commit (co_mmap_allow).  A destination mapped
+	 * writable now keeps what bmap() found.
+	 */
+	if (dst_len < src_len && o->unwritten && !o->mmap_denied &&
+	    !mapping_deny_writable(o->dst.inode->i_mapping)) {
+		o->mmap_denied = true;
+		dst_len = co_map(o->dst.inode, dpos, src_len, true,
+				 &o->dst.map);
+		dst_len = round_down(max_t(s64, dst_len, 0), o->fsb);
+	}
 	if (!dst_len) {
 		/* nothing written there, and no way to make it so */
 		if (!o->raw)
@@ -553,6 +568,15 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 		return 0;
 	}
 	return min(src_len, dst_len);
+}
+
+/* Writable mappings of the destination are possible again. */
+static void co_mmap_allow(struct co_offload *o)
+{
+	if (o->mmap_denied) {
+		mapping_allow_writable(o->dst.inode->i_mapping);
+		o->mmap_denied = false;
+	}
 }
 
 /* The disk address of file offset POS of end E (mapped), or ~0. */
@@ -785,23 +809,28 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	int ret = 0;
 
 	n = co_map_both(o, spos, dpos, len, reason);
-	if (n <= 0)
+	if (n <= 0) {
+		co_mmap_allow(o);
 		return -EOPNOTSUPP;
+	}
 
 	if (o->method == COPYOFFLOAD_METHOD_ODX)
 		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
 				     &commands);
 	else
 		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
-	if (done <= 0)
+	if (done <= 0) {
+		co_mmap_allow(o);
 		return done;
+	}
 
 	/*
 	 * Unwritten extents become written: not before the device wrote
 	 * them.  ->commit_blocks() takes the iolock itself (layout.c, rule 4).
 	 */
-	if (o->unwritten && co_map_unwritten(&o->dst.map, dpos + done))
+	if (co_map_unwritten(&o->dst.map, dpos + done))
 		ret = co_layout_commit(o->dst.inode, &o->dst.map, dpos, done);
+	co_mmap_allow(o);
 	fsnotify_modify(o->dst.file);
 	co_stats_copied(o->dst.stats, o->method, ret ? 0 : done, tokens,
 			commands);
