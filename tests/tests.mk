@@ -1,6 +1,6 @@
 # tests/: C programs the guest tests and benchmarks run.
 GUEST_TEST_PROGS := tests/progs/abi-check tests/progs/race-swapext \
-	tests/progs/fuse-nocopy
+	tests/progs/fuse-nocopy tests/progs/fuzz
 include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
@@ -12,6 +12,9 @@ tests/progs/race-swapext: tests/progs/race-swapext.c
 tests/progs/fuse-nocopy: tests/progs/fuse-nocopy.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags fuse3) \
 		-o $@ $< $(LDFLAGS) $$(pkg-config --libs fuse3)
+
+tests/progs/fuzz: tests/progs/fuzz.c
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 
 tests/progs/%: tests/progs/%.c lib/libcopyoffload.so
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< -Llib -lcopyoffload $(LDFLAGS)

@@ -6,8 +6,10 @@
 # capabilities) where it is about users, as root where it is about what
 # root's own copies must never do:
 #   unpriv/*     an unprivileged copy of a file the caller does not own is
-#                offloaded into written destination blocks; a destination
-#                without written blocks falls back (counted as perm);
+#                offloaded into written destination blocks, setuid and
+#                setgid dropped; a destination without written blocks
+#                falls back (counted as perm);
+#   read-only-disk  a disk set read-only is never written;
 #   eof-zeroing  a copy that starts past the destination's EOF never
 #                exposes what the disk held beyond it (the filesystem grows
 #                the file and zeroes the old last block);
@@ -94,6 +96,29 @@ want_same "$MNT/src" "$U/fresh"
 CO_RANGE=$AS_NOBODY co copy --no-fallback "$MNT/src" "$U/fresh2" 0:0:eof
 want_range 0 0 EOPNOTSUPP
 want_size "$U/fresh2" 0
+case_end
+
+# An offloaded copy into a setuid/setgid file drops both bits, as a write
+# by its owner does
+case_start "$P/unpriv/privileges-dropped"
+py_nobody fill "$U/suid" 16 D
+chmod 6755 "$U/suid"
+CO_RANGE=$AS_NOBODY co copy "$MNT/src" "$U/suid" 0:0:eof
+want_range 0 16M ok xcopy
+want_eq "mode after the copy" 755 "$(stat -c %a "$U/suid")"
+case_end
+
+# A disk set read-only (blockdev --setro) is never written by the copy
+# manager: the range falls back (device), and --no-fallback fails
+case_start "$P/read-only-disk"
+py fill "$MNT/rodst" 16 D
+sync
+d0=$(counter fallback_device)
+blockdev --setro "$BDEV"
+co copy --offload=xcopy --no-fallback "$MNT/src" "$MNT/rodst" 0:0:eof
+blockdev --setrw "$BDEV"
+want_range 0 0 EOPNOTSUPP
+[ "$(counter fallback_device)" -gt "$d0" ] || why "fallback_device did not grow"
 case_end
 
 # ---- EOF zeroing ------------------------------------------------------------
