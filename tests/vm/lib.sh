@@ -15,7 +15,9 @@ kernel_suite() {
 	6.1)	echo bookworm ;;
 	6.12)	echo bookworm-backports ;;
 	7.2)	echo sid ;;
-	*)	vm_die "unknown kernel line '$1' (6.1, 6.12 or 7.2)" ;;
+	# built here from 6.12's linux-source (build_debug_kernel)
+	debug)	echo bookworm-backports ;;
+	*)	vm_die "unknown kernel line '$1' (6.1, 6.12, 7.2 or debug)" ;;
 	esac
 }
 
@@ -65,6 +67,7 @@ SRC
 # (bookworm-security carries 6.12 too, newer than backports' metapackage).
 kernel_abi() {
 	local re
+	[ "$1" = debug ] && { debug_kver; return; }
 	re="^linux-image-${1//./\\.}\\.[0-9][^ ]*-amd64\$"
 	apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' |
 		grep -v -e -dbg -e -unsigned -e -rt- -e -cloud- | sed 's/^linux-image-//' |
@@ -89,6 +92,7 @@ kernel_dir() { echo "$CO_CACHE/kernels/$1"; }
 # the host never runs it), extract the ELF vmlinux for a PVH boot.
 fetch_kernel() {
 	local kver=$1 dir tmp deb
+	case $kver in *-co-debug) build_debug_kernel "$kver"; return ;; esac
 	dir=$(kernel_dir "$kver")
 	[ -s "$dir/vmlinux" ] && [ -d "$dir/root/lib/modules/$kver" ] && return 0
 	vm_log "fetching linux-image-$kver"
@@ -127,6 +131,144 @@ fetch_kernel() {
 	rm -rf "$dir"
 	mkdir -p "$(dirname "$dir")"
 	mv "$tmp" "$dir"
+}
+
+# The debug kernel (line "debug"): Debian's linux-source-6.12 built here
+# with tests/vm/debug/config (KASAN, lockdep, KMEMLEAK, KFENCE, UBSAN,
+# DEBUG_ATOMIC_SLEEP: checkers no stock Debian kernel has).  It lives in the
+# cache like the stock kernels, plus its build tree (KVER/build), which is
+# what DKMS builds our module against; the tree is kept, so a change of the
+# config fragment rebuilds incrementally.
+
+# debug_kver: the release of the debug kernel.  The one built already is
+# kept until its cache folder is removed; else the archive's newest
+# linux-source-6.12, e.g. 6.12.118 from 6.12.118-1~deb12u1, plus -co-debug.
+debug_kver() {
+	local d v
+	v=$(for d in "$CO_CACHE"/kernels/*-co-debug; do
+		[ -s "$d/vmlinux" ] && echo "${d##*/}"
+	done | sort -V | tail -n 1)
+	[ -n "$v" ] && { echo "$v"; return 0; }
+	v=$(apt-cache policy linux-source-6.12 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+	case $v in ''|'(none)') return 1 ;; esac
+	echo "${v%%-*}-co-debug"
+}
+
+# debug_config_sum: what the built kernel must match: the config fragment,
+# the patches and this recipe's revision
+debug_config_sum() {
+	{ echo 1; cat "$CO_TOP/tests/vm/debug/config" "$CO_TOP"/tests/vm/debug/*.patch; } |
+		sha256sum | cut -c1-16
+}
+
+# debug_config_check CONFIG: every value the fragment asks for is in the
+# final CONFIG (a typo or an unmet dependency would silently drop a checker)
+debug_config_check() {
+	awk '
+	NR == FNR {
+		if (/^CONFIG_/) { k = $0; sub(/=.*/, "", k); want[k] = substr($0, length(k) + 2) }
+		else if (/^# CONFIG_.* is not set$/) want[$2] = "n"
+		next
+	}
+	/^CONFIG_/ { k = $0; sub(/=.*/, "", k); have[k] = substr($0, length(k) + 2) }
+	END {
+		for (k in want) {
+			h = (k in have) ? have[k] : "n"
+			if (h != want[k]) { printf "%s: asked %s, got %s\n", k, want[k], h; bad = 1 }
+		}
+		exit bad
+	}' "$CO_TOP/tests/vm/debug/config" "$1"
+}
+
+# build_debug_kernel KVER: fetch linux-source-6.12 (the version KVER names),
+# configure it (make defconfig + tests/vm/debug/config) and build it with
+# nice and make -j(CPUs); install vmlinux and the module tree into the cache
+# folder of KVER as fetch_kernel does for a stock kernel.  About 20 minutes
+# on 2 CPUs the first time; nothing when it is built with this config.
+build_debug_kernel() {
+	local kver=$1 dir tree sum
+	dir=$(kernel_dir "$kver")
+	tree=$dir/build
+	sum=$(debug_config_sum)
+	[ -s "$dir/vmlinux" ] && [ -d "$dir/root/lib/modules/$kver" ] &&
+		[ "$(cat "$dir/config.sum" 2>/dev/null)" = "$sum" ] && return 0
+	mkdir -p "$dir"
+	# One build at a time (tests/vm/run calls tests/deps too).
+	exec 8> "$dir/lock"
+	flock 8
+	if [ -s "$dir/vmlinux" ] && [ -d "$dir/root/lib/modules/$kver" ] &&
+	   [ "$(cat "$dir/config.sum" 2>/dev/null)" = "$sum" ]; then
+		exec 8>&-
+		return 0
+	fi
+	if [ ! -e "$tree/Makefile" ]; then
+		local up=${kver%-co-debug} pv tmp
+		pv=$(apt-cache madison linux-source-6.12 2>/dev/null |
+			awk -v up="$up" 'index($3, up "-") == 1 { print $3; exit }')
+		[ -n "$pv" ] || vm_die "no linux-source-6.12 of version $up in the archive"
+		vm_log "fetching linux-source-6.12 $pv"
+		tmp=$(mktemp -d "$CO_CACHE/tmp.XXXXXX")
+		(cd "$tmp" && apt-get download "linux-source-6.12=$pv" >/dev/null 2>&1) ||
+			{ rm -rf "$tmp"; vm_die "cannot download linux-source-6.12 $pv"; }
+		mkdir -p "$tmp/build"
+		dpkg-deb --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
+			tar -xO --wildcards '*/linux-source-6.12.tar.xz' |
+			tar -xJ -C "$tmp/build" --strip-components=1 ||
+			{ rm -rf "$tmp"; vm_die "cannot unpack linux-source-6.12 $pv"; }
+		rm -rf "$tree"
+		mv "$tmp/build" "$tree"
+		rm -rf "$tmp"
+	fi
+	# tests/vm/debug/*.patch, each applied once (a patch dropped later
+	# stays in the tree: remove the cache folder to start over)
+	local p
+	for p in "$CO_TOP"/tests/vm/debug/*.patch; do
+		[ -e "$p" ] || continue
+		patch -d "$tree" -p1 -R --dry-run -s -f < "$p" >/dev/null 2>&1 && continue
+		patch -d "$tree" -p1 -s -f < "$p" >/dev/null ||
+			vm_die "$p does not apply to linux-source-6.12"
+	done
+	local log=$dir/build.log jobs start mins rel
+	jobs=$(nproc)
+	start=$(date +%s)
+	vm_log "building the debug kernel $kver with nice make -j$jobs (about" \
+		"20 minutes on 2 CPUs the first time; log: $log)"
+	# LOCALVERSION= (empty, not unset): no "+" from setlocalversion
+	local mk=(nice make -C "$tree" LOCALVERSION= -j"$jobs")
+	{
+		"${mk[@]}" defconfig &&
+		(cd "$tree" && scripts/kconfig/merge_config.sh -m .config \
+			"$CO_TOP/tests/vm/debug/config") &&
+		"${mk[@]}" olddefconfig
+	} > "$log" 2>&1 || {
+		tail -n 20 "$log" >&2
+		vm_die "cannot configure the debug kernel (log: $log)"
+	}
+	debug_config_check "$tree/.config" >&2 ||
+		vm_die "tests/vm/debug/config asks for what the kernel config does not have"
+	"${mk[@]}" vmlinux modules >> "$log" 2>&1 ||
+		{ tail -n 30 "$log" >&2; vm_die "the debug kernel does not build (log: $log)"; }
+	rel=$("${mk[@]}" -s kernelrelease)
+	[ "$rel" = "$kver" ] ||
+		vm_die "the debug kernel calls itself $rel, not $kver (CONFIG_LOCALVERSION?)"
+	rm -rf "$dir/root.tmp"
+	"${mk[@]}" INSTALL_MOD_PATH="$dir/root.tmp" modules_install >> "$log" 2>&1 || {
+		tail -n 20 "$log" >&2
+		vm_die "modules_install of the debug kernel failed (log: $log)"
+	}
+	rm -f "$dir/root.tmp/lib/modules/$kver/build" "$dir/root.tmp/lib/modules/$kver/source"
+	rm -rf "$dir/root"
+	mv "$dir/root.tmp" "$dir/root"
+	{ cp "$tree/vmlinux" "$dir/vmlinux.tmp" && mv "$dir/vmlinux.tmp" "$dir/vmlinux"; } ||
+		vm_die "cannot install the debug kernel's vmlinux"
+	# What was made for the previous build: the initramfs, our module
+	rm -f "$dir/initramfs.cpio"
+	rm -rf "${CO_CACHE:?}/dkms/install/$kver"
+	echo "$sum" > "$dir/config.sum"
+	mins=$((($(date +%s) - start + 59) / 60))
+	echo "built in $mins min with -j$jobs" >> "$log"
+	vm_log "built the debug kernel $kver in $mins min"
+	exec 8>&-
 }
 
 # kernel_build_root KVER: the chroot to build modules for KVER in, or
@@ -206,12 +348,23 @@ carry_apt_config() {
 	return 0
 }
 
-# ensure_headers KVER: the headers package DKMS builds against
+# ensure_headers KVER: the headers package DKMS builds against (for the
+# debug kernel: its build tree, linked where a headers package would be)
 ensure_headers() {
 	if [ -n "$(kernel_build_root "$1")" ]; then
 		ensure_build_root "$1"
 		return
 	fi
+	case $1 in *-co-debug)
+		local tree
+		tree=$(kernel_dir "$1")/build
+		[ -e "$tree/Module.symvers" ] ||
+			vm_die "no build tree of the debug kernel $1 in $tree"
+		[ "$(readlink "/lib/modules/$1/build")" = "$tree" ] && return 0
+		mkdir -p "/lib/modules/$1"
+		ln -sfn "$tree" "/lib/modules/$1/build"
+		return 0
+	esac
 	[ -e "/lib/modules/$1/build/Makefile" ] && return 0
 	vm_log "installing linux-headers-$1"
 	# Newer Debian headers pull in their kernel image; it is never booted
@@ -311,6 +464,8 @@ stage_modules() {
 	# guest (tests/guest/packages.sh) builds against it.
 	if [ -d "/usr/src/linux-headers-$kver" ]; then
 		ln -sfn "/usr/src/linux-headers-$kver" "$out/lib/modules/$kver/build"
+	elif [ -e "$dir/build/Module.symvers" ]; then
+		ln -sfn "$dir/build" "$out/lib/modules/$kver/build"
 	fi
 	depmod -b "$out" "$kver" || vm_die "depmod failed for $kver"
 }
