@@ -359,6 +359,19 @@ require_module_luns() {
 	fi
 }
 
+# two_filesystems NAME XFS_DIR EXT4_DIR: xfs with reflink on LUN0 mounted on
+# XFS_DIR, ext4 on LUN1 on EXT4_DIR, unmounted at exit (setup steps of
+# test NAME)
+two_filesystems() {
+	mkdir -p "$2" "$3"
+	setup_step "$1" "mkfs.xfs" mkfs.xfs -q -f -m reflink=1 "$LUN0"
+	setup_step "$1" "mount xfs" mount "$LUN0" "$2"
+	CO_CLEANUP+=("umount '$2'")
+	setup_step "$1" "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
+	setup_step "$1" "mount ext4" mount "$LUN1" "$3"
+	CO_CLEANUP+=("umount '$3'")
+}
+
 # setup_step NAME WHAT COMMAND...: a preparation step of test NAME; one
 # failure line and exit if it fails
 setup_step() {

@@ -9,6 +9,9 @@
 #                      bytes or the source's), no report;
 #   kill-in-rrti-poll  SIGKILL while RRTI keeps saying "in progress": gone
 #                      at once (a killable sleep), not after the operation;
+#   probe-stalled      a disk whose probe stalls (the ODX target answers
+#                      INQUIRY 8 s late) delays no copy on another disk
+#                      (the probe runs outside the module's disk lock);
 #   concurrent         8 offloaded copies of one file to one LUN at once:
 #                      all complete, every byte right;
 #   writers            mmap and O_DIRECT writers on the destination during
@@ -111,6 +114,22 @@ mkfs_on "$LUN0" xfs || { fail "$P/lio/mkfs" "mkfs xfs on $LUN0"; exit 1; }
 random_file "$MNT/src" $((16 * 1024))
 sync
 src_sum=$(md5sum < "$MNT/src")
+
+case_start "$P/probe-stalled"
+odx_knobs "delay op=inquiry ms=8000"
+"$CO_RANGE" info --refresh "$ODX0" > "$T/probe" 2>&1 &
+ip=$!
+sleep 2
+t0=${EPOCHREALTIME/./}
+"$CO_RANGE" copy "$MNT/src" "$MNT/p" 0:0:eof > "$T/pcopy" 2>&1 ||
+	why "the copy failed: $(tail -n 1 "$T/pcopy")"
+ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+kill -0 "$ip" 2>/dev/null || why "the stalled probe was over before the copy: nothing was tested"
+wait "$ip"
+odx_knobs
+echo "# $CASE: a copy on $LUN0 took $ms ms while $ODX0's probe stalled"
+[ "$ms" -lt 6000 ] || why "the copy waited $ms ms for another disk's probe"
+case_end
 
 case_start "$P/concurrent"
 x0=$(cat "$CO_SYS/xcopy_bytes")

@@ -18,13 +18,7 @@ X=/mnt/co-fuzz-xfs
 E=/mnt/co-fuzz-ext4
 
 require_module_luns "$P"
-mkdir -p "$X" "$E"
-setup_step "$P" "mkfs.xfs" mkfs.xfs -q -f -m reflink=1 "$LUN0"
-setup_step "$P" "mount xfs" mount "$LUN0" "$X"
-CO_CLEANUP+=("umount '$X'")
-setup_step "$P" "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
-setup_step "$P" "mount ext4" mount "$LUN1" "$E"
-CO_CLEANUP+=("umount '$E'")
+two_filesystems "$P" "$X" "$E"
 mkdir -p "$X/root" "$E/root" "$X/nobody" "$E/nobody"
 chown 65534:65534 "$X/nobody" "$E/nobody"
 

@@ -537,7 +537,8 @@ copy_plain "$OLD" "$WDST"
 sync
 snap B
 odx_knobs "rrti-busy 4000"
-python3 - "$SRC" "$WDST" > "$T/rrti.out" 2>&1 <<'PY' &
+rm -f "$T/rrti.ready"
+python3 - "$SRC" "$WDST" "$T/rrti.ready" > "$T/rrti.out" 2>&1 <<'PY' &
 import ctypes, fcntl, os, resource, signal, struct, sys
 signal.signal(signal.SIGUSR1, lambda *a: None)
 src, dst = os.open(sys.argv[1], os.O_RDONLY), os.open(sys.argv[2], os.O_WRONLY)
@@ -548,6 +549,7 @@ req = bytearray(112)
 struct.pack_into("<IIQQII", req, 0, 112, 3, (1 << 4) | (1 << 2),
                  ctypes.addressof(rng), 1, 48)
 dev = os.open("/dev/copyoffload", os.O_RDWR)
+open(sys.argv[3], "w").close()    # the handler is in place: signal away
 t0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime
 fcntl.ioctl(dev, (3 << 30) | (112 << 16) | (0xC5 << 8) | 0x01, req)
 sys_s = resource.getrusage(resource.RUSAGE_SELF).ru_stime - t0
@@ -555,6 +557,7 @@ done, status = struct.unpack_from("<Qi", rng.raw, 32)
 print("%d %d %.2f" % (done, status, sys_s))
 PY
 py=$!
+for _ in $(seq 100); do [ -e "$T/rrti.ready" ] && break; sleep 0.1; done
 sleep 1
 kill -USR1 $py
 wait $py

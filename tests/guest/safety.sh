@@ -191,6 +191,20 @@ race_setup() {
 	chmod 644 "$MNT/rsrc"
 }
 
+# copy_loop TOOL DST [fresh]: copy the race's source to DST with TOOL again
+# and again for RACE_SECONDS (a new DST each time with "fresh"); N copies
+# made; one that hangs fails the case
+copy_loop() {
+	local end=$((SECONDS + RACE_SECONDS))
+	N=0
+	while [ $SECONDS -lt $end ]; do
+		[ "${3:-}" = fresh ] && rm -f "$2"
+		timeout 120 "$1" copy "$MNT/rsrc" "$2" 0:0:eof >/dev/null 2>&1
+		[ $? = 124 ] && why "a copy hung"
+		N=$((N + 1))
+	done
+}
+
 # race_judge FILE...: every FILE holds only the source's blocks, zeroes or
 # its owner's letters; every victim file is intact
 race_judge() {
@@ -218,15 +232,9 @@ py_nobody punch "$U/T" "$RACE_SECONDS" T > /dev/null &
 pu=$!
 py victims "$MNT/victims" "$RACE_SECONDS" > /dev/null &
 vi=$!
-end=$((SECONDS + RACE_SECONDS))
-n=0
-while [ $SECONDS -lt $end ]; do
-	timeout 120 "$AS_NOBODY" copy "$MNT/rsrc" "$U/D" 0:0:eof >/dev/null 2>&1
-	[ $? = 124 ] && why "a copy hung"
-	n=$((n + 1))
-done
+copy_loop "$AS_NOBODY" "$U/D"
 wait $sw $pu $vi
-echo "# $CASE: $n copies, $(cat "$MNT/swaps"), xcopy $(($(counter xcopy_bytes) - x0)) bytes"
+echo "# $CASE: $N copies, $(cat "$MNT/swaps"), xcopy $(($(counter xcopy_bytes) - x0)) bytes"
 grep -q '^swaps [1-9]' "$MNT/swaps" || why "no extent swap happened: $(cat "$MNT/swaps")"
 [ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
 race_judge "$U/D" "$U/T"
@@ -256,16 +264,9 @@ EOF
 ap=$!
 py victims "$MNT/victims" "$RACE_SECONDS" > /dev/null &
 vi=$!
-end=$((SECONDS + RACE_SECONDS))
-n=0
-while [ $SECONDS -lt $end ]; do
-	rm -f "$MNT/rdst"
-	timeout 120 "$CO_RANGE" copy "$MNT/rsrc" "$MNT/rdst" 0:0:eof >/dev/null 2>&1
-	[ $? = 124 ] && why "a copy hung"
-	n=$((n + 1))
-done
+copy_loop "$CO_RANGE" "$MNT/rdst" fresh
 wait $ap $vi
-echo "# $CASE: $n copies, xcopy $(($(counter xcopy_bytes) - x0)) bytes"
+echo "# $CASE: $N copies, xcopy $(($(counter xcopy_bytes) - x0)) bytes"
 [ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
 race_judge "$MNT/rdst"
 case_end
