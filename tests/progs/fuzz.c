@@ -283,7 +283,7 @@ static void fuzz_run(void)
 	unsigned char *ranges;
 	size_t stride, bytes;
 	uint32_t nr;
-	bool qvalid, rvalid, clean = chance(60);
+	bool qvalid, rvalid, clean = chance(60), race = chance(30);
 	long ret;
 
 	/* clean requests are valid as a whole; their ranges mostly */
@@ -343,7 +343,7 @@ static void fuzz_run(void)
 
 	race_ranges = rvalid ? ranges : NULL;
 	race_bytes = rvalid ? bytes : 0;
-	atomic_store(&racing, chance(30));
+	atomic_store(&racing, race);
 	ret = ioctl(devfd, COPYOFFLOAD_IOC_RUN, q);
 	atomic_store(&racing, 0);
 	note(2, ret);
@@ -351,8 +351,11 @@ static void fuzz_run(void)
 		return;
 	worked++;
 	bytes_done += q->bytes_done;
-	/* the per-range outcomes, where the array could be read back */
-	if (!rvalid || stride < sizeof(struct copyoffload_range))
+	/*
+	 * The per-range outcomes, where the array could be read back and the
+	 * racer was not scribbling over it (its bytes are no outcome).
+	 */
+	if (!rvalid || race || stride < sizeof(struct copyoffload_range))
 		return;
 	for (uint32_t i = 0; i < nr && (i + 1) * stride <= bytes; i++) {
 		int32_t st = ((struct copyoffload_range *)(ranges + i * stride))->status;
