@@ -98,6 +98,7 @@ enum co_fallback {
 
 /* offload.c */
 int co_copy_offload(u64 flags, struct co_range *r, struct co_stats *st);
+unsigned int co_cmd_timeout(void);
 
 /* xcopy.c */
 struct scsi_device;

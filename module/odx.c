@@ -72,7 +72,6 @@
 #define CO_ODX_BUSY_BG		0x11	/* in progress, background */
 #define CO_ODX_UNITS_BLOCKS	0xf1	/* TRANSFER COUNT in logical blocks */
 
-#define CO_ODX_TIMEOUT		(120 * HZ)
 #define CO_ODX_RETRIES		0	/* a failed copy is redone by fallback */
 #define CO_ODX_POLL_TIME	(120 * HZ)
 #define CO_ODX_POLL_MIN_MS	10
@@ -166,7 +165,7 @@ static int co_odx_rrti(struct scsi_device *sdev, u32 list_id, u8 sa, u8 *buf,
 		memset(buf, 0, CO_ODX_RRTI_LEN);
 		memset(&sshdr, 0, sizeof(sshdr));
 		ret = co_scsi_execute(sdev, cdb, false, buf, CO_ODX_RRTI_LEN,
-				      &sshdr, CO_ODX_TIMEOUT, CO_ODX_RETRIES);
+				      &sshdr, co_cmd_timeout(), CO_ODX_RETRIES);
 		if (ret) {
 			pr_debug("RRTI list %u: result %d, sense %x/%x/%x\n",
 				 list_id, ret, sshdr.sense_key, sshdr.asc,
@@ -240,7 +239,7 @@ static int co_odx_out(struct scsi_device *sdev, u8 sa, u32 list_id, u8 *buf,
 	put_unaligned_be32(len, cdb + 10);
 	put_unaligned_be16(len - 2, buf);	/* DATA LENGTH */
 	ret = co_scsi_execute(sdev, cdb, true, buf, len, &sshdr,
-			      CO_ODX_TIMEOUT, CO_ODX_RETRIES);
+			      co_cmd_timeout(), CO_ODX_RETRIES);
 	if (ret) {
 		pr_debug("%s list %u: result %d, sense %x/%x/%x\n",
 			 sa == CO_ODX_SA_PT ? "POPULATE TOKEN" :

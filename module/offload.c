@@ -104,6 +104,43 @@ module_param_cb(offload_engine, &co_engine_ops, NULL, 0644);
 MODULE_PARM_DESC(offload_engine,
 		 "device copy tried first: auto (ODX, then EXTENDED COPY), odx, xcopy");
 
+/*
+ * cmd_timeout: seconds the midlayer gives one EXTENDED COPY, POPULATE
+ * TOKEN, WRITE USING TOKEN or RECEIVE ROD TOKEN INFORMATION before its
+ * error handler aborts it (sd's default for ordinary commands is 30 s; a
+ * copy manager may take longer).  The command then fails like any other,
+ * and the range falls back or stops with what was copied before it.
+ */
+#define CO_CMD_TIMEOUT_MAX	3600
+static unsigned int co_cmd_timeout_secs = 120;
+
+static int co_cmd_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int secs;
+	int ret = kstrtouint(val, 0, &secs);
+
+	if (ret)
+		return ret;
+	if (!secs || secs > CO_CMD_TIMEOUT_MAX)
+		return -ERANGE;
+	WRITE_ONCE(co_cmd_timeout_secs, secs);
+	return 0;
+}
+
+static const struct kernel_param_ops co_cmd_timeout_ops = {
+	.set = co_cmd_timeout_set,
+	.get = param_get_uint,
+};
+module_param_cb(cmd_timeout, &co_cmd_timeout_ops, &co_cmd_timeout_secs, 0644);
+MODULE_PARM_DESC(cmd_timeout,
+		 "seconds before a copy command is aborted (1-3600, default 120)");
+
+/* The timeout of one copy command, in jiffies. */
+unsigned int co_cmd_timeout(void)
+{
+	return READ_ONCE(co_cmd_timeout_secs) * HZ;
+}
+
 #ifndef XFS_SUPER_MAGIC
 #define XFS_SUPER_MAGIC		0x58465342
 #endif

@@ -38,7 +38,6 @@
 #define CO_XCOPY_RETRIES	0	/* a failed copy is redone by fallback */
 
 /* Time for one command: 65535 blocks of 4 KiB on a slow array. */
-#define CO_XCOPY_TIMEOUT	(120 * HZ)
 
 /* An identification CSCD descriptor (0xE4) naming a LUN by its NAA. */
 static void co_xcopy_cscd(u8 *d, const struct copyoffload_devinfo *di)
@@ -134,7 +133,7 @@ int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
 	put_unaligned_be32(len, cdb + 10);
 
 	ret = co_scsi_execute(x->sdev, cdb, true, buf, len, &sshdr,
-			      CO_XCOPY_TIMEOUT, CO_XCOPY_RETRIES);
+			      co_cmd_timeout(), CO_XCOPY_RETRIES);
 	kfree(buf);
 	if (ret) {
 		pr_debug("EXTENDED COPY %u blocks %llu -> %llu: result %d, sense %x/%x/%x\n",
