@@ -345,6 +345,30 @@ tainted_badly() {
 	[ $((t & ~(4096 | 8192))) -ne 0 ]
 }
 
+# kernel_expect_fs_errors DEV: a test is about to take DEV away under a
+# mounted filesystem; until kernel_expect_end, tests/vm/kernel-problems
+# does not count that filesystem's own errors and shutdown (only those) as
+# problems of the script.  XFS's stack dump at a shutdown (error_level 3,
+# its default) would read as a kernel problem: it is lowered meanwhile.
+kernel_expect_fs_errors() {
+	# at KERN_ERR, so that the serial console (loglevel=4), which
+	# tests/vm/run judges too, shows the marks around the errors
+	echo "<3>copyoffload-test: expect fs-errors on $(basename "$1")" > /dev/kmsg
+	if [ -w /proc/sys/fs/xfs/error_level ]; then
+		CO_XFS_ERROR_LEVEL=$(cat /proc/sys/fs/xfs/error_level)
+		echo 0 > /proc/sys/fs/xfs/error_level
+	fi
+}
+
+# kernel_expect_end: every kernel problem counts again
+kernel_expect_end() {
+	if [ -n "${CO_XFS_ERROR_LEVEL:-}" ]; then
+		echo "$CO_XFS_ERROR_LEVEL" > /proc/sys/fs/xfs/error_level
+		CO_XFS_ERROR_LEVEL=
+	fi
+	echo "<3>copyoffload-test: expect end" > /dev/kmsg
+}
+
 # require_module_luns NAME: the module is loaded and COPYOFFLOAD_LUNS has two
 # LUNs, set as LUN0 and LUN1; otherwise one failure line for NAME and exit
 require_module_luns() {
@@ -370,6 +394,20 @@ two_filesystems() {
 	setup_step "$1" "mkfs.ext4" mkfs.ext4 -q -F "$LUN1"
 	setup_step "$1" "mount ext4" mount "$LUN1" "$3"
 	CO_CLEANUP+=("umount '$3'")
+}
+
+# setup_here NAME WHAT COMMAND...: setup_step for a COMMAND that sets
+# variables: it runs in this shell (its output kept in a file)
+setup_here() {
+	local name=$1 what=$2 log
+	shift 2
+	log=$(mktemp "${TMPDIR:-/tmp}/co-setup.XXXXXX")
+	if ! "$@" > "$log" 2>&1; then
+		fail "$name/setup" "$what: '$*' failed: $(tail -n 2 "$log" | tr '\n' ' ')"
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
 }
 
 # setup_step NAME WHAT COMMAND...: a preparation step of test NAME; one
