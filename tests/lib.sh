@@ -170,6 +170,43 @@ sys.exit(0 if ok else 1)' "$2" <<<"$3" 2>&1); then
 	fi
 }
 
+# --- differential tests against GNU cp (tests/host/tools-cp.sh, cp-*.sh) ------
+# GNU_CP is the cp the tool is compared with: coreutils' own, not a shell
+# function or an alias.
+GNU_CP=${GNU_CP:-/bin/cp}
+
+# gnu_cp ARG...: run GNU cp as run_cmd does; its exit status in GNU_RC, its
+# first message without the "PROG: " prefix in GNU_MSG
+gnu_cp() {
+	local err
+	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
+	"$GNU_CP" "$@" >/dev/null 2>"$err"
+	GNU_RC=$?
+	GNU_MSG=$(head -n 1 "$err")
+	GNU_MSG=${GNU_MSG#"$GNU_CP: "}
+	GNU_MSG=${GNU_MSG#cp: }
+	rm -f "$err"
+}
+
+# check_exit_like_cp NAME TOOL ARG...: run GNU cp with ARGs, then TOOL with
+# the same ARGs (run_cmd: CO_RC, CO_OUT, CO_ERR); ok when both exit with the
+# same status.  The ARGs must mean the same thing for both runs (a usage
+# error, or a scenario that the first run leaves as it found it).
+check_exit_like_cp() {
+	local name=$1 tool=$2
+	shift 2
+	gnu_cp "$@"
+	check_exit "$name" "$GNU_RC" "$tool" "$@"
+}
+
+# check_msg_like_cp NAME: ok when the tool's first message (CO_ERR) is GNU
+# cp's (GNU_MSG), the program names left out
+check_msg_like_cp() {
+	local msg
+	msg=$(head -n 1 <<<"$CO_ERR")
+	check_eq "$1" "$GNU_MSG" "${msg#*: }"
+}
+
 # file_blocks FILE: allocated 512-byte blocks
 file_blocks() {
 	stat -c %b "$1"

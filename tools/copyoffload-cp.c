@@ -84,8 +84,8 @@ static void usage(void)
 	       "\n"
 	       "Exit status:\n"
 	       " 0  every file was copied\n"
-	       " 1  some file could not be copied\n"
-	       " 2  usage error (bad option or argument, missing operand)\n",
+	       " 1  some file could not be copied, or a usage error (bad option\n"
+	       "    or argument, missing operand: nothing was copied), as cp\n",
 	       co_prog, co_prog, co_prog);
 }
 
@@ -573,7 +573,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			exit(CO_EXIT_OK);
 		default:
 			co_try_help(NULL);
-			return CO_EXIT_USAGE;
+			return CO_EXIT_FAIL;
 		}
 	}
 	return 0;
@@ -606,13 +606,12 @@ int main(int argc, char **argv)
 
 	co_prog = "copyoffload-cp";
 	argv[0] = (char *)co_prog;
-	ret = parse_options(&cp, argc, argv, &target, &no_target);
-	if (ret)
-		return ret;
+	/* cp(1) exits 1 on usage errors too, and so do we, unlike copyoffload */
+	if (parse_options(&cp, argc, argv, &target, &no_target))
+		return CO_EXIT_FAIL;
 	n = argc - optind;
-	ret = check_operands(&cp, argv + optind, n, target, no_target);
-	if (ret)
-		return ret;
+	if (check_operands(&cp, argv + optind, n, target, no_target))
+		return CO_EXIT_FAIL;
 	cp.umask = umask(0);
 	umask(cp.umask);
 	ret = copyoffload_open(&cp.co, 0);
