@@ -26,6 +26,9 @@ struct cp {
 	bool force;
 	bool verbose;
 	bool json;
+	bool quiet;		/* -q: no note that the module is missing */
+	bool require_module;	/* --require-module */
+	bool said_no_module;	/* the note was printed */
 	mode_t umask;
 	int exit_code;
 };
@@ -34,6 +37,7 @@ enum {
 	OPT_REFLINK = 256,
 	OPT_OFFLOAD,
 	OPT_NO_FALLBACK,
+	OPT_REQUIRE_MODULE,
 	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
@@ -48,6 +52,8 @@ static const struct option cp_options[] = {
 	{ "reflink", optional_argument, NULL, OPT_REFLINK },
 	{ "offload", required_argument, NULL, OPT_OFFLOAD },
 	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
+	{ "require-module", no_argument, NULL, OPT_REQUIRE_MODULE },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -72,6 +78,9 @@ static void usage(void)
 	       "                          odx, none\n"
 	       "      --no-fallback       fail with EOPNOTSUPP rather than copy through\n"
 	       "                          the host\n"
+	       "      --require-module    fail (exit 1) when the copyoffload module is not\n"
+	       "                          loaded, instead of copying without it\n"
+	       "  -q, --quiet             do not say that the module is not loaded\n"
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
@@ -80,7 +89,8 @@ static void usage(void)
 	       "      --help              display this help and exit\n"
 	       "      --version           output version information and exit\n"
 	       "\n"
-	       "Works without the copyoffload module, through the library's fallback.\n"
+	       "Works without the copyoffload module, through the library's fallback,\n"
+	       "and then says so once on standard error (unless -q).\n"
 	       "\n"
 	       "Exit status:\n"
 	       " 0  every file was copied\n"
@@ -154,6 +164,22 @@ static void print_verbose(const struct entry *e)
 }
 
 /*
+ * After a reboot nothing loads the module, and every copy would quietly go
+ * through the host: say so, once per run, when a file was worked on
+ * without it (the library's result says so), unless -q.
+ */
+static void note_no_module(struct cp *cp, const struct entry *e)
+{
+	if (!e->res.no_module || cp->quiet || cp->said_no_module)
+		return;
+	cp->said_no_module = true;
+	if (copyoffload_has_module(cp->co))
+		co_warn("the copyoffload module cannot copy: copying without it, through the host where no reflink serves");
+	else
+		co_warn("the copyoffload module is not loaded: copying without it, through the host where no reflink serves");
+}
+
+/*
  * Record how an entry ended (err 0: copied; why: instead of strerror(err))
  * and report it: the error on stderr, then -v or --json on stdout.
  */
@@ -161,6 +187,7 @@ static void report(struct cp *cp, struct entry *e, int err, const char *why)
 {
 	e->err = err;
 	e->why = why;
+	note_no_module(cp, e);
 	if (err) {
 		if (e->msg)
 			co_warn("%s", e->msg);
@@ -528,7 +555,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRft:Tv", cp_options,
+	while ((c = getopt_long(argc, argv, "rRft:Tvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -546,6 +573,12 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'v':
 			cp->verbose = true;
+			break;
+		case 'q':
+			cp->quiet = true;
+			break;
+		case OPT_REQUIRE_MODULE:
+			cp->require_module = true;
 			break;
 		case OPT_REFLINK:
 			if (parse_reflink(optarg, &cp->flags))
@@ -596,6 +629,39 @@ static int check_operands(const struct cp *cp, char **ops, int n,
 	return 0;
 }
 
+/*
+ * The library handle.  With --require-module, a missing module (or one
+ * that cannot COPY, so that the library would do the work) is an error
+ * before anything is touched.
+ */
+static int open_library(struct cp *cp)
+{
+	struct copyoffload_info info;
+	int ret;
+
+	ret = copyoffload_open(&cp->co, cp->require_module ?
+			       COPYOFFLOAD_OPEN_REQUIRE_MODULE : 0);
+	if (ret == -ENODEV && cp->require_module) {
+		co_warn("the copyoffload module is not loaded (no %s), and --require-module forbids copying without it",
+			COPYOFFLOAD_DEVICE);
+		return CO_EXIT_FAIL;
+	}
+	if (ret < 0) {
+		co_warn("cannot set up copy offload: %s", strerror(-ret));
+		return CO_EXIT_FAIL;
+	}
+	if (!cp->require_module)
+		return 0;
+	ret = copyoffload_info(cp->co, &info);
+	if (ret < 0 || !(info.features & COPYOFFLOAD_FEAT_COPY)) {
+		co_warn("the copyoffload module cannot copy (%s), and --require-module forbids copying without it",
+			ret < 0 ? strerror(-ret) : "no COPY feature");
+		copyoffload_close(cp->co);
+		return CO_EXIT_FAIL;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cp cp = { .flags = COPYOFFLOAD_F_ALLOW_SHARE };
@@ -614,11 +680,9 @@ int main(int argc, char **argv)
 		return CO_EXIT_FAIL;
 	cp.umask = umask(0);
 	umask(cp.umask);
-	ret = copyoffload_open(&cp.co, 0);
-	if (ret < 0) {
-		co_warn("cannot set up copy offload: %s", strerror(-ret));
-		return CO_EXIT_FAIL;
-	}
+	ret = open_library(&cp);
+	if (ret)
+		return ret;
 	co_counters_read(&before);
 	ret = copy_operands(&cp, argv + optind, n, target, no_target);
 	copyoffload_close(cp.co);

@@ -193,6 +193,46 @@ tree_tests() {
 		pass cp.symlink-followed.file || fail cp.symlink-followed.file "not a copy of tree/top"
 }
 
+# --- without the module ------------------------------------------------------
+
+# The host has no module: one note on stderr per run (not per file), none
+# with -q, and --require-module refuses before touching anything.
+no_module_tests() {
+	local note='^copyoffload-cp: the copyoffload module is not loaded: copying without it'
+	if [ -e /dev/copyoffload ]; then
+		skip cp.no-module "/dev/copyoffload exists here"
+		return
+	fi
+	random_file nm1 16
+	: > nm2
+	mkdir nm.out nm.q
+	check_exit cp.no-module 0 "$CP" nm1 nm2 nm.out
+	check_match cp.no-module.note "$note" "$CO_ERR"
+	check_eq cp.no-module.once 1 "$(grep -c . <<<"$CO_ERR")"
+	same_bytes nm1 nm.out/nm1 && pass cp.no-module.copied || fail cp.no-module.copied "differ"
+	check_exit cp.no-module.quiet 0 "$CP" -q nm1 nm2 nm.q
+	check_eq cp.no-module.quiet.silent "" "$CO_ERR"
+	check_exit cp.no-module.quiet-long 0 "$CP" --quiet nm1 nm.q/long
+	check_eq cp.no-module.quiet-long.silent "" "$CO_ERR"
+	check_exit cp.no-module.json 0 "$CP" --json nm1 nm.json
+	json_check cp.no-module.json.flag 'd[0]["no_module"] is True' "$CO_OUT"
+	check_match cp.no-module.json.note "$note" "$CO_ERR"
+	check_exit cp.no-module.nothing-copied 1 "$CP" nosuch nm.none
+	if grep -q 'module is not loaded' <<<"$CO_ERR"; then
+		fail cp.no-module.nothing-copied.no-note "note without a file copied: $CO_ERR"
+	else
+		pass cp.no-module.nothing-copied.no-note
+	fi
+
+	check_exit cp.require-module 1 "$CP" --require-module nm1 nm.req
+	check_match cp.require-module.msg \
+		'^copyoffload-cp: the copyoffload module is not loaded \(no /dev/copyoffload\), and --require-module forbids copying without it$' \
+		"$CO_ERR"
+	[ ! -e nm.req ] && pass cp.require-module.no-dst || fail cp.require-module.no-dst "nm.req created"
+	check_exit cp.require-module.quiet 1 "$CP" -q --require-module nm1 nm.req
+	check_match cp.require-module.quiet.msg 'forbids copying without it' "$CO_ERR"
+}
+
 # --- per filesystem ----------------------------------------------------------
 
 # sparse FS: holes of the source stay holes
@@ -300,6 +340,7 @@ cross_fs_test() {
 
 cmdline_tests
 file_tests
+no_module_tests
 json_tests
 tree_tests
 for fs in xfs btrfs ext4; do
