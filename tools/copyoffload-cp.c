@@ -267,6 +267,21 @@ static int open_dst(struct cp *cp, const char *dst, mode_t mode, bool *created)
 	return fd;
 }
 
+/*
+ * A destination that is a symbolic link to nothing: GNU cp refuses to
+ * create the file it points to (a trap in a directory others can write),
+ * with -f too, unless POSIXLY_CORRECT asks for the POSIX behaviour.
+ */
+static bool dangling_symlink(const char *dst)
+{
+	struct stat st;
+
+	if (getenv("POSIXLY_CORRECT"))
+		return false;
+	return !lstat(dst, &st) && S_ISLNK(st.st_mode) &&
+	       stat(dst, &st) && errno == ENOENT;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -289,6 +304,12 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	if (same_file(e->dst, st)) {
 		e->msg = co_xasprintf("'%s' and '%s' are the same file",
 				      e->src, e->dst);
+		report(cp, e, -1, NULL);
+		return;
+	}
+	if (dangling_symlink(e->dst)) {
+		e->msg = co_xasprintf("not writing through dangling symlink '%s'",
+				      e->dst);
 		report(cp, e, -1, NULL);
 		return;
 	}

@@ -71,6 +71,34 @@ cmdline_tests() {
 	check_match cp.target-not-dir.msg "target 'f1' is not a directory" "$CO_ERR"
 }
 
+# -f as nobody in a directory nobody may write: a root-owned 0644
+# destination cannot be opened, so it is removed and created again.
+force_tests() {
+	local tool
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		skip cp.force "cannot run as nobody here"
+		return
+	fi
+	chmod 0711 "$T"
+	mkdir force
+	chmod 0777 force
+	random_file force/src 8
+	chmod 0644 force/src
+	for tool in "$GNU_CP" "$CP"; do
+		rm -f force/dst
+		echo old > force/dst
+		chmod 0644 force/dst
+		check_exit "cp.force.needed.$(basename "$tool")" 1 \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" force/src force/dst
+		check_exit "cp.force.$(basename "$tool")" 0 \
+			setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" -f force/src force/dst
+		same_bytes force/src force/dst && [ "$(stat -c %u force/dst)" = 65534 ] &&
+			pass "cp.force.replaced.$(basename "$tool")" ||
+			fail "cp.force.replaced.$(basename "$tool")" "force/dst not a new copy owned by nobody"
+	done
+	chmod 0700 "$T"
+}
+
 # --- regular files in a plain directory --------------------------------------
 
 file_tests() {
@@ -104,13 +132,41 @@ file_tests() {
 	check_exit cp.no-target-directory 1 "$CP" -T odd notdir
 	check_match cp.no-target-directory.msg "cannot copy 'odd' to 'notdir': Is a directory" "$CO_ERR"
 
-	# -f: a destination that cannot be opened is removed first
-	ln -s /nonexistent/dir/x dangling
-	check_exit cp.force.needed 1 "$CP" odd dangling
-	check_exit cp.force 0 "$CP" -f odd dangling
-	[ -f dangling ] && [ ! -L dangling ] && same_bytes odd dangling &&
-		pass cp.force.replaced || fail cp.force.replaced "dangling not replaced by a copy"
+	# A dangling symlink as destination: GNU cp refuses to write through
+	# it, with -f too, unless POSIXLY_CORRECT (the tool once created the
+	# file it points to).
+	ln -s dangled dangling
+	check_exit_like_cp cp.dangling.like-cp "$CP" odd dangling
+	check_exit cp.dangling 1 "$CP" odd dangling
+	check_msg_like_cp cp.dangling.msg-like-cp
+	check_match cp.dangling.msg "^copyoffload-cp: not writing through dangling symlink 'dangling'$" "$CO_ERR"
+	[ -L dangling ] && [ ! -e dangled ] && pass cp.dangling.untouched ||
+		fail cp.dangling.untouched "the link or its target changed"
+	check_exit_like_cp cp.dangling.force.like-cp "$CP" -f odd dangling
+	check_exit cp.dangling.force 1 "$CP" -f odd dangling
+	[ -L dangling ] && [ ! -e dangled ] && pass cp.dangling.force.untouched ||
+		fail cp.dangling.force.untouched "the link or its target changed"
+	mkdir dangle.dir
+	ln -s ../dangled dangle.dir/odd
+	check_exit_like_cp cp.dangling.into-dir.like-cp "$CP" odd dangle.dir
+	check_msg_like_cp cp.dangling.into-dir.msg-like-cp
+	check_exit cp.dangling.json 1 "$CP" --json odd dangling
+	json_check cp.dangling.json.status \
+		'd[0]["status"] == "not writing through dangling symlink \x27dangling\x27" and d[0]["errno"] is None' \
+		"$CO_OUT"
+	# POSIXLY_CORRECT: written through, as GNU cp does
+	POSIXLY_CORRECT=1 "$GNU_CP" odd dangling
+	same_bytes odd dangled && [ -L dangling ] && pass cp.dangling.posix.gnu ||
+		fail cp.dangling.posix.gnu "GNU cp did not write through"
+	rm -f dangled
+	check_exit cp.dangling.posix 0 env POSIXLY_CORRECT=1 "$CP" odd dangling
+	same_bytes odd dangled && [ -L dangling ] && pass cp.dangling.posix.written ||
+		fail cp.dangling.posix.written "not written through the link"
+	rm -f dangled dangling
 
+	# -f: a destination that cannot be opened is removed first; as an
+	# unprivileged user, next to GNU cp
+	force_tests
 	mkfifo fifo
 	check_exit cp.fifo 1 "$CP" fifo fifo.copy
 	check_match cp.fifo.msg "not a regular file" "$CO_ERR"
