@@ -313,7 +313,12 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		report(cp, e, -1, NULL);
 		return;
 	}
-	dfd = open_dst(cp, e->dst, st->st_mode & 07777, &created);
+	/*
+	 * As cp without -p: a new file gets the source's permission bits
+	 * without setuid, setgid and sticky (open() applies the umask); an
+	 * existing one keeps its mode.
+	 */
+	dfd = open_dst(cp, e->dst, st->st_mode & 0777, &created);
 	if (dfd < 0) {
 		report(cp, e, errno, NULL);
 		return;
@@ -404,10 +409,14 @@ static void copy_children(struct cp *cp, struct entry *e)
 	free(names);
 }
 
-/* A new directory gets the source's mode less the umask, as with cp. */
+/*
+ * A new directory gets the source's mode less the umask, as with cp: the
+ * sticky bit stays, setuid and setgid do not (setgid may come from the
+ * parent, as mkdir gives it).
+ */
 static void copy_dir(struct cp *cp, struct entry *e, const struct stat *st)
 {
-	mode_t mode = st->st_mode & 07777 & ~cp->umask;
+	mode_t mode = st->st_mode & (0777 | S_ISVTX) & ~cp->umask;
 	bool created = false;
 	struct stat dst_st;
 

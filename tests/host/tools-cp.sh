@@ -172,6 +172,60 @@ file_tests() {
 	check_match cp.fifo.msg "not a regular file" "$CO_ERR"
 }
 
+# --- modes, next to GNU cp -----------------------------------------------------
+
+# mode_like_cp NAME MODE [DIR]: a source of MODE (a directory with DIR),
+# copied by GNU cp and by the tool to new destinations: the same mode
+mode_like_cp() {
+	local name=$1 mode=$2 src=mode.src gnu=mode.gnu ours=mode.ours
+	rm -rf "$src" "$gnu" "$ours"
+	if [ -n "${3:-}" ]; then
+		mkdir "$src"
+		set -- -r
+	else
+		random_file "$src" 4
+		set --
+	fi
+	chmod "$mode" "$src"
+	"$GNU_CP" "$@" "$src" "$gnu"
+	check_exit "$name" 0 "$CP" -q "$@" "$src" "$ours"
+	check_eq "$name.like-cp" "$(stat -c %a "$gnu")" "$(stat -c %a "$ours")"
+	chmod -R u+rwx "$src" "$gnu" "$ours" 2>/dev/null
+}
+
+# cp without -p: a new file has the source's mode without setuid, setgid
+# and sticky, less the umask; an existing one keeps its own mode.
+mode_tests() {
+	local mask mode saved
+	saved=$(umask)
+	for mask in 022 077 000; do
+		umask "$mask"
+		for mode in 6755 7777 1755 4700 2070 0644 0000; do
+			mode_like_cp "cp.mode.$mask.$mode" "$mode"
+		done
+		for mode in 7777 2755 1777 6555 0700; do
+			mode_like_cp "cp.mode.dir.$mask.$mode" "$mode" dir
+		done
+	done
+	umask 022
+	random_file suid 4
+	chmod 6755 suid
+	rm -f suid.copy
+	check_exit cp.mode.no-setuid 0 "$CP" -q suid suid.copy
+	check_eq cp.mode.no-setuid.bits 755 "$(stat -c %a suid.copy)"
+	umask "$saved"
+
+	echo old > keep.mode
+	chmod 0600 keep.mode
+	echo old > keep.mode.gnu
+	chmod 0600 keep.mode.gnu
+	"$GNU_CP" suid keep.mode.gnu
+	check_exit cp.mode.existing 0 "$CP" -q suid keep.mode
+	check_eq cp.mode.existing.kept 600 "$(stat -c %a keep.mode)"
+	check_eq cp.mode.existing.like-cp "$(stat -c %a keep.mode.gnu)" "$(stat -c %a keep.mode)"
+	same_bytes suid keep.mode && pass cp.mode.existing.bytes || fail cp.mode.existing.bytes "differ"
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -396,6 +450,7 @@ cross_fs_test() {
 
 cmdline_tests
 file_tests
+mode_tests
 no_module_tests
 json_tests
 tree_tests
