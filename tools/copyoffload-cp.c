@@ -222,19 +222,101 @@ static const char *copy_why(const struct cp *cp, int err)
 	return NULL;
 }
 
-/* One request of one range; returns 0 or a positive errno. */
-static int copy_data(struct cp *cp, int sfd, int dfd, uint64_t size,
-		     struct entry *e)
+/*
+ * --- how a file's data is copied ---
+ *
+ * The destination starts empty, and its size must reach the source's only
+ * when the last bytes are there: a copy killed half-way (SIGKILL, a crash)
+ * must never leave a file that looks complete.  The library and the module
+ * may size the destination of a range before its data arrives (the module
+ * grows a destination with holes, or about to be offloaded, with
+ * fallocate first), so one request over the whole file cannot promise
+ * that.  A file is therefore copied in three steps:
+ *
+ *   1. the body, [0, tail): one request, so that the offload methods see
+ *      the whole file at once;
+ *   2. the tail, [tail, size): one more request, after the body is in.
+ *      When the file ends in data, the tail is its last block (data only:
+ *      nothing in it can be sized ahead); when it ends in a hole, the tail
+ *      is that hole, which only sets the size, once every byte is there;
+ *   3. anything past the size the source had when opened, read to EOF by
+ *      the host, as cp does: files that report size 0 (/proc) or more or
+ *      less than they hold (/sys), and files that grew meanwhile.
+ */
+
+/* Where the data of FD (SIZE bytes) ends, when it ends in a hole. */
+static uint64_t data_end(int fd, uint64_t size, uint64_t blk)
 {
+	uint64_t back, start, end = 0;
+	off_t d, h;
+
+	/* the last data: look back from the end, twice as far each time */
+	for (back = blk; ; back *= 2) {
+		start = back < size ? size - back : 0;
+		d = lseek(fd, start, SEEK_DATA);
+		if (d >= 0)
+			break;
+		if (errno != ENXIO)
+			return size;
+		if (!start)
+			return 0;	/* all hole */
+	}
+	while (d >= 0 && (uint64_t)d < size) {
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0)
+			return size;
+		end = h;
+		d = lseek(fd, h, SEEK_DATA);
+	}
+	return end < size ? end : size;
+}
+
+/* Where the tail of the source starts (see above); 0 for an empty file. */
+static uint64_t tail_start(int fd, const struct stat *st)
+{
+	uint64_t size = st->st_size, blk = 4096, tail;
+
+	if (!size)
+		return 0;
+	if (st->st_blksize > 0)
+		blk = st->st_blksize;
+	if (lseek(fd, size - 1, SEEK_DATA) < 0 && errno == ENXIO)
+		tail = data_end(fd, size, blk);
+	else
+		tail = (size - 1) / blk * blk;
+	lseek(fd, 0, SEEK_SET);
+	return tail;
+}
+
+static void add_result(struct copyoffload_result *to,
+		       const struct copyoffload_result *res)
+{
+	unsigned int m;
+
+	to->nr_processed += res->nr_processed;
+	to->no_module |= res->no_module;
+	to->bytes_done += res->bytes_done;
+	for (m = 0; m < ARRAY_SIZE(res->method_bytes); m++)
+		to->method_bytes[m] += res->method_bytes[m];
+}
+
+/*
+ * One request of one range at OFF (the same offset in both files), which
+ * goes on from *done; returns 0 or a positive errno.  A short copy with
+ * status OK means that the source ended: *done tells how far.
+ */
+static int copy_request(struct cp *cp, int sfd, int dfd, uint64_t off,
+			uint64_t len, uint64_t flags, struct entry *e,
+			uint64_t *done)
+{
+	struct copyoffload_result res;
 	struct copyoffload_range r;
 	int ret;
 
-	if (!size) {
-		e->res.no_module = !copyoffload_has_module(cp->co);
-		return 0;
-	}
-	copyoffload_range_init(&r, sfd, 0, dfd, 0, size);
-	ret = copyoffload_copy(cp->co, cp->flags, &r, 1, &e->res);
+	copyoffload_range_init(&r, sfd, off, dfd, off, len);
+	ret = copyoffload_copy(cp->co, flags, &r, 1, &res);
+	add_result(&e->res, &res);
+	*done += r.bytes_done;
 	if (ret < 0)
 		return -ret;
 	if (r.status < 0)
@@ -243,10 +325,135 @@ static int copy_data(struct cp *cp, int sfd, int dfd, uint64_t size,
 		e->why = "the copy was not run";
 		return EIO;
 	}
-	if (r.bytes_done != size) {
-		e->why = "short copy: the source changed during the copy";
-		return EIO;
+	return 0;
+}
+
+/*
+ * The tail goes through the same methods as the body, but never to storage
+ * offload, which may size the file before writing the block; unless the
+ * host must not see the data (--no-fallback), or only a reflink may copy.
+ */
+static uint64_t tail_flags(const struct cp *cp)
+{
+	uint64_t flags = cp->flags;
+
+	if (flags & (COPYOFFLOAD_F_NO_FALLBACK | COPYOFFLOAD_F_REQUIRE_SHARE))
+		return flags;
+	return (flags & ~COPYOFFLOAD_F_OFFLOAD_MASK) | COPYOFFLOAD_F_OFFLOAD_NONE;
+}
+
+/* Errnos after which the host can still copy what a request would not. */
+static bool host_can_serve(const struct cp *cp, int err)
+{
+	if (cp->flags & (COPYOFFLOAD_F_NO_FALLBACK | COPYOFFLOAD_F_REQUIRE_SHARE))
+		return false;
+	return err == EOPNOTSUPP || err == EINVAL || err == EXDEV;
+}
+
+static int write_all(int fd, const char *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		buf += n;
+		len -= n;
+		off += n;
 	}
+	return 0;
+}
+
+#define CP_READ_CHUNK	(1U << 20)
+
+/*
+ * Step 3: whatever the source still holds from *done on, read to EOF
+ * through the host, counted as the library counts its read/write method.
+ */
+static int copy_rest(struct cp *cp, int sfd, int dfd, struct entry *e,
+		     uint64_t *done)
+{
+	unsigned int m = COPYOFFLOAD_LIB_METHOD_USERSPACE;
+	int err = 0;
+	ssize_t n;
+	char *buf;
+
+	if (cp->flags & COPYOFFLOAD_F_NO_FALLBACK) {
+		char c;
+
+		n = pread(sfd, &c, 1, *done);
+		if (n <= 0)
+			return n < 0 ? errno : 0;
+		e->why = "the source holds more than its size says (a growing file, or one of /proc or /sys), which only the host can copy, and --no-fallback forbids it (EOPNOTSUPP)";
+		return EOPNOTSUPP;
+	}
+	if (lseek(sfd, *done, SEEK_SET) < 0)
+		return errno;
+	buf = malloc(CP_READ_CHUNK);
+	if (!buf)
+		return ENOMEM;
+	for (;;) {
+		n = read(sfd, buf, CP_READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : 0;
+			break;
+		}
+		err = write_all(dfd, buf, n, *done);
+		if (err)
+			break;
+		*done += n;
+		e->res.bytes_done += n;
+		e->res.method_bytes[m] += n;
+	}
+	free(buf);
+	return err;
+}
+
+/*
+ * Copy the source (st) into the empty destination, in the three steps
+ * above; *done: the bytes in place from offset 0.  Returns 0 once every
+ * byte up to the source's EOF is in, else a positive errno.
+ */
+static int copy_data(struct cp *cp, int sfd, int dfd, const struct stat *st,
+		     struct entry *e, uint64_t *done)
+{
+	uint64_t size = st->st_size, tail = tail_start(sfd, st);
+	int err;
+
+	*done = 0;
+	e->res.no_module = !copyoffload_has_module(cp->co);
+	if (tail) {
+		err = copy_request(cp, sfd, dfd, 0, tail, cp->flags, e, done);
+		if (err)
+			return err;
+	}
+	if (*done == tail && tail < size) {
+		err = copy_request(cp, sfd, dfd, tail, size - tail,
+				   tail_flags(cp), e, done);
+		if (err && !host_can_serve(cp, err))
+			return err;
+		e->why = NULL;
+	}
+	return copy_rest(cp, sfd, dfd, e, done);
+}
+
+/*
+ * The destination must hold what was copied and no more: a request cut
+ * short by a shrinking source may have sized it further.
+ */
+static int check_size(int dfd, uint64_t done)
+{
+	struct stat st;
+
+	if (fstat(dfd, &st))
+		return errno;
+	if ((uint64_t)st.st_size > done && ftruncate(dfd, done))
+		return errno;
 	return 0;
 }
 
@@ -298,6 +505,7 @@ static bool same_file(const char *dst, const struct stat *st)
 static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		    struct entry *e)
 {
+	uint64_t done = 0;
 	bool created;
 	int dfd, err;
 
@@ -323,10 +531,10 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		report(cp, e, errno, NULL);
 		return;
 	}
-	err = ftruncate(dfd, st->st_size) ? errno : 0;
+	err = copy_data(cp, sfd, dfd, st, e, &done);
 	if (!err)
-		err = copy_data(cp, sfd, dfd, st->st_size, e);
-	if (err && !created && ftruncate(dfd, e->res.bytes_done))
+		err = check_size(dfd, done);
+	if (err && !created && ftruncate(dfd, done))
 		co_warn("cannot truncate '%s': %s", e->dst, strerror(errno));
 	if (close(dfd) && !err)
 		err = errno;

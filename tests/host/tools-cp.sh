@@ -172,6 +172,40 @@ file_tests() {
 	check_match cp.fifo.msg "not a regular file" "$CO_ERR"
 }
 
+# --- files whose size is not what they hold ----------------------------------
+
+# /proc files say size 0, /sys files 4096: GNU cp reads them to EOF, and so
+# must the tool (it once made empty files and exited 0).
+pseudo_file_test() {
+	local name=$1 src=$2 ref
+	if [ ! -r "$src" ]; then
+		skip "$name" "no $src here"
+		return
+	fi
+	ref=$(basename "$src").gnu
+	"$GNU_CP" "$src" "$ref"
+	check_exit "$name" 0 "$CP" -q "$src" "$ref.ours"
+	check_eq "$name.size-like-cp" "$(stat -c %s "$ref")" "$(stat -c %s "$ref.ours")"
+	[ -s "$ref.ours" ] && same_bytes "$ref" "$ref.ours" && pass "$name.bytes-like-cp" ||
+		fail "$name.bytes-like-cp" "$(stat -c %s "$ref.ours") bytes, GNU cp's copy has $(stat -c %s "$ref")"
+}
+
+pseudo_file_tests() {
+	pseudo_file_test cp.proc.version /proc/version
+	pseudo_file_test cp.proc.mountinfo /proc/self/mountinfo
+	pseudo_file_test cp.sys.lo-address /sys/class/net/lo/address
+	# the bytes read past the reported size are counted
+	check_exit cp.proc.json 0 "$CP" -q --json /proc/version version.json
+	json_check cp.proc.json.bytes \
+		"d[0][\"bytes\"] == $(stat -c %s version.json) > 0 and d[0][\"methods\"] == {\"userspace\": d[0][\"bytes\"]}" \
+		"$CO_OUT"
+	# --no-fallback cannot read them through the host: an error, not an
+	# empty copy
+	check_exit cp.proc.no-fallback 1 "$CP" -q --no-fallback /proc/version version.nf
+	check_match cp.proc.no-fallback.msg "holds more than its size says.*--no-fallback forbids it" "$CO_ERR"
+	[ ! -e version.nf ] && pass cp.proc.no-fallback.no-dst || fail cp.proc.no-fallback.no-dst "version.nf left behind"
+}
+
 # --- modes, next to GNU cp -----------------------------------------------------
 
 # mode_like_cp NAME MODE [DIR]: a source of MODE (a directory with DIR),
@@ -450,6 +484,7 @@ cross_fs_test() {
 
 cmdline_tests
 file_tests
+pseudo_file_tests
 mode_tests
 no_module_tests
 json_tests
