@@ -10,6 +10,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,81 @@ static int parse_reflink(const char *arg, uint64_t *flags)
 	else if (strcmp(arg, "never"))
 		return -EINVAL;
 	return 0;
+}
+
+/* --- interruption -------------------------------------------------------- */
+
+/*
+ * SIGINT, SIGTERM and SIGHUP are blocked in the copying thread and taken
+ * by a thread of their own, which cleans up and then dies of the signal,
+ * as cp does (a shell reports 128 + the signal's number).  Dying of it is
+ * what stops a copy promptly: the module and the kernel end a copy at a
+ * fatal signal, not at one with a handler.  The file being copied is
+ * removed when this run created it; an existing one is said to be
+ * incomplete.  A signal that was ignored when we started stays ignored.
+ */
+static struct {
+	pthread_mutex_t lock;
+	const char *dst;	/* the destination being written, or NULL */
+	bool created;		/* by this run */
+	sigset_t set;		/* the signals the thread waits for */
+} busy = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *interrupt_thread(void *arg)
+{
+	const char *name;
+	int sig;
+
+	(void)arg;
+	if (sigwait(&busy.set, &sig))
+		return NULL;
+	/* never released: the copying thread changes nothing from now on */
+	pthread_mutex_lock(&busy.lock);
+	name = sigabbrev_np(sig);
+	if (!busy.dst)
+		co_warn("interrupted by SIG%s", name);
+	else if (busy.created && !unlink(busy.dst))
+		co_warn("interrupted by SIG%s: removed '%s', which was not complete",
+			name, busy.dst);
+	else if (busy.created)
+		co_warn("interrupted by SIG%s: '%s' is incomplete and could not be removed: %s",
+			name, busy.dst, strerror(errno));
+	else
+		co_warn("interrupted by SIG%s: '%s' is incomplete", name,
+			busy.dst);
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &busy.set, NULL);
+	raise(sig);
+	_exit(128 + sig);	/* not reached */
+}
+
+static void watch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	pthread_t thread;
+	unsigned int i;
+
+	sigemptyset(&busy.set);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (!sigaction(sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(&busy.set, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &busy.set, NULL);
+	if (pthread_create(&thread, NULL, interrupt_thread, NULL)) {
+		/* then the signals act as they would on cp */
+		pthread_sigmask(SIG_UNBLOCK, &busy.set, NULL);
+		return;
+	}
+	pthread_detach(thread);
+}
+
+/* The destination is complete, or removed: nothing to clean up. */
+static void clear_busy(void)
+{
+	pthread_mutex_lock(&busy.lock);
+	busy.dst = NULL;
+	pthread_mutex_unlock(&busy.lock);
 }
 
 /* --- messages ------------------------------------------------------------ */
@@ -526,7 +603,13 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	 * without setuid, setgid and sticky (open() applies the umask); an
 	 * existing one keeps its mode.
 	 */
+	pthread_mutex_lock(&busy.lock);
 	dfd = open_dst(cp, e->dst, st->st_mode & 0777, &created);
+	if (dfd >= 0) {
+		busy.dst = e->dst;
+		busy.created = created;
+	}
+	pthread_mutex_unlock(&busy.lock);
 	if (dfd < 0) {
 		report(cp, e, errno, NULL);
 		return;
@@ -540,6 +623,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		err = errno;
 	if (err && created)
 		unlink(e->dst);
+	clear_busy();
 	report(cp, e, err, e->why ? e->why : err ? copy_why(cp, err) : NULL);
 }
 
@@ -922,6 +1006,7 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	co_counters_read(&before);
+	watch_signals();
 	ret = copy_operands(&cp, argv + optind, n, target, no_target);
 	copyoffload_close(cp.co);
 	if (cp.verbose || cp.json) {

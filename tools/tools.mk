@@ -21,9 +21,10 @@ tools: $(TOOLS_BIN)
 tools/%.o: tools/%.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# copyoffload-cp takes SIGINT, SIGTERM and SIGHUP in a thread of its own.
 tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o $(TOOLS_COMMON_OBJ) \
 		lib/libcopyoffload.so | lib
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -Llib -lcopyoffload
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(filter %.o,$^) -Llib -lcopyoffload
 
 tools/copyoffload: tools/copyoffload.o tools/ranges.o $(TOOLS_COMMON_OBJ) \
 		lib/libcopyoffload.so | lib

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# copyoffload-cp stopped in the middle of a large copy: SIGINT, SIGTERM and
+# SIGHUP end it promptly, remove a destination it created and say that an
+# existing one is incomplete; it dies of the signal as GNU cp does (status
+# 128 + N); SIGKILL leaves a destination whose size is not the source's.
+# The copies are of real data (no holes) on the scratch directory's
+# filesystem, large enough to be caught half-way.
+. "$(dirname "$0")/../lib.sh"
+
+CP=$CO_TOOLS/copyoffload-cp
+if [ ! -x "$CP" ]; then
+	fail cp.interrupt.build "$CP is missing: run make tools"
+	exit 1
+fi
+
+tools_scratch T
+cd "$T" || exit 1
+
+SIZE=$((512 * 1024 * 1024))
+
+# interrupt_copy SIG DST [ENV_OPTION] COMMAND...: run COMMAND in the
+# background (with default signal actions, or ENV_OPTION's, for env(1)),
+# wait until DST holds 1 MiB (the copy is under way), send SIG once and
+# wait for the end.  INT_RC: the exit status (128 + N when SIG ended it);
+# INT_ERR: stderr; INT_MS: milliseconds from the signal to the end.
+interrupt_copy() {
+	local sig=$1 dst=$2 how=--default-signal pid t0 err i
+	shift 2
+	case $1 in --ignore-signal=*) how=$1; shift ;; esac
+	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
+	env "$how" "$@" 2>"$err" &
+	pid=$!
+	for ((i = 0; i < 4000; i++)); do
+		[ "$(stat -c %s "$dst" 2>/dev/null || echo 0)" -ge 1048576 ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	t0=$(date +%s%N)
+	kill "-$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	INT_RC=$?
+	INT_MS=$((($(date +%s%N) - t0) / 1000000))
+	INT_ERR=$(cat "$err")
+	rm -f "$err"
+}
+
+# landed NAME CODE: ok when the signal ended the copy (exit status CODE);
+# a copy that finished first proves nothing, and fails
+landed() {
+	check_eq "$1" "$2" "$INT_RC"
+	[ "$INT_RC" = "$2" ]
+}
+
+# src: real data, no holes: written zeroes, then random bytes at the end
+truncate -s "$SIZE" src
+dd if=/dev/zero of=src bs=1M count=$((SIZE >> 20)) conv=notrunc status=none
+head -c 4096 /dev/urandom | dd of=src bs=4096 seek=$(((SIZE >> 12) - 1)) conv=notrunc status=none
+
+# --- SIGINT: a destination this run created is removed ----------------------
+interrupt_copy INT new "$CP" -q --reflink=never src new
+if landed cp.interrupt.int.status 130; then
+	[ ! -e new ] && pass cp.interrupt.int.removed ||
+		fail cp.interrupt.int.removed "new left behind: $(stat -c %s new) bytes"
+	check_match cp.interrupt.int.msg \
+		"^copyoffload-cp: interrupted by SIGINT: removed 'new', which was not complete$" "$INT_ERR"
+	[ "$INT_MS" -lt 2000 ] && pass cp.interrupt.int.prompt ||
+		fail cp.interrupt.int.prompt "took $INT_MS ms to stop"
+fi
+rm -f new
+
+# GNU cp dies of the signal too (same status), but leaves its partial copy
+interrupt_copy INT gnu "$GNU_CP" --reflink=never src gnu
+check_eq cp.interrupt.int.status-like-cp 130 "$INT_RC"
+rm -f gnu
+
+# --- SIGHUP: the same ---------------------------------------------------------
+interrupt_copy HUP new "$CP" -q --reflink=never src new
+if landed cp.interrupt.hup.status 129; then
+	[ ! -e new ] && pass cp.interrupt.hup.removed ||
+		fail cp.interrupt.hup.removed "new left behind: $(stat -c %s new) bytes"
+fi
+rm -f new
+
+# --- SIGTERM: an existing destination is said to be incomplete --------------
+echo "old content" > old
+interrupt_copy TERM old "$CP" -q --reflink=never src old
+if landed cp.interrupt.term.status 143; then
+	size=$(stat -c %s old)
+	[ "$size" -lt "$SIZE" ] && pass cp.interrupt.term.not-complete ||
+		fail cp.interrupt.term.not-complete "old has the source's size ($size bytes)"
+	check_match cp.interrupt.term.msg \
+		"^copyoffload-cp: interrupted by SIGTERM: 'old' is incomplete$" "$INT_ERR"
+	same_bytes src old "$size" && pass cp.interrupt.term.prefix ||
+		fail cp.interrupt.term.prefix "the $size bytes in old are not the source's"
+fi
+rm -f old
+
+# --- SIGKILL: no cleanup possible, but the size is not the source's ---------
+interrupt_copy KILL new "$CP" -q --reflink=never src new
+if landed cp.interrupt.kill.status 137; then
+	size=$(stat -c %s new 2>/dev/null || echo 0)
+	[ "$size" -lt "$SIZE" ] && pass cp.interrupt.kill.not-complete ||
+		fail cp.interrupt.kill.not-complete "new has the source's size ($size bytes)"
+	same_bytes src new "$size" && pass cp.interrupt.kill.prefix ||
+		fail cp.interrupt.kill.prefix "the $size bytes in new are not the source's"
+fi
+rm -f new
+
+# --- an ignored SIGINT stays ignored, as with GNU cp ----------------------------
+interrupt_copy INT new --ignore-signal=INT "$CP" -q --reflink=never src new
+check_eq cp.interrupt.ignored.status 0 "$INT_RC"
+same_bytes src new && pass cp.interrupt.ignored.copied || fail cp.interrupt.ignored.copied "differ"
+rm -f new
+
+done_testing
