@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -348,14 +349,22 @@ static uint64_t data_end(int fd, uint64_t size, uint64_t blk)
 	return end < size ? end : size;
 }
 
-/* Where the tail of the source starts (see above); 0 for an empty file. */
+/*
+ * Where the tail of the source starts (see above); 0 for an empty file.
+ * Its last block is a block of the filesystem (f_bsize), which is all data
+ * or all hole, and where the body ends a clone may end; st_blksize may be
+ * larger (xfs stripes, allocsize) and hold both.
+ */
 static uint64_t tail_start(int fd, const struct stat *st)
 {
 	uint64_t size = st->st_size, blk = 4096, tail;
+	struct statfs sfs;
 
 	if (!size)
 		return 0;
-	if (st->st_blksize > 0)
+	if (!fstatfs(fd, &sfs) && sfs.f_bsize > 0)
+		blk = sfs.f_bsize;
+	else if (st->st_blksize > 0)
 		blk = st->st_blksize;
 	if (lseek(fd, size - 1, SEEK_DATA) < 0 && errno == ENXIO)
 		tail = data_end(fd, size, blk);

@@ -92,7 +92,7 @@ copy_sharing() {
 }
 
 # copy_holes NAME METHODS [HOLE_OFF:LEN]...: copy the source s-NAME (holes at
-# the given places) into a pre-sized destination (as copyoffload-cp does):
+# the given places) into a pre-sized destination (as copyoffload-cp once did):
 # same bytes, same allocated blocks, holes where s has them; and into a
 # fresh one: the same but for one block more at most (the module allocates
 # the last byte when the range ends in a hole past the destination's EOF)
