@@ -207,6 +207,47 @@ check_msg_like_cp() {
 	check_eq "$1" "$GNU_MSG" "${msg#*: }"
 }
 
+# tree_state DIR: one line per entry under DIR (sorted): its path, type,
+# mode, and a file's size and checksum or a link's target; with
+# TREE_TIMES=1 modification times too, with TREE_OWNER=1 owner and group
+tree_state() {
+	local f extra
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort) | while IFS= read -r f; do
+		extra=
+		[ "${TREE_TIMES:-}" = 1 ] && extra+=" $(stat -c %y "$1/$f")"
+		[ "${TREE_OWNER:-}" = 1 ] && extra+=" $(stat -c %u:%g "$1/$f")"
+		if [ -L "$1/$f" ]; then
+			echo "$f link $(readlink "$1/$f")"
+		elif [ -d "$1/$f" ]; then
+			echo "$f dir $(stat -c %a "$1/$f")$extra"
+		else
+			echo "$f file $(stat -c '%a %s' "$1/$f") $(md5sum < "$1/$f" | cut -c1-32)$extra"
+		fi
+	done
+}
+
+# check_like_cp NAME TOOL SETUP ARG...: run the shell command SETUP in two
+# new directories NAME.gnu and NAME.ours, then GNU cp ARGs in the first and
+# TOOL ARGs in the second: ok (NAME.status) when both exit alike and
+# (NAME.result) when they leave the same tree_state.  The tool's run is in
+# CO_RC, CO_OUT, CO_ERR, GNU cp's status in GNU_RC and message in GNU_MSG.
+check_like_cp() {
+	local name=$1 tool=$2 setup=$3 d
+	shift 3
+	for d in "$name.gnu" "$name.ours"; do
+		rm -rf "$d"
+		mkdir "$d"
+		(cd "$d" && eval "$setup")
+	done
+	cd "$name.gnu" || return 1
+	gnu_cp "$@"
+	cd ../"$name.ours" || return 1
+	run_cmd "$tool" "$@"
+	cd .. || return 1
+	check_eq "$name.status" "$GNU_RC" "$CO_RC"
+	check_eq "$name.result" "$(tree_state "$name.gnu")" "$(tree_state "$name.ours")"
+}
+
 # file_blocks FILE: allocated 512-byte blocks
 file_blocks() {
 	stat -c %b "$1"

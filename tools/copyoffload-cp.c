@@ -29,6 +29,7 @@ struct cp {
 	bool force;
 	bool verbose;
 	bool json;
+	bool no_clobber;	/* -n */
 	bool quiet;		/* -q: no note that the module is missing */
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
@@ -49,6 +50,7 @@ enum {
 static const struct option cp_options[] = {
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "target-directory", required_argument, NULL, 't' },
 	{ "no-target-directory", no_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -85,6 +87,8 @@ static void usage(void)
 	       "                          loaded, instead of copying without it\n"
 	       "  -q, --quiet             do not say that the module is not loaded\n"
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
+	       "  -n, --no-clobber        do not overwrite an existing file (a directory\n"
+	       "                          is still copied into); overrides -f\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
@@ -200,6 +204,7 @@ struct entry {
 	int err;		/* 0, a positive errno, or -1 (no errno) */
 	const char *why;	/* instead of strerror(err) */
 	char *msg;		/* a whole message instead of "cannot copy" */
+	bool skipped;		/* left alone: -n and the destination exists */
 };
 
 /* The error as JSON's status: the message without "PROG: " */
@@ -221,7 +226,8 @@ static void print_json(const struct entry *e)
 	co_json_method_bytes(stdout, &e->res);
 	printf(",\"no_module\":%s,\"status\":",
 	       e->res.no_module ? "true" : "false");
-	co_json_string(stdout, e->err ? entry_status(e) : "ok");
+	co_json_string(stdout, e->err ? entry_status(e) :
+		       e->skipped ? "skipped" : "ok");
 	printf(",\"errno\":");
 	co_json_errno(stdout, e->err > 0 ? e->err : 0);
 	printf("}\n");
@@ -276,7 +282,7 @@ static void report(struct cp *cp, struct entry *e, int err, const char *why)
 	}
 	if (cp->json)
 		print_json(e);
-	else if (cp->verbose && !err)
+	else if (cp->verbose && !err && !e->skipped)
 		print_verbose(e);
 	fflush(stdout);
 	free(e->msg);
@@ -575,6 +581,21 @@ static bool dangling_symlink(const char *dst)
 	       stat(dst, &st) && errno == ENOENT;
 }
 
+/*
+ * -n: an existing destination (of any type, a symbolic link too) is left
+ * alone, without a word and with success, as GNU cp 9.1 does.
+ */
+static bool skip_existing(struct cp *cp, struct entry *e)
+{
+	struct stat st;
+
+	if (!cp->no_clobber || lstat(e->dst, &st))
+		return false;
+	e->skipped = true;
+	report(cp, e, 0, NULL);
+	return true;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -595,15 +616,17 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	bool created;
 	int dfd, err;
 
-	if (same_file(e->dst, st)) {
-		e->msg = co_xasprintf("'%s' and '%s' are the same file",
-				      e->src, e->dst);
-		report(cp, e, -1, NULL);
-		return;
-	}
 	if (dangling_symlink(e->dst)) {
 		e->msg = co_xasprintf("not writing through dangling symlink '%s'",
 				      e->dst);
+		report(cp, e, -1, NULL);
+		return;
+	}
+	if (skip_existing(cp, e))
+		return;
+	if (same_file(e->dst, st)) {
+		e->msg = co_xasprintf("'%s' and '%s' are the same file",
+				      e->src, e->dst);
 		report(cp, e, -1, NULL);
 		return;
 	}
@@ -663,6 +686,8 @@ static void copy_symlink(struct cp *cp, struct entry *e)
 	ssize_t n;
 	int err = 0;
 
+	if (skip_existing(cp, e))
+		return;
 	n = readlink(e->src, target, sizeof(target) - 1);
 	if (n < 0) {
 		report(cp, e, errno, NULL);
@@ -886,7 +911,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRft:Tvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRfnt:Tvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -895,6 +920,9 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'f':
 			cp->force = true;
+			break;
+		case 'n':
+			cp->no_clobber = true;
 			break;
 		case 't':
 			*target = optarg;

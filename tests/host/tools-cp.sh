@@ -260,6 +260,31 @@ mode_tests() {
 	same_bytes suid keep.mode && pass cp.mode.existing.bytes || fail cp.mode.existing.bytes "differ"
 }
 
+# --- -n, next to GNU cp ---------------------------------------------------------
+
+# GNU cp 9.1's -n: an existing destination is skipped without a word and
+# with status 0 (the same file too), -f does not undo it, a dangling
+# symlink is still refused, and -r copies into existing directories.
+no_clobber_tests() {
+	local setup='echo new > s; echo old > d; mkdir t; echo old > t/s; ln -s nowhere dl; mkdir -p tree/sub; echo a > tree/a; echo b > tree/sub/b; ln -s a tree/la; mkdir -p out/tree/sub; echo old > out/tree/a; ln -s old out/tree/la'
+	check_like_cp cp.n.existing "$CP" "$setup" -n s d
+	check_eq cp.n.existing.silent "" "$CO_ERR"
+	check_like_cp cp.n.long "$CP" "$setup" --no-clobber s d
+	check_like_cp cp.n.new "$CP" "$setup" -n s new
+	check_like_cp cp.n.into-dir "$CP" "$setup" -n s t
+	check_like_cp cp.n.force "$CP" "$setup" -fn s d
+	check_like_cp cp.n.force-after "$CP" "$setup" -nf s d
+	check_like_cp cp.n.same-file "$CP" "$setup" -n s s
+	check_like_cp cp.n.dangling "$CP" "$setup" -n s dl
+	check_msg_like_cp cp.n.dangling.msg-like-cp
+	check_like_cp cp.n.tree "$CP" "$setup" -rn tree out
+	check_like_cp cp.n.verbose "$CP" "$setup" -nv s d
+	check_eq cp.n.verbose.silent "" "$CO_OUT"
+	echo old > n.json.dst
+	check_exit cp.n.json 0 "$CP" -q -n --json odd n.json.dst
+	json_check cp.n.json.skipped 'd[0]["status"] == "skipped" and d[0]["bytes"] == 0' "$CO_OUT"
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -486,6 +511,7 @@ cmdline_tests
 file_tests
 pseudo_file_tests
 mode_tests
+no_clobber_tests
 no_module_tests
 json_tests
 tree_tests
