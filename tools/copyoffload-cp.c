@@ -30,6 +30,7 @@ struct cp {
 	bool verbose;
 	bool json;
 	bool no_clobber;	/* -n */
+	bool update;		/* -u */
 	bool quiet;		/* -q: no note that the module is missing */
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
@@ -51,6 +52,7 @@ static const struct option cp_options[] = {
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "no-clobber", no_argument, NULL, 'n' },
+	{ "update", no_argument, NULL, 'u' },
 	{ "target-directory", required_argument, NULL, 't' },
 	{ "no-target-directory", no_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -89,6 +91,8 @@ static void usage(void)
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
 	       "  -n, --no-clobber        do not overwrite an existing file (a directory\n"
 	       "                          is still copied into); overrides -f\n"
+	       "  -u, --update            copy only when SRC is newer than DST, or DST\n"
+	       "                          is missing\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
@@ -204,7 +208,7 @@ struct entry {
 	int err;		/* 0, a positive errno, or -1 (no errno) */
 	const char *why;	/* instead of strerror(err) */
 	char *msg;		/* a whole message instead of "cannot copy" */
-	bool skipped;		/* left alone: -n and the destination exists */
+	bool skipped;		/* left alone: -n or -u */
 };
 
 /* The error as JSON's status: the message without "PROG: " */
@@ -596,6 +600,30 @@ static bool skip_existing(struct cp *cp, struct entry *e)
 	return true;
 }
 
+static bool older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * -u: a destination (followed when FOLLOW) that is not older than the
+ * source (SRC_ST) is left alone, silently and with success, as GNU cp.
+ */
+static bool skip_newer(struct cp *cp, struct entry *e,
+		       const struct stat *src_st, bool follow)
+{
+	struct stat st;
+
+	if (!cp->update || (follow ? stat(e->dst, &st) : lstat(e->dst, &st)))
+		return false;
+	if (S_ISDIR(st.st_mode) || older(&st.st_mtim, &src_st->st_mtim))
+		return false;
+	e->skipped = true;
+	report(cp, e, 0, NULL);
+	return true;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -630,6 +658,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		report(cp, e, -1, NULL);
 		return;
 	}
+	if (skip_newer(cp, e, st, true))
+		return;
 	/*
 	 * As cp without -p: a new file gets the source's permission bits
 	 * without setuid, setgid and sticky (open() applies the umask); an
@@ -679,14 +709,15 @@ static void copy_file(struct cp *cp, struct entry *e)
 /* --- symbolic links and directories -------------------------------------- */
 
 /* An existing non-directory destination is replaced, as cp -r does. */
-static void copy_symlink(struct cp *cp, struct entry *e)
+static void copy_symlink(struct cp *cp, struct entry *e,
+			 const struct stat *src_st)
 {
 	char target[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 	int err = 0;
 
-	if (skip_existing(cp, e))
+	if (skip_existing(cp, e) || skip_newer(cp, e, src_st, false))
 		return;
 	n = readlink(e->src, target, sizeof(target) - 1);
 	if (n < 0) {
@@ -849,7 +880,7 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 		copy_dir_path(cp, &e, &st, operand);
 	} else if (S_ISLNK(st.st_mode)) {
 		e.type = "symlink";
-		copy_symlink(cp, &e);
+		copy_symlink(cp, &e, &st);
 	} else if (S_ISREG(st.st_mode)) {
 		e.type = "file";
 		copy_file(cp, &e);
@@ -911,7 +942,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRfnt:Tvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRfnt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -923,6 +954,9 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'n':
 			cp->no_clobber = true;
+			break;
+		case 'u':
+			cp->update = true;
 			break;
 		case 't':
 			*target = optarg;

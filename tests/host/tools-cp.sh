@@ -285,6 +285,26 @@ no_clobber_tests() {
 	json_check cp.n.json.skipped 'd[0]["status"] == "skipped" and d[0]["bytes"] == 0' "$CO_OUT"
 }
 
+# --- -u, next to GNU cp ---------------------------------------------------------
+
+# -u copies only onto a destination older than the source (or missing):
+# one as new as the source, or newer, is skipped silently with status 0;
+# the same file is still an error, a dangling symlink still refused.
+update_tests() {
+	local setup='echo new > s; touch -d "2024-06-01 12:00:00.5" s; echo old > older; touch -d 2020-01-01 older; echo old > newer; touch -d 2030-01-01 newer; echo old > same; touch -r s same; echo old > just-older; touch -d "2024-06-01 12:00:00.4" just-older; ln -s nowhere dl; mkdir -p tree out/tree; echo a > tree/a; echo b > tree/b; touch -d 2020-01-01 tree/a; echo old > out/tree/a; echo old > out/tree/b; touch -d 2021-01-01 out/tree/a; touch -d 2010-01-01 out/tree/b'
+	check_like_cp cp.u.older "$CP" "$setup" -u s older
+	check_like_cp cp.u.newer "$CP" "$setup" -u s newer
+	check_eq cp.u.newer.silent "" "$CO_ERR"
+	check_like_cp cp.u.same-time "$CP" "$setup" -u s same
+	check_like_cp cp.u.nanoseconds "$CP" "$setup" --update s just-older
+	check_like_cp cp.u.missing "$CP" "$setup" -u s missing
+	check_like_cp cp.u.same-file "$CP" "$setup" -u s s
+	check_msg_like_cp cp.u.same-file.msg-like-cp
+	check_like_cp cp.u.dangling "$CP" "$setup" -u s dl
+	check_like_cp cp.u.tree "$CP" "$setup" -ru tree out
+	check_like_cp cp.u.and-n "$CP" "$setup" -un s older
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -512,6 +532,7 @@ file_tests
 pseudo_file_tests
 mode_tests
 no_clobber_tests
+update_tests
 no_module_tests
 json_tests
 tree_tests
