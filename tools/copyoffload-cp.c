@@ -31,6 +31,8 @@ struct cp {
 	bool json;
 	bool no_clobber;	/* -n */
 	bool update;		/* -u */
+	unsigned int preserve;	/* PRESERVE_*: -p, --preserve */
+	bool no_preserve_mode;	/* --no-preserve=mode: default modes */
 	bool quiet;		/* -q: no note that the module is missing */
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
@@ -38,11 +40,22 @@ struct cp {
 	int exit_code;
 };
 
+/* What -p and --preserve keep of the source. */
+enum {
+	PRESERVE_MODE = 1 << 0,
+	PRESERVE_OWNERSHIP = 1 << 1,
+	PRESERVE_TIMESTAMPS = 1 << 2,
+	PRESERVE_DEFAULT = PRESERVE_MODE | PRESERVE_OWNERSHIP |
+			   PRESERVE_TIMESTAMPS,
+};
+
 enum {
 	OPT_REFLINK = 256,
 	OPT_OFFLOAD,
 	OPT_NO_FALLBACK,
 	OPT_REQUIRE_MODULE,
+	OPT_PRESERVE,
+	OPT_NO_PRESERVE,
 	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
@@ -53,6 +66,8 @@ static const struct option cp_options[] = {
 	{ "force", no_argument, NULL, 'f' },
 	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "update", no_argument, NULL, 'u' },
+	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
+	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
 	{ "target-directory", required_argument, NULL, 't' },
 	{ "no-target-directory", no_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -93,6 +108,11 @@ static void usage(void)
 	       "                          is still copied into); overrides -f\n"
 	       "  -u, --update            copy only when SRC is newer than DST, or DST\n"
 	       "                          is missing\n"
+	       "  -p                      same as --preserve=mode,ownership,timestamps\n"
+	       "      --preserve[=ATTR_LIST]  keep these attributes: mode, ownership\n"
+	       "                          (when permitted), timestamps (default: all\n"
+	       "                          three)\n"
+	       "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
@@ -197,6 +217,39 @@ static void clear_busy(void)
 	pthread_mutex_unlock(&busy.lock);
 }
 
+/*
+ * ATTR_LIST of --preserve and --no-preserve: mode, ownership, timestamps,
+ * separated by commas.  Returns 0 or -EINVAL.
+ */
+static int parse_preserve(const char *arg, unsigned int *bits)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} attrs[] = {
+		{ "mode", PRESERVE_MODE },
+		{ "ownership", PRESERVE_OWNERSHIP },
+		{ "timestamps", PRESERVE_TIMESTAMPS },
+	};
+	const char *p = arg;
+	unsigned int i;
+	size_t len;
+
+	*bits = 0;
+	do {
+		len = strcspn(p, ",");
+		for (i = 0; i < ARRAY_SIZE(attrs); i++)
+			if (strlen(attrs[i].name) == len &&
+			    !strncmp(p, attrs[i].name, len))
+				break;
+		if (i == ARRAY_SIZE(attrs))
+			return -EINVAL;
+		*bits |= attrs[i].bit;
+		p += len;
+	} while (*p++);
+	return 0;
+}
+
 /* --- messages ------------------------------------------------------------ */
 
 /* What happened to one source entry, for messages, -v and --json. */
@@ -291,6 +344,71 @@ static void report(struct cp *cp, struct entry *e, int err, const char *why)
 	fflush(stdout);
 	free(e->msg);
 	e->msg = NULL;
+}
+
+/* --- -p ------------------------------------------------------------------ */
+
+static int set_owner(int fd, const char *path, uid_t uid, gid_t gid)
+{
+	if (fd >= 0)
+		return fchown(fd, uid, gid);
+	return lchown(path, uid, gid);
+}
+
+/*
+ * Ownership, as GNU cp keeps it: an unprivileged user who may not give the
+ * file away keeps the group where he can, silently, and the copy then
+ * loses setuid, setgid and sticky.  Returns the mode to give.
+ */
+static mode_t keep_owner(struct cp *cp, int fd, const char *path,
+			 const struct stat *st)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (!(cp->preserve & PRESERVE_OWNERSHIP) ||
+	    !set_owner(fd, path, st->st_uid, st->st_gid))
+		return mode;
+	if ((errno == EPERM || errno == EINVAL) && geteuid()) {
+		set_owner(fd, path, -1, st->st_gid);
+	} else {
+		co_warn("cannot preserve ownership of '%s': %s", path,
+			strerror(errno));
+		cp->exit_code = CO_EXIT_FAIL;
+	}
+	return mode & ~(S_ISUID | S_ISGID | S_ISVTX);
+}
+
+/*
+ * -p and --preserve: the source's (st) ownership, mode and times on the
+ * destination, open as fd or, with fd -1, at path (a symbolic link itself
+ * when link).  Failures are reported and make the exit status 1; the copy
+ * stays.
+ */
+static void keep_attributes(struct cp *cp, int fd, const char *path,
+			    const struct stat *st, bool link)
+{
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	mode_t mode = keep_owner(cp, fd, path, st);
+	int ret;
+
+	if ((cp->preserve & PRESERVE_MODE) && !link) {
+		ret = fd >= 0 ? fchmod(fd, mode) : chmod(path, mode);
+		if (ret) {
+			co_warn("cannot preserve permissions of '%s': %s",
+				path, strerror(errno));
+			cp->exit_code = CO_EXIT_FAIL;
+		}
+	}
+	if (cp->preserve & PRESERVE_TIMESTAMPS) {
+		ret = fd >= 0 ? futimens(fd, times) :
+		      utimensat(AT_FDCWD, path, times,
+				link ? AT_SYMLINK_NOFOLLOW : 0);
+		if (ret) {
+			co_warn("cannot preserve times of '%s': %s", path,
+				strerror(errno));
+			cp->exit_code = CO_EXIT_FAIL;
+		}
+	}
 }
 
 /* --- regular files ------------------------------------------------------- */
@@ -666,7 +784,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	 * existing one keeps its mode.
 	 */
 	pthread_mutex_lock(&busy.lock);
-	dfd = open_dst(cp, e->dst, st->st_mode & 0777, &created);
+	dfd = open_dst(cp, e->dst, cp->no_preserve_mode ? 0666 :
+		       st->st_mode & 0777, &created);
 	if (dfd >= 0) {
 		busy.dst = e->dst;
 		busy.created = created;
@@ -679,6 +798,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	err = copy_data(cp, sfd, dfd, st, e, &done);
 	if (!err)
 		err = check_size(dfd, done);
+	if (!err && cp->preserve)
+		keep_attributes(cp, dfd, e->dst, st, false);
 	if (err && !created && ftruncate(dfd, done))
 		co_warn("cannot truncate '%s': %s", e->dst, strerror(errno));
 	if (close(dfd) && !err)
@@ -731,6 +852,8 @@ static void copy_symlink(struct cp *cp, struct entry *e,
 		    !S_ISDIR(st.st_mode) && !unlink(e->dst))
 			err = symlink(target, e->dst) ? errno : 0;
 	}
+	if (!err && cp->preserve)
+		keep_attributes(cp, -1, e->dst, src_st, true);
 	report(cp, e, err, NULL);
 }
 
@@ -773,7 +896,9 @@ static void copy_children(struct cp *cp, struct entry *e)
  */
 static void copy_dir(struct cp *cp, struct entry *e, const struct stat *st)
 {
-	mode_t mode = st->st_mode & (0777 | S_ISVTX) & ~cp->umask;
+	mode_t mode = cp->no_preserve_mode ?
+		      (st->st_mode & S_ISVTX) | (0777 & ~cp->umask) :
+		      st->st_mode & (0777 | S_ISVTX) & ~cp->umask;
 	bool created = false;
 	struct stat dst_st;
 
@@ -790,7 +915,12 @@ static void copy_dir(struct cp *cp, struct entry *e, const struct stat *st)
 	report(cp, e, 0, NULL);
 	copy_children(cp, e);
 	/* written into with u+rwx; now the mode it should have */
-	if (created && (mode & 0700) != 0700 && chmod(e->dst, mode)) {
+	if (cp->preserve) {
+		if (created && !(cp->preserve & PRESERVE_MODE) &&
+		    (mode & 0700) != 0700)
+			chmod(e->dst, mode);
+		keep_attributes(cp, -1, e->dst, st, false);
+	} else if (created && (mode & 0700) != 0700 && chmod(e->dst, mode)) {
 		co_warn("cannot set permissions of '%s': %s", e->dst,
 			strerror(errno));
 		cp->exit_code = CO_EXIT_FAIL;
@@ -939,10 +1069,11 @@ static int bad_argument(const char *option, const char *arg,
 static int parse_options(struct cp *cp, int argc, char **argv,
 			 const char **target, bool *no_target)
 {
+	unsigned int bits;
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRfnt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRfnpt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -957,6 +1088,25 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'u':
 			cp->update = true;
+			break;
+		case 'p':
+			cp->preserve |= PRESERVE_DEFAULT;
+			break;
+		case OPT_PRESERVE:
+			if (!optarg)
+				bits = PRESERVE_DEFAULT;
+			else if (parse_preserve(optarg, &bits))
+				return bad_argument("preserve", optarg,
+						    "'mode', 'ownership', 'timestamps'");
+			cp->preserve |= bits;
+			break;
+		case OPT_NO_PRESERVE:
+			if (parse_preserve(optarg, &bits))
+				return bad_argument("no-preserve", optarg,
+						    "'mode', 'ownership', 'timestamps'");
+			cp->preserve &= ~bits;
+			if (bits & PRESERVE_MODE)
+				cp->no_preserve_mode = true;
 			break;
 		case 't':
 			*target = optarg;

@@ -305,6 +305,59 @@ update_tests() {
 	check_like_cp cp.u.and-n "$CP" "$setup" -un s older
 }
 
+# --- -p, next to GNU cp ---------------------------------------------------------
+
+# -p keeps mode (setuid, setgid and sticky too), ownership and times
+# (access and modification, to the nanosecond); --preserve picks some,
+# --no-preserve takes some back.  As root ownership is kept; as an
+# unprivileged user it silently is not, and setuid and setgid go with it.
+preserve_tests() {
+	local setup='echo s > s; chmod 6755 s; touch -a -d "2021-03-04 05:06:07.25" s; touch -m -d "2020-01-02 03:04:05.123456789" s; echo n > n; chown 65534:65534 n; chmod 0640 n; touch -d 2019-05-05 n; echo old > old; chmod 0600 old; mkdir -p tree/sub; echo a > tree/sub/a; chmod 1750 tree/sub; ln -s sub/a tree/link; touch -h -d 2018-01-01 tree/link; chown -h 65534:65534 tree/link; touch -d 2017-01-01 tree/sub tree; chown 65534 tree/sub'
+	local saved
+	saved=$(umask)
+	umask 022
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.file "$CP" "$setup" -p s d
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.owner "$CP" "$setup" -p n d
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.existing "$CP" "$setup" -p s old
+	# (find reads the directories first: their access times move)
+	TREE_OWNER=1 check_like_cp cp.p.tree "$CP" "$setup" -rp tree out
+	check_eq cp.p.tree.dir-mtime "2017-01-01 00:00:00.000000000 +0000" "$(stat -c %y cp.p.tree.ours/out/sub)"
+	check_eq cp.p.tree.link-mtime "2018-01-01 00:00:00.000000000 +0000" "$(stat -c %y cp.p.tree.ours/out/link)"
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.bare "$CP" "$setup" --preserve n d
+	TREE_OWNER=1 check_like_cp cp.p.mode "$CP" "$setup" --preserve=mode n d
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.times "$CP" "$setup" --preserve=timestamps s d
+	TREE_OWNER=1 check_like_cp cp.p.list "$CP" "$setup" --preserve=ownership,mode n d
+	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.p.no-preserve "$CP" "$setup" -p --no-preserve=mode,ownership s d
+	check_like_cp cp.p.no-preserve-mode-dir "$CP" "$setup" -r --no-preserve=mode tree out
+	check_like_cp cp.p.bad "$CP" "$setup" --preserve=bogus s d
+	check_match cp.p.bad.msg "invalid argument 'bogus' for '--preserve'" "$CO_ERR"
+	umask "$saved"
+	[ "$(stat -c %y cp.p.file.ours/d)" = "2020-01-02 03:04:05.123456789 +0000" ] &&
+		pass cp.p.file.mtime || fail cp.p.file.mtime "$(stat -c %y cp.p.file.ours/d)"
+	check_eq cp.p.file.mode 6755 "$(stat -c %a cp.p.file.ours/d)"
+
+	# as nobody, in a directory nobody may write
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		skip cp.p.unprivileged "cannot run as nobody here"
+		return
+	fi
+	chmod 0711 "$T"
+	mkdir -p pn.gnu pn.ours
+	chmod 0777 pn.gnu pn.ours
+	(cd pn.gnu && eval "$setup")
+	(cd pn.ours && eval "$setup")
+	(cd pn.gnu && setpriv --reuid=65534 --regid=65534 --clear-groups "$GNU_CP" -p s d)
+	check_eq cp.p.unprivileged.gnu-status 0 "$?"
+	cd pn.ours || return
+	check_exit cp.p.unprivileged 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$CP" -q -p s d
+	cd ..
+	check_eq cp.p.unprivileged.silent "" "$CO_ERR"
+	check_eq cp.p.unprivileged.like-cp \
+		"$(TREE_TIMES=1 TREE_OWNER=1 tree_state pn.gnu d)" "$(TREE_TIMES=1 TREE_OWNER=1 tree_state pn.ours d)"
+	check_eq cp.p.unprivileged.no-setuid 755 "$(stat -c %a pn.ours/d)"
+	chmod 0700 "$T"
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -533,6 +586,7 @@ pseudo_file_tests
 mode_tests
 no_clobber_tests
 update_tests
+preserve_tests
 no_module_tests
 json_tests
 tree_tests
