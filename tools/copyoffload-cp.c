@@ -26,6 +26,7 @@ struct cp {
 	struct copyoffload *co;
 	uint64_t flags;		/* COPYOFFLOAD_F_* for every copy */
 	bool recursive;
+	int deref;		/* DEREF_*: -L, -H, -P */
 	bool force;
 	bool verbose;
 	bool json;
@@ -38,6 +39,14 @@ struct cp {
 	bool said_no_module;	/* the note was printed */
 	mode_t umask;
 	int exit_code;
+};
+
+/* Which symbolic links in SRC are followed: -P, -H, -L. */
+enum {
+	DEREF_DEFAULT,		/* -P with -r, else -H */
+	DEREF_NEVER,		/* -P */
+	DEREF_OPERANDS,		/* -H */
+	DEREF_ALWAYS,		/* -L */
 };
 
 /* What -p and --preserve keep of the source. */
@@ -63,6 +72,8 @@ enum {
 
 static const struct option cp_options[] = {
 	{ "recursive", no_argument, NULL, 'r' },
+	{ "dereference", no_argument, NULL, 'L' },
+	{ "no-dereference", no_argument, NULL, 'P' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "update", no_argument, NULL, 'u' },
@@ -93,6 +104,10 @@ static void usage(void)
 	       "\n"
 	       "  -r, -R, --recursive     copy directories recursively; symbolic links\n"
 	       "                          in them are copied as symbolic links\n"
+	       "  -L, --dereference       always follow symbolic links in SRC\n"
+	       "  -H                      follow symbolic links given as SRC\n"
+	       "  -P, --no-dereference    never follow symbolic links in SRC (the default\n"
+	       "                          with -r; without -r, SRC is followed)\n"
 	       "      --reflink[=WHEN]    share extents: auto (default: when possible),\n"
 	       "                          always (bare --reflink: fail when not possible),\n"
 	       "                          never (always write new extents)\n"
@@ -990,17 +1005,23 @@ static void copy_dir_path(struct cp *cp, struct entry *e,
 }
 
 /*
- * Copy one path of any type.  A command-line operand is followed when it is
- * a symbolic link, unless -r; paths found inside directories never are.
+ * Copy one path of any type.  A symbolic link is followed as GNU cp does:
+ * with -L always, with -H when it is a command-line operand, with -P
+ * never; by default as -H without -r and as -P with -r.
  */
 static void copy_path(struct cp *cp, const char *src, const char *dst,
 		      bool operand)
 {
 	struct entry e = { .src = src, .dst = dst, .type = "unknown" };
-	bool follow = operand && !cp->recursive;
+	int deref = cp->deref;
 	struct stat st;
+	bool follow;
 	int err;
 
+	if (deref == DEREF_DEFAULT)
+		deref = cp->recursive ? DEREF_NEVER : DEREF_OPERANDS;
+	follow = deref == DEREF_ALWAYS ||
+		 (deref == DEREF_OPERANDS && operand);
 	if (follow ? stat(src, &st) : lstat(src, &st)) {
 		err = errno;
 		e.msg = co_xasprintf("cannot stat '%s': %s", src,
@@ -1073,12 +1094,21 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRfnpt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPfnpt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
 		case 'R':
 			cp->recursive = true;
+			break;
+		case 'L':
+			cp->deref = DEREF_ALWAYS;
+			break;
+		case 'H':
+			cp->deref = DEREF_OPERANDS;
+			break;
+		case 'P':
+			cp->deref = DEREF_NEVER;
 			break;
 		case 'f':
 			cp->force = true;

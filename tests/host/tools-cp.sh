@@ -358,6 +358,27 @@ preserve_tests() {
 	chmod 0700 "$T"
 }
 
+# --- -L, -H, -P, next to GNU cp -------------------------------------------------
+
+# Which symbolic links in SRC are followed: -L all, -H those given as SRC,
+# -P none; by default -H without -r and -P with -r; the last one given
+# wins.
+deref_tests() {
+	local setup='echo f > f; ln -s f lf; mkdir -p d/sub; echo g > d/sub/g; ln -s sub/g d/lg; ln -s sub d/lsub; ln -s d ld; ln -s nowhere dangling; mkdir -p dd; ln -s nowhere dd/dangling'
+	local args
+	for args in "lf out" "-P lf out" "-H lf out" "-L lf out" \
+		    "-r ld out" "-rP ld out" "-rH ld out" "-rL ld out" \
+		    "-r d out" "-rH d out" "-rL d out" "--dereference -r d out" \
+		    "--no-dereference lf out" "-L -P lf out" "-P -L lf out" \
+		    "-H -rL d out" "-P ld out" "-rL dd out" "-P dangling out" \
+		    "-rP lf f out.dir"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		check_like_cp "cp.deref.${args// /_}" "$CP" "$setup; mkdir out.dir" $args
+	done
+	check_like_cp cp.deref.dangling-in-tree "$CP" "$setup" -rL dd out
+	check_msg_like_cp cp.deref.dangling-in-tree.msg-like-cp
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -587,6 +608,7 @@ mode_tests
 no_clobber_tests
 update_tests
 preserve_tests
+deref_tests
 no_module_tests
 json_tests
 tree_tests
