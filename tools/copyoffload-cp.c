@@ -224,11 +224,12 @@ static void watch_signals(void)
 	pthread_detach(thread);
 }
 
-/* The destination is complete, or removed: nothing to clean up. */
-static void clear_busy(void)
+/* DST is being written (created by this run: CREATED); NULL: not any more. */
+static void set_busy(const char *dst, bool created)
 {
 	pthread_mutex_lock(&busy.lock);
-	busy.dst = NULL;
+	busy.dst = dst;
+	busy.created = created;
 	pthread_mutex_unlock(&busy.lock);
 }
 
@@ -798,14 +799,14 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	 * without setuid, setgid and sticky (open() applies the umask); an
 	 * existing one keeps its mode.
 	 */
-	pthread_mutex_lock(&busy.lock);
+	/*
+	 * Not under busy.lock: opening a FIFO waits for a reader, and the
+	 * signal thread must still get the lock and end the run.
+	 */
 	dfd = open_dst(cp, e->dst, cp->no_preserve_mode ? 0666 :
 		       st->st_mode & 0777, &created);
-	if (dfd >= 0) {
-		busy.dst = e->dst;
-		busy.created = created;
-	}
-	pthread_mutex_unlock(&busy.lock);
+	if (dfd >= 0)
+		set_busy(e->dst, created);
 	if (dfd < 0) {
 		report(cp, e, errno, NULL);
 		return;
@@ -821,7 +822,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		err = errno;
 	if (err && created)
 		unlink(e->dst);
-	clear_busy();
+	set_busy(NULL, false);
 	report(cp, e, err, e->why ? e->why : err ? copy_why(cp, err) : NULL);
 }
 

@@ -107,6 +107,26 @@ if landed cp.interrupt.kill.status 137; then
 fi
 rm -f new
 
+# --- stuck opening a FIFO (no reader): SIGINT still ends it --------------------
+mkfifo fifo
+env --default-signal "$CP" -q src fifo 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -INT "$pid"
+for ((i = 0; i < 100; i++)); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.02
+done
+if kill -0 "$pid" 2>/dev/null; then
+	fail cp.interrupt.fifo "still running 2 s after SIGINT"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+else
+	wait "$pid" 2>/dev/null
+	check_eq cp.interrupt.fifo 130 "$?"
+fi
+rm -f fifo
+
 # --- an ignored SIGINT stays ignored, as with GNU cp ----------------------------
 interrupt_copy INT new --ignore-signal=INT "$CP" -q --reflink=never src new
 check_eq cp.interrupt.ignored.status 0 "$INT_RC"
