@@ -141,7 +141,9 @@ static void usage(void)
 	       "Exit status:\n"
 	       " 0  every file was copied\n"
 	       " 1  some file could not be copied, or a usage error (bad option\n"
-	       "    or argument, missing operand: nothing was copied), as cp\n",
+	       "    or argument, missing operand: nothing was copied), as cp\n"
+	       "SIGINT, SIGTERM or SIGHUP end it as they end cp (128 + N in a shell),\n"
+	       "after removing the unfinished file it created.\n",
 	       co_prog, co_prog, co_prog);
 }
 
