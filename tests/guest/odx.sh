@@ -157,6 +157,18 @@ methods() {
 	echo "methods:${out:- none}"
 }
 
+# cp_tail: TAIL, the bytes copyoffload-cp copied apart as the file's last
+# block (after the rest, never by storage offload, so that the size
+# reaches the source's only with it: the kernel's, at most 64 KiB); 0 for
+# the range tool
+cp_tail() {
+	TAIL=0
+	[ "$COPY_TOOL" = cp ] || return 0
+	TAIL=${MB[kernel]:-0}
+	[ "$TAIL" -le 65536 ] ||
+		why "the kernel copied $TAIL bytes, more than a last block ($(methods))"
+}
+
 # want_odx DATA SIZE [loose]: ODX alone made the copy of SIZE bytes, DATA
 # of them data (the rest holes): odx's bytes, the module's odx_bytes
 # (globally and for the destination disk) and the target's WUT bytes are
@@ -165,18 +177,12 @@ methods() {
 # filesystem's metadata).  Unless "loose" (a knob failed some commands),
 # odx_commands and odx_tokens are the WUTs and PTs the target served.
 want_odx() {
-	local data=$1 size=$2 host tail=0
-	# copyoffload-cp copies a file's last block apart, after the rest and
-	# never by storage offload (so that the size reaches the source's only
-	# with it): the kernel copies those few bytes
-	if [ "$COPY_TOOL" = cp ]; then
-		tail=${MB[kernel]:-0}
-		[ "$tail" -le 65536 ] || why "the kernel copied $tail bytes, more than a last block ($(methods))"
-		data=$((data - tail))
-	fi
+	local data=$1 size=$2 host
+	cp_tail
+	data=$((data - TAIL))
 	[ "${MB[odx]:-0}" = "$data" ] ||
 		why "odx did ${MB[odx]:-0} bytes, not $data ($(methods))"
-	[ -z "${MB[xcopy]:-}" ] && [ "${MB[kernel]:-0}" = "$tail" ] ||
+	[ -z "${MB[xcopy]:-}" ] && [ "${MB[kernel]:-0}" = "$TAIL" ] ||
 		why "not ODX alone ($(methods))"
 	want_d odx_bytes "$data"
 	want_d disk.odx_bytes "$data"
@@ -761,9 +767,10 @@ else
 	# offload_engine=odx: ODX first, then XCOPY: LIO gets XCOPY
 	echo odx > "$PARAM"
 	knob_case lio/param-odx-first
-	want_eq "xcopy bytes" "$FSZ" "${MB[xcopy]:-0}"
+	cp_tail
+	want_eq "xcopy bytes" "$((FSZ - TAIL))" "${MB[xcopy]:-0}"
 	want_eq "odx bytes" 0 "${MB[odx]:-0}"
-	want_d xcopy_bytes "$FSZ"
+	want_d xcopy_bytes "$((FSZ - TAIL))"
 	case_end
 	echo auto > "$PARAM"
 	umount "$MNT"
