@@ -18,6 +18,19 @@
       An owner churning PATH's blocks: for SECONDS, punch a random MiB and
       write it again with LETTER blocks (the size stays), so that blocks
       are freed and allocated anew all the time.
+  python3 safety.py fragmented PATH MIB SPACER
+      PATH (new) holds MIB MiB of the race source's bytes (read from
+      stdin), allocated a MiB at a time between blocks of SPACER, so that
+      each MiB is an extent of its own (a copy is many commands).
+  python3 safety.py dedupe SRC TWIN DST DTWIN FLAG SECONDS
+      An owner remapping the files of a copy with FIDEDUPERANGE, no
+      capability needed, while it runs: each time FLAG appears (a copy
+      has just started), 0-0.8 s later, 4 random MiBs of SRC are made
+      TWIN's (SRC's bytes), or (the next copy) 4 of DST DTWIN's (and the
+      third copy is left alone, so that some copies are offloaded) (DST's bytes before the
+      copy reached them); the blocks SRC or DST held there are freed at
+      once, for others to take.  Then it waits for FLAG to go.  Prints
+      the counts.
   python3 safety.py judge FILE REF...
       Every 4 KiB block of FILE is zeroes, a block of one of the REF files
       (at any offset), or a LETTER block for a REF given as "letter:X".
@@ -149,6 +162,78 @@ def judge(path, *refs):
     return 0
 
 
+FIDEDUPERANGE = 0xc0189436
+FILE_DEDUPE_RANGE_SAME = 0
+
+
+def dedupe_range(src_fd, src_off, length, dst_fd, dst_off):
+    """Share DST's range with SRC's if equal: bytes deduplicated, or -1."""
+    import fcntl
+    import struct
+    arg = bytearray(struct.pack("QQHHI", src_off, length, 1, 0, 0) +
+                    struct.pack("qQQiI", dst_fd, dst_off, 0, 0, 0))
+    try:
+        fcntl.ioctl(src_fd, FIDEDUPERANGE, arg)
+    except OSError:
+        return -1
+    _, _, done, status, _ = struct.unpack_from("qQQiI", arg, 24)
+    return done if status == FILE_DEDUPE_RANGE_SAME else -1
+
+
+def fragmented(path, mib, spacer):
+    # fallocate allocates at once (a write would be delayed and merged):
+    # each MiB of PATH, then a block of SPACER after it on the disk
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    sp = os.open(spacer, os.O_WRONLY | os.O_CREAT, 0o644)
+    for i in range(int(mib)):
+        os.posix_fallocate(fd, i * MIB, MIB)
+        os.posix_fallocate(sp, i * BLK, BLK)
+    for i in range(int(mib)):
+        os.pwrite(fd, sys.stdin.buffer.read(MIB), i * MIB)
+    os.fsync(fd)
+    os.close(fd)
+    os.close(sp)
+    return 0
+
+
+def dedupe(src, twin, dst, dtwin, flag, seconds):
+    t, dt = os.open(twin, os.O_RDONLY), os.open(dtwin, os.O_RDONLY)
+    size = os.fstat(t).st_size
+    end = time.time() + float(seconds)
+    n = [0, 0, 0]       # SRC remapped, DST remapped, copies seen
+    while time.time() < end:
+        if not os.path.exists(flag):
+            time.sleep(0.005)
+            continue
+        # anywhere in the copy (about 0.6 s on a quiet machine): while
+        # it maps the blocks, between its commands or after them
+        time.sleep(random.uniform(0, 0.8))
+        if not os.path.exists(flag):
+            continue        # that copy is over
+        # one of the two files per copy, in turn: once either is remapped the
+        # copy falls back (xfs maps neither again) and writes the rest of
+        # DST at once, so DST's MiBs would no longer match DTWIN's
+        i = n[2] % 3
+        n[2] += 1
+        path, ref = ((src, t), (dst, dt), (None, None))[i]
+        for _ in range(4 if path else 0):   # the third copy is left alone
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except OSError:
+                break
+            # DST: in the half the copy reaches last
+            off = random.randrange(i * size // MIB // 2, size // MIB) * MIB
+            if dedupe_range(ref, off, MIB, fd, off) == MIB:
+                n[i] += 1
+            os.close(fd)
+        while os.path.exists(flag) and time.time() < end:
+            time.sleep(0.005)
+    os.close(t)
+    os.close(dt)
+    print("source remapped %d, destination remapped %d" % tuple(n[:2]))
+    return 0
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "secret":
@@ -158,7 +243,8 @@ def main():
         write_blocks(args[0], letter_block(args[2]), int(args[1]))
         return 0
     return {"victims": victims, "victims-check": victims_check,
-            "punch": punch, "judge": judge}[cmd](*args)
+            "punch": punch, "dedupe": dedupe, "fragmented": fragmented,
+            "judge": judge}[cmd](*args)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@
 #                the file and zeroes the old last block);
 #   rlimit/*     RLIMIT_FSIZE holds on every method: a short copy to the
 #                limit, then EFBIG, and SIGXFSZ;
-#   race/*       XFS_IOC_SWAPEXT, hole punching and EOF trimming on close
+#   race/*       XFS_IOC_SWAPEXT, hole punching, FIDEDUPERANGE of both
+#                files and EOF trimming on close
 #                racing repeated offloaded copies while another user
 #                writes files: no other file changes, no destination block
 #                holds anything but the source's bytes, zeroes or its
@@ -238,6 +239,66 @@ echo "# $CASE: $N copies, $(cat "$MNT/swaps"), xcopy $(($(counter xcopy_bytes) -
 grep -q '^swaps [1-9]' "$MNT/swaps" || why "no extent swap happened: $(cat "$MNT/swaps")"
 [ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
 race_judge "$U/D" "$U/T"
+case_end
+
+# nobody copies its S (rsrc's bytes, a MiB an extent) into its D (D
+# letters, written) again and again, both made afresh each time (xfs maps
+# no blocks of a file that ever shared any), and as each copy runs it
+# deduplicates the two: MiBs of S onto a twin's blocks, MiBs of D not yet
+# copied onto a file of D letters (one, the other, then neither, in
+# turn).  Each frees the blocks the file held, and another
+# user's files take them.  A copy must notice, between its commands, and
+# never read or write the blocks it mapped before; it must also never
+# report bytes it did not put into D.
+case_start "$P/race/dedupe"
+race_setup
+"${NOBODY[@]}" cp --reflink=never "$MNT/rsrc" "$U/W"
+py_nobody fill "$U/DW" 32 D
+x0=$(counter xcopy_bytes)
+rm -f "$U/go"
+# each copy costs setting up two files: half again as long as the others
+secs=$((RACE_SECONDS * 3 / 2))
+py_nobody dedupe "$U/S" "$U/W" "$U/D" "$U/DW" "$U/go" "$secs" > "$MNT/dedupes" 2>&1 &
+dd=$!
+py victims "$MNT/victims" "$RACE_SECONDS" > /dev/null &
+vi=$!
+end=$((SECONDS + secs)) N=0 ok=0 ms=0 turned=0
+while [ $SECONDS -lt $end ]; do
+	rm -f "$U/S" "$U/D" "$U/spacer"
+	py_nobody fragmented "$U/S" 32 "$U/spacer" < "$MNT/rsrc"
+	py_nobody fill "$U/D" 32 D
+	t0=${EPOCHREALTIME/./}
+	timeout 120 "$AS_NOBODY" copy --json "$U/S" "$U/D" 0:0:eof \
+		> "$MNT/dedupe.out" 2>&1 &
+	cp=$!
+	touch "$U/go"	# the racer's cue
+	wait $cp
+	rc=$?
+	rm -f "$U/go"
+	ms=$((ms + (${EPOCHREALTIME/./} - t0) / 1000))
+	[ $rc = 124 ] && why "a copy hung"
+	N=$((N + 1))
+	# a copy that says it is done put every byte in place
+	# a copy that offloaded a part only was turned away mid-way
+	grep -q '"xcopy":[1-9]' "$MNT/dedupe.out" &&
+		! grep -q "\"xcopy\":$((32 * MiB))[,}]" "$MNT/dedupe.out" &&
+		turned=$((turned + 1))
+	if [ $rc = 0 ]; then
+		ok=$((ok + 1))
+		same_bytes "$MNT/rsrc" "$U/D" ||
+			why "copy $N reported success; D does not hold the source's bytes"
+	fi
+	out=$(py judge "$U/D" "$MNT/rsrc" letter:D) || why "copy $N: $out"
+done
+wait $dd $vi
+echo "# $CASE: $N copies ($ok complete, $((ms / N)) ms each, $turned offloaded in part), $(cat "$MNT/dedupes"), xcopy $(($(counter xcopy_bytes) - x0)) bytes"
+grep -q "remapped [1-9].*remapped [1-9]" "$MNT/dedupes" ||
+	why "the racer did not remap both files: $(cat "$MNT/dedupes")"
+[ "$(counter xcopy_bytes)" -gt "$x0" ] || why "no copy was offloaded during the race"
+drop_caches
+same_bytes "$MNT/rsrc" "$U/W" || why "the source's twin changed"
+out=$(py judge "$U/DW" letter:D) || why "the destination's twin changed: $out"
+race_judge
 case_end
 
 # root copies into a new file again and again (the path that allocates
