@@ -31,9 +31,11 @@
       copy reached them); the blocks SRC or DST held there are freed at
       once, for others to take.  Then it waits for FLAG to go.  Prints
       the counts.
-  python3 safety.py judge FILE REF...
+  python3 safety.py judge FILE [--sectors] REF...
       Every 4 KiB block of FILE is zeroes, a block of one of the REF files
-      (at any offset), or a LETTER block for a REF given as "letter:X".
+      (at any offset), or a LETTER block for a REF given as "letter:X";
+      with --sectors, every 512-byte sector (a block read while a writer
+      wrote it may mix the two).
       Another file's blocks ("victim", "secret") are named.
 Exit status 0 when all holds, 1 with the reason on stdout otherwise.
 """
@@ -133,30 +135,35 @@ def punch(path, seconds, letter):
 
 
 def judge(path, *refs):
-    allowed = {bytes(BLK)}
+    unit = BLK
+    if refs and refs[0] == "--sectors":
+        # a block read while a writer wrote it may mix old and new
+        # sectors: each 512-byte sector must come from an allowed block
+        unit, refs = 512, refs[1:]
+    allowed = {bytes(unit)}
     for r in refs:
         if r.startswith("letter:"):
-            allowed.add(letter_block(r[7:]))
+            allowed.add(letter_block(r[7:])[:unit])
             continue
         with open(r, "rb") as f:
             while True:
-                b = f.read(BLK)
+                b = f.read(unit)
                 if not b:
                     break
                 allowed.add(b)
     with open(path, "rb") as f:
         off = 0
         while True:
-            b = f.read(BLK)
+            b = f.read(unit)
             if not b:
                 break
-            if len(b) == BLK and b not in allowed:
+            if len(b) == unit and b not in allowed:
                 what = "unknown bytes"
                 if b.startswith(b"SECRET"):
                     what = "a deleted file's blocks (stale data)"
                 elif b.startswith(b"VICTIM"):
                     what = "another file's blocks (%s)" % b[7:14].decode()
-                print("%s: block at %d holds %s" % (path, off, what))
+                print("%s: %d bytes at %d hold %s" % (path, unit, off, what))
                 return 1
             off += len(b)
     return 0
