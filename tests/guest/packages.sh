@@ -149,6 +149,25 @@ else
 	fail "$P/module-loads" "modinfo -n '$path', dkms built '$built', loaded version '$loaded'"
 fi
 
+# --- loaded at boot: the package's modules-load.d entry, read by
+# systemd-modules-load as at boot
+conf=/usr/lib/modules-load.d/copyoffload.conf
+loader=/usr/lib/systemd/systemd-modules-load
+if [ ! -x "$loader" ]; then
+	skip "$P/loaded-at-boot" "no $loader here"
+elif [ "$(dpkg -S "$conf" 2>/dev/null)" != "copyoffload-dkms: $conf" ]; then
+	fail "$P/loaded-at-boot" "$conf is not copyoffload-dkms's"
+else
+	rmmod copyoffload 2>/dev/null
+	out=$("$loader" "$conf" 2>&1)
+	if [ -c /dev/copyoffload ] && [ -d /sys/module/copyoffload ]; then
+		pass "$P/loaded-at-boot"
+	else
+		fail "$P/loaded-at-boot" "systemd-modules-load $conf did not load it: $out"
+		modprobe copyoffload
+	fi
+fi
+
 # --- tools and library ------------------------------------------------
 # installed_lib PATH: PATH is the package's libcopyoffload.so.1, named
 # /usr/lib/MA/ or, as the dynamic loader's cache has it with merged /usr,
