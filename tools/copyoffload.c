@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -30,6 +31,7 @@ struct run {
 	bool use_stdin;
 	bool json;
 	bool quiet;
+	bool verbose;
 };
 
 struct cmd {
@@ -72,6 +74,7 @@ static const struct option run_options[] = {
 	{ "stdin", no_argument, NULL, OPT_STDIN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -144,6 +147,7 @@ static void usage_run(const struct cmd *cmd)
 	       "      --stdin           read ranges from stdin\n"
 	       "      --json            print the result as one JSON object\n"
 	       "  -q, --quiet           print nothing but errors\n"
+	       "  -v, --verbose         then a line of totals, time and throughput\n"
 	       "  -h, --help            display this help and exit\n"
 	       "      --version         output version information and exit\n"
 	       "\n"
@@ -151,6 +155,9 @@ static void usage_run(const struct cmd *cmd)
 	       "STATUS, methods M1,M2', and a line 'total: BYTES bytes in N ranges',\n"
 	       "followed by '(no module)' when the library worked without the module.\n"
 	       "STATUS is ok, same, differs, not run, or an errno name and its text.\n"
+	       "More ranges than one request may carry (65536) go in several\n"
+	       "requests, one after another; once one is rejected or stops early,\n"
+	       "the ranges after it are not run.\n"
 	       "\n%s", exit_help);
 }
 
@@ -230,7 +237,8 @@ static void json_range(const struct range_list *l, unsigned int i)
 }
 
 static void print_json(const struct run *run, const struct range_list *l,
-		       const struct copyoffload_result *res, int ret, int code)
+		       const struct copyoffload_result *res, int ret, int code,
+		       unsigned int nr_req)
 {
 	unsigned int i;
 
@@ -242,10 +250,11 @@ static void print_json(const struct run *run, const struct range_list *l,
 		co_json_string(stdout, strerror(-ret));
 	else
 		printf("null");
-	printf(",\"no_module\":%s,\"nr_ranges\":%u,\"nr_processed\":%" PRIu32
-	       ",\"bytes_done\":%" PRIu64 ",\"method_bytes\":",
-	       res->no_module ? "true" : "false", l->nr, res->nr_processed,
-	       res->bytes_done);
+	printf(",\"no_module\":%s,\"nr_ranges\":%u,\"requests\":%u,"
+	       "\"nr_processed\":%" PRIu32 ",\"bytes_done\":%" PRIu64
+	       ",\"method_bytes\":",
+	       res->no_module ? "true" : "false", l->nr, nr_req,
+	       res->nr_processed, res->bytes_done);
 	co_json_method_bytes(stdout, res);
 	printf(",\"ranges\":[");
 	for (i = 0; i < l->nr; i++) {
@@ -277,16 +286,90 @@ static int outcome(const struct range_list *l, int ret)
 /* --- running a request --------------------------------------------------- */
 
 static int submit(const struct run *run, struct copyoffload *co,
-		  struct range_list *l, struct copyoffload_result *res)
+		  struct copyoffload_range *r, unsigned int nr,
+		  struct copyoffload_result *res)
 {
 	switch (run->cmd->op) {
 	case COPYOFFLOAD_OP_CLONE:
-		return copyoffload_clone(co, l->r, l->nr, res);
+		return copyoffload_clone(co, r, nr, res);
 	case COPYOFFLOAD_OP_DEDUPE:
-		return copyoffload_dedupe(co, l->r, l->nr, res);
+		return copyoffload_dedupe(co, r, nr, res);
 	default:
-		return copyoffload_copy(co, run->flags, l->r, l->nr, res);
+		return copyoffload_copy(co, run->flags, r, nr, res);
 	}
+}
+
+static void add_result(struct copyoffload_result *to,
+		       const struct copyoffload_result *res)
+{
+	unsigned int m;
+
+	to->nr_processed += res->nr_processed;
+	to->no_module |= res->no_module;
+	to->bytes_done += res->bytes_done;
+	for (m = 0; m < ARRAY_SIZE(res->method_bytes); m++)
+		to->method_bytes[m] += res->method_bytes[m];
+}
+
+/* The most ranges one request may carry: the module's, or the ABI's. */
+static unsigned int max_ranges(struct copyoffload *co)
+{
+	struct copyoffload_info info;
+
+	if (!copyoffload_info(co, &info) && info.max_ranges &&
+	    info.max_ranges < COPYOFFLOAD_MAX_RANGES)
+		return info.max_ranges;
+	return COPYOFFLOAD_MAX_RANGES;
+}
+
+/*
+ * The ranges in requests of at most max_ranges(), one after another, as
+ * one request would run them: the next request is sent only when the last
+ * one ran every range it carried; a rejected request or one that stopped
+ * early (a CLONE failure, a signal) leaves the ranges after it not run.
+ * Returns 0 or the rejected request's negative errno; *NR_REQ: requests
+ * sent.
+ */
+static int submit_all(const struct run *run, struct copyoffload *co,
+		      struct range_list *l, struct copyoffload_result *res,
+		      unsigned int *nr_req)
+{
+	unsigned int chunk = max_ranges(co), at, n, i;
+	struct copyoffload_result part;
+	int ret = 0;
+
+	*nr_req = 0;
+	for (at = 0; at < l->nr; at += n) {
+		n = l->nr - at < chunk ? l->nr - at : chunk;
+		memset(&part, 0, sizeof(part));
+		ret = submit(run, co, l->r + at, n, &part);
+		(*nr_req)++;
+		add_result(res, &part);
+		if (ret < 0)
+			break;
+		for (i = at; i < at + n; i++)
+			if (l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN)
+				return 0;
+	}
+	return ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -v: a line of totals and throughput, as xfs_io prints one */
+static void print_rate(const struct copyoffload_result *res, unsigned int nr,
+		       unsigned int nr_req, double secs)
+{
+	printf("%" PRIu64 " bytes in %u range%s, %u request%s; %.4f sec (%.3f MiB/sec)\n",
+	       res->bytes_done, nr, nr == 1 ? "" : "s", nr_req,
+	       nr_req == 1 ? "" : "s", secs,
+	       secs > 0 ? res->bytes_done / secs / (1 << 20) : 0.0);
 }
 
 static int open_library(unsigned int flags, struct copyoffload **co)
@@ -308,20 +391,26 @@ static int run_request(const struct run *run, struct range_list *l)
 	struct copyoffload_result res = { 0 };
 	char buf[CO_ERRNO_TEXT_LEN];
 	struct copyoffload *co;
+	unsigned int nr_req;
+	double t0;
 	int ret, code;
 
 	if (open_library(run->open_flags, &co) < 0)
 		return CO_EXIT_FAIL;
-	ret = submit(run, co, l, &res);
+	t0 = now();
+	ret = submit_all(run, co, l, &res, &nr_req);
+	t0 = now() - t0;
 	copyoffload_close(co);
 	if (ret < 0)
 		co_warn("request rejected: %s",
 			co_errno_text(-ret, buf, sizeof(buf)));
 	code = outcome(l, ret);
 	if (run->json)
-		print_json(run, l, &res, ret, code);
+		print_json(run, l, &res, ret, code, nr_req);
 	else if (!run->quiet)
 		print_text(l, &res);
+	if (run->verbose && !run->json)
+		print_rate(&res, l->nr, nr_req, t0);
 	return code;
 }
 
@@ -377,6 +466,9 @@ static int parse_option(struct run *run, int c)
 	case 'q':
 		run->quiet = true;
 		break;
+	case 'v':
+		run->verbose = true;
+		break;
 	case 'h':
 		usage_run(run->cmd);
 		exit(CO_EXIT_OK);
@@ -394,7 +486,7 @@ static int parse_options(struct run *run, int argc, char **argv)
 {
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "qh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qvh", run_options, NULL)) != -1) {
 		ret = parse_option(run, c);
 		if (ret)
 			return ret;

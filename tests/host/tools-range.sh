@@ -178,10 +178,21 @@ errno_tests() {
 	check_match range.errno.second-range.einval '^range 1: 4096 4096 0 -> 0 bytes, EINVAL \(Invalid argument\)' "$CO_OUT"
 	check_eq range.errno.second-range.untouched 0 "$(stat -c %s e1)"
 
+	# more ranges than a request carries: two requests, as one would run
 	awk 'BEGIN { for (i = 0; i <= 65536; i++) print "0 0 1" }' > many
-	check_rejected range.errno.too-many E2BIG "$R" copy -q src e2 - <many
+	check_exit range.split 0 "$R" copy -v src e2 - <many
+	check_match range.split.requests '^65537 bytes in 65537 ranges, 2 requests; [0-9.]+ sec \([0-9.]+ MiB/sec\)$' "$CO_OUT"
 	head -n 65536 many > max
-	check_exit range.max-ranges 0 "$R" copy -q src e2 - <max
+	check_exit range.max-ranges 0 "$R" copy -v src e2 - <max
+	check_match range.max-ranges.one-request ', 1 request;' "$CO_OUT"
+	check_exit range.split.json 0 "$R" copy --json src e2 - <many
+	check_match range.split.json.requests '"nr_ranges":65537,"requests":2,"nr_processed":65537,"bytes_done":65537' "$CO_OUT"
+	# the second request rejected: the first one's ranges ran, its own not
+	{ cat max; echo "4096 4096 0"; } > many-bad
+	check_exit range.split.second-rejected 1 "$R" copy src e3 - <many-bad
+	check_match range.split.second-rejected.first-ran '^range 65535: 0 0 1 -> 1 bytes, ok' "$CO_OUT"
+	check_match range.split.second-rejected.einval '^range 65536: 4096 4096 0 -> 0 bytes, EINVAL' "$CO_OUT"
+	check_match range.split.second-rejected.msg 'request rejected: EINVAL' "$CO_ERR"
 }
 
 # clone, dedupe and sharing copies where the filesystem shares extents
