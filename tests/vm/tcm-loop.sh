@@ -56,6 +56,21 @@ tcm_loop_disks() {
 	echo "${devs[*]}"
 }
 
+# tcm_loop_clear_ua WWN: a LUN added to or removed from a TPG leaves every
+# other LUN of it a UNIT ATTENTION (REPORTED LUNS DATA HAS CHANGED), which
+# sd retries past but an sg3_utils client would get as its answer: take
+# them now, with TEST UNIT READY on each disk of WWN's tpgt_1
+tcm_loop_clear_ua() {
+	local addr d
+	addr=$(cat "$TCM_LOOP_CFG/loopback/$1/tpgt_1/address" 2>/dev/null) ||
+		return 0
+	for d in /sys/bus/scsi/devices/"$addr":*/block/*; do
+		[ -e "$d" ] || continue
+		sg_turs "/dev/${d##*/}" >/dev/null 2>&1 || true
+		sg_turs "/dev/${d##*/}" >/dev/null 2>&1 || true
+	done
+}
+
 # tcm_loop_lun_add WWN LUN BACKSTORE: export the backstore (its configfs
 # folder, core/HBA/NAME) as LUN LUN of WWN's tpgt_1 (linking it scans it:
 # the initiator sends INQUIRY at once); print the new disk's path
@@ -65,6 +80,7 @@ tcm_loop_lun_add() {
 	ln -s "$3" "$lun/$(basename "$3")" || { rmdir "$lun"; return 1; }
 	d=$(tcm_loop_disk "$1" "$2") || return 1
 	tcm_loop_ready "$d"
+	tcm_loop_clear_ua "$1"
 	echo "$d"
 }
 
@@ -76,7 +92,8 @@ tcm_loop_lun_remove() {
 	for l in "$lun"/*; do
 		[ -L "$l" ] && { rm "$l" || return 1; }
 	done
-	rmdir "$lun"
+	rmdir "$lun" || return 1
+	tcm_loop_clear_ua "$1"
 }
 
 # tcmu_backstore_add NAME IMAGE BLOCK_SIZE: a user backstore (HBA user_1)
