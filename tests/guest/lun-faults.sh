@@ -17,6 +17,9 @@
 #   timeout/odx[-nofb]      the same for a WRITE USING TOKEN held 6 s;
 #   kill-in-xcopy           SIGKILL while an EXTENDED COPY takes seconds:
 #                           gone when it ends, the destination honest;
+#   cp-sigint-in-xcopy      Ctrl-C on copyoffload-cp then: it dies of
+#                           SIGINT once the command ends, the destination
+#                           it created removed;
 #   removed/xcopy, removed/odx
 #                           the LUN taken out of its TPG while a command
 #                           runs: the copy ends (no hang) without claiming
@@ -247,28 +250,62 @@ timeout_case xcopy 20000 xcopy_hold xcopy_release --offload=xcopy
 timeout_case xcopy-nofb 20000 xcopy_hold xcopy_release \
 	--offload=xcopy --no-fallback
 
+# signal_in_xcopy SIGNAL CMD...: CMD (output in $T/out) in the background
+# with EXTENDED COPY slowed down; SIGNAL 1 s into it; GONE_MS until it
+# ended (30 s at most), RC its exit status (128 + the signal when it died
+# of one)
+signal_in_xcopy() {
+	local sig=$1 pid t0
+	shift
+	xcopy_hold
+	# a non-interactive shell's background job ignores SIGINT (and a
+	# program finds it ignored and leaves it so, as cp does): not here
+	env --default-signal=INT,QUIT "$@" > "$T/out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || why "it was over before the signal"
+	kill "-$sig" "$pid"
+	t0=${EPOCHREALTIME/./}
+	while kill -0 "$pid" 2>/dev/null &&
+	      [ $(((${EPOCHREALTIME/./} - t0) / 1000)) -lt 30000 ]; do
+		sleep 0.05
+	done
+	GONE_MS=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	kill -0 "$pid" 2>/dev/null && why "still there $GONE_MS ms after SIG$sig"
+	wait "$pid" 2>/dev/null
+	RC=$?
+	echo "# $CASE: gone $GONE_MS ms after SIG$sig, exit $RC"
+	xcopy_release
+}
+
 # SIGKILL while the module waits for an EXTENDED COPY: gone when the
 # command ends (it is not abandoned: its buffer and the locks are the
 # module's until then), what was copied is honest
 case_start "$P/kill-in-xcopy"
 if fresh_fs; then
-	xcopy_hold
-	copy_bg --offload=xcopy --no-fallback "$MNT/src" "$MNT/dst" 0:0:eof
-	sleep 1
-	kill -KILL "$CPID"
-	t0=${EPOCHREALTIME/./}
-	while kill -0 "$CPID" 2>/dev/null && [ $(((${EPOCHREALTIME/./} - t0) / 1000)) -lt 30000 ]; do
-		sleep 0.05
-	done
-	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
-	kill -0 "$CPID" 2>/dev/null && why "still there $ms ms after SIGKILL"
-	wait "$CPID" 2>/dev/null
-	echo "# $CASE: gone $ms ms after SIGKILL"
-	xcopy_release
+	signal_in_xcopy KILL "$CO_RANGE" copy --offload=xcopy --no-fallback \
+		"$MNT/src" "$MNT/dst" 0:0:eof
 	drop_caches
 	[ "$(md5sum < "$MNT/src")" = "$SRC_SUM" ] || why "the source changed"
 	want "a destination block neither its old one nor the source's" \
 		py judge "$MNT/dst" "$MNT/src" letter:D
+	umount "$MNT"
+else
+	why "mkfs"
+fi
+case_end
+
+# Ctrl-C on copyoffload-cp while its EXTENDED COPY takes seconds: it dies
+# of SIGINT as cp does once the command ends, and the file it created is
+# gone, not left looking complete
+case_start "$P/cp-sigint-in-xcopy"
+if fresh_fs; then
+	signal_in_xcopy INT "$CO_CP" --reflink=never "$MNT/src" "$MNT/new"
+	want_eq "exit status (128 + SIGINT)" 130 "$RC"
+	[ -e "$MNT/new" ] && why "the unfinished destination is still there"
+	grep -q "interrupted by SIGINT: removed" "$T/out" ||
+		why "no word of it: $(tail -n 1 "$T/out")"
+	[ "$(md5sum < "$MNT/src")" = "$SRC_SUM" ] || why "the source changed"
 	umount "$MNT"
 else
 	why "mkfs"
