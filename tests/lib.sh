@@ -209,11 +209,14 @@ check_msg_like_cp() {
 
 # tree_state DIR [PATH]: one line per entry under DIR (only PATH and what
 # is under it, with PATH) (sorted): its path, type,
-# mode, and a file's size and checksum or a link's target; with
+# mode, and a file's size and checksum or a link's target, and for a
+# non-directory with several hard links the first path (in this order) of
+# its inode, so that the links among the copies are compared; with
 # TREE_TIMES=1 access and modification times too (read before the
 # checksum), with TREE_OWNER=1 owner and group.  PATH must exist.
 tree_state() {
-	local f extra
+	local f extra ino
+	local -A first_of
 	if [ -n "${2:-}" ]; then
 		(cd "$1" && find "$2" | LC_ALL=C sort)
 	else
@@ -222,6 +225,11 @@ tree_state() {
 		extra=
 		[ "${TREE_TIMES:-}" = 1 ] && extra+=" $(stat -c '%x %y' "$1/$f")"
 		[ "${TREE_OWNER:-}" = 1 ] && extra+=" $(stat -c %u:%g "$1/$f")"
+		if [ ! -d "$1/$f" ] && [ "$(stat -c %h "$1/$f")" -gt 1 ]; then
+			ino=$(stat -c %d:%i "$1/$f")
+			[ -n "${first_of[$ino]:-}" ] || first_of[$ino]=$f
+			extra+=" inode-of ${first_of[$ino]}"
+		fi
 		if [ -L "$1/$f" ]; then
 			echo "$f link $(readlink "$1/$f")$extra"
 		elif [ -d "$1/$f" ]; then

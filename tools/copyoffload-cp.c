@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <search.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -37,8 +38,16 @@ struct cp {
 	bool quiet;		/* -q: no note that the module is missing */
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
+	void *copied;		/* --preserve=links: a tsearch tree */
 	mode_t umask;
 	int exit_code;
+};
+
+/* --preserve=links: a source with several links, and where it went. */
+struct copied {
+	dev_t dev;
+	ino_t ino;
+	char *dst;
 };
 
 /* Which symbolic links in SRC are followed: -P, -H, -L. */
@@ -54,6 +63,7 @@ enum {
 	PRESERVE_MODE = 1 << 0,
 	PRESERVE_OWNERSHIP = 1 << 1,
 	PRESERVE_TIMESTAMPS = 1 << 2,
+	PRESERVE_LINKS = 1 << 3,
 	PRESERVE_DEFAULT = PRESERVE_MODE | PRESERVE_OWNERSHIP |
 			   PRESERVE_TIMESTAMPS,
 };
@@ -108,6 +118,7 @@ static void usage(void)
 	       "  -H                      follow symbolic links given as SRC\n"
 	       "  -P, --no-dereference    never follow symbolic links in SRC (the default\n"
 	       "                          with -r; without -r, SRC is followed)\n"
+	       "  -d                      same as --no-dereference --preserve=links\n"
 	       "      --reflink[=WHEN]    share extents: auto (default: when possible),\n"
 	       "                          always (bare --reflink: fail when not possible),\n"
 	       "                          never (always write new extents)\n"
@@ -125,8 +136,8 @@ static void usage(void)
 	       "                          is missing\n"
 	       "  -p                      same as --preserve=mode,ownership,timestamps\n"
 	       "      --preserve[=ATTR_LIST]  keep these attributes: mode, ownership\n"
-	       "                          (when permitted), timestamps (default: all\n"
-	       "                          three)\n"
+	       "                          (when permitted), timestamps (default: these\n"
+	       "                          three), links (hard links among the sources)\n"
 	       "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
@@ -237,7 +248,7 @@ static void set_busy(const char *dst, bool created)
 
 /*
  * ATTR_LIST of --preserve and --no-preserve: mode, ownership, timestamps,
- * separated by commas.  Returns 0 or -EINVAL.
+ * links, separated by commas.  Returns 0 or -EINVAL.
  */
 static int parse_preserve(const char *arg, unsigned int *bits)
 {
@@ -248,6 +259,7 @@ static int parse_preserve(const char *arg, unsigned int *bits)
 		{ "mode", PRESERVE_MODE },
 		{ "ownership", PRESERVE_OWNERSHIP },
 		{ "timestamps", PRESERVE_TIMESTAMPS },
+		{ "links", PRESERVE_LINKS },
 	};
 	const char *p = arg;
 	unsigned int i;
@@ -271,7 +283,7 @@ static int parse_preserve(const char *arg, unsigned int *bits)
 /* --- messages ------------------------------------------------------------ */
 
 /* What happened to one source entry, for messages, -v and --json. */
-struct entry {
+struct cp_entry {
 	const char *src;
 	const char *dst;
 	const char *type;	/* file, directory, symlink, special, unknown */
@@ -283,14 +295,14 @@ struct entry {
 };
 
 /* The error as JSON's status: the message without "PROG: " */
-static const char *entry_status(const struct entry *e)
+static const char *entry_status(const struct cp_entry *e)
 {
 	if (e->msg)
 		return e->msg;
 	return e->why ? e->why : strerror(e->err);
 }
 
-static void print_json(const struct entry *e)
+static void print_json(const struct cp_entry *e)
 {
 	printf("{\"src\":");
 	co_json_string(stdout, e->src);
@@ -308,7 +320,7 @@ static void print_json(const struct entry *e)
 	printf("}\n");
 }
 
-static void print_verbose(const struct entry *e)
+static void print_verbose(const struct cp_entry *e)
 {
 	printf("'%s' -> '%s'", e->src, e->dst);
 	if (!strcmp(e->type, "file")) {
@@ -327,7 +339,7 @@ static void print_verbose(const struct entry *e)
  * through the host: say so, once per run, when a file was worked on
  * without it (the library's result says so), unless -q.
  */
-static void note_no_module(struct cp *cp, const struct entry *e)
+static void note_no_module(struct cp *cp, const struct cp_entry *e)
 {
 	if (!e->res.no_module || cp->quiet || cp->said_no_module)
 		return;
@@ -342,7 +354,7 @@ static void note_no_module(struct cp *cp, const struct entry *e)
  * Record how an entry ended (err 0: copied; why: instead of strerror(err))
  * and report it: the error on stderr, then -v or --json on stdout.
  */
-static void report(struct cp *cp, struct entry *e, int err, const char *why)
+static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 {
 	e->err = err;
 	e->why = why;
@@ -538,7 +550,7 @@ static void add_result(struct copyoffload_result *to,
  * status OK means that the source ended: *done tells how far.
  */
 static int copy_request(struct cp *cp, int sfd, int dfd, uint64_t off,
-			uint64_t len, uint64_t flags, struct entry *e,
+			uint64_t len, uint64_t flags, struct cp_entry *e,
 			uint64_t *done)
 {
 	struct copyoffload_result res;
@@ -605,7 +617,7 @@ static int write_all(int fd, const char *buf, size_t len, uint64_t off)
  * Step 3: whatever the source still holds from *done on, read to EOF
  * through the host, counted as the library counts its read/write method.
  */
-static int copy_rest(struct cp *cp, int sfd, int dfd, struct entry *e,
+static int copy_rest(struct cp *cp, int sfd, int dfd, struct cp_entry *e,
 		     uint64_t *done)
 {
 	unsigned int m = COPYOFFLOAD_LIB_METHOD_USERSPACE;
@@ -652,7 +664,7 @@ static int copy_rest(struct cp *cp, int sfd, int dfd, struct entry *e,
  * byte up to the source's EOF is in, else a positive errno.
  */
 static int copy_data(struct cp *cp, int sfd, int dfd, const struct stat *st,
-		     struct entry *e, uint64_t *done)
+		     struct cp_entry *e, uint64_t *done)
 {
 	uint64_t size = st->st_size, tail = tail_start(sfd, st);
 	int err;
@@ -725,7 +737,7 @@ static bool dangling_symlink(const char *dst)
  * -n: an existing destination (of any type, a symbolic link too) is left
  * alone, without a word and with success, as GNU cp 9.1 does.
  */
-static bool skip_existing(struct cp *cp, struct entry *e)
+static bool skip_existing(struct cp *cp, struct cp_entry *e)
 {
 	struct stat st;
 
@@ -746,7 +758,7 @@ static bool older(const struct timespec *a, const struct timespec *b)
  * -u: a destination (followed when FOLLOW) that is not older than the
  * source (SRC_ST) is left alone, silently and with success, as GNU cp.
  */
-static bool skip_newer(struct cp *cp, struct entry *e,
+static bool skip_newer(struct cp *cp, struct cp_entry *e,
 		       const struct stat *src_st, bool follow)
 {
 	struct stat st;
@@ -774,7 +786,7 @@ static bool same_file(const char *dst, const struct stat *st)
  * actually copied, so a failed copy never looks complete.
  */
 static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
-		    struct entry *e)
+		    struct cp_entry *e)
 {
 	uint64_t done = 0;
 	bool created;
@@ -828,7 +840,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	report(cp, e, err, e->why ? e->why : err ? copy_why(cp, err) : NULL);
 }
 
-static void copy_file(struct cp *cp, struct entry *e)
+static void copy_file(struct cp *cp, struct cp_entry *e)
 {
 	struct stat st;
 	int sfd;
@@ -845,10 +857,91 @@ static void copy_file(struct cp *cp, struct entry *e)
 	close(sfd);
 }
 
+/* --- hard links ----------------------------------------------------------- */
+
+static int cmp_copied(const void *a, const void *b)
+{
+	const struct copied *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/*
+ * --preserve=links, as GNU cp: a source file met more than once, through
+ * several hard links or (with -L, or -H on operands) through symbolic
+ * links, is copied once, and later meetings become hard links to that
+ * copy.  Which sources may be met again.
+ */
+static bool may_meet_again(const struct cp *cp, const struct stat *st,
+			   int deref, bool operand)
+{
+	if (!(cp->preserve & PRESERVE_LINKS) || S_ISDIR(st->st_mode))
+		return false;
+	return st->st_nlink > 1 || deref == DEREF_ALWAYS ||
+	       (deref == DEREF_OPERANDS && operand);
+}
+
+/* Where the source (st) was copied to before in this run, or NULL. */
+static const char *copied_before(const struct cp *cp, const struct stat *st)
+{
+	struct copied key = { .dev = st->st_dev, .ino = st->st_ino };
+	struct copied **found = tfind(&key, &cp->copied, cmp_copied);
+
+	return found ? (*found)->dst : NULL;
+}
+
+static void remember_copy(struct cp *cp, const struct stat *st,
+			  const char *dst)
+{
+	struct copied *c = co_xreallocarray(NULL, 1, sizeof(*c));
+
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->dst = co_xstrdup(dst);
+	if (!tsearch(c, &cp->copied, cmp_copied)) {
+		co_warn("out of memory");
+		exit(CO_EXIT_FAIL);
+	}
+}
+
+/*
+ * The destination becomes one more link to EARLIER, the copy of the same
+ * source; an existing non-directory there is replaced, as GNU cp does.
+ */
+static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
+{
+	struct stat st, earlier_st;
+	int err = 0;
+
+	e->type = "hardlink";
+	/* the same source given twice: its copy is already there */
+	if (!lstat(e->dst, &st) && !lstat(earlier, &earlier_st) &&
+	    st.st_dev == earlier_st.st_dev && st.st_ino == earlier_st.st_ino) {
+		report(cp, e, 0, NULL);
+		return;
+	}
+	if (skip_existing(cp, e))
+		return;
+	if (link(earlier, e->dst)) {
+		err = errno;
+		if (err == EEXIST && !lstat(e->dst, &st) &&
+		    !S_ISDIR(st.st_mode) && !unlink(e->dst))
+			err = link(earlier, e->dst) ? errno : 0;
+	}
+	if (err)
+		e->msg = co_xasprintf("cannot create hard link '%s' to '%s': %s",
+				      e->dst, earlier, strerror(err));
+	report(cp, e, err, NULL);
+}
+
 /* --- symbolic links and directories -------------------------------------- */
 
 /* An existing non-directory destination is replaced, as cp -r does. */
-static void copy_symlink(struct cp *cp, struct entry *e,
+static void copy_symlink(struct cp *cp, struct cp_entry *e,
 			 const struct stat *src_st)
 {
 	char target[PATH_MAX];
@@ -878,7 +971,7 @@ static void copy_symlink(struct cp *cp, struct entry *e,
 static void copy_path(struct cp *cp, const char *src, const char *dst,
 		      bool operand);
 
-static void copy_children(struct cp *cp, struct entry *e)
+static void copy_children(struct cp *cp, struct cp_entry *e)
 {
 	struct dirent **names;
 	char *s, *d;
@@ -912,7 +1005,7 @@ static void copy_children(struct cp *cp, struct entry *e)
  * sticky bit stays, setuid and setgid do not (setgid may come from the
  * parent, as mkdir gives it).
  */
-static void copy_dir(struct cp *cp, struct entry *e, const struct stat *st)
+static void copy_dir(struct cp *cp, struct cp_entry *e, const struct stat *st)
 {
 	mode_t mode = cp->no_preserve_mode ?
 		      (st->st_mode & S_ISVTX) | (0777 & ~cp->umask) :
@@ -992,7 +1085,7 @@ static bool dst_inside_src(const char *src, const char *dst)
 	return inside;
 }
 
-static void copy_dir_path(struct cp *cp, struct entry *e,
+static void copy_dir_path(struct cp *cp, struct cp_entry *e,
 			  const struct stat *st, bool operand)
 {
 	e->type = "directory";
@@ -1015,8 +1108,9 @@ static void copy_dir_path(struct cp *cp, struct entry *e,
 static void copy_path(struct cp *cp, const char *src, const char *dst,
 		      bool operand)
 {
-	struct entry e = { .src = src, .dst = dst, .type = "unknown" };
+	struct cp_entry e = { .src = src, .dst = dst, .type = "unknown" };
 	int deref = cp->deref;
+	const char *earlier = NULL;
 	struct stat st;
 	bool follow;
 	int err;
@@ -1030,7 +1124,15 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 		e.msg = co_xasprintf("cannot stat '%s': %s", src,
 				     strerror(err));
 		report(cp, &e, err, NULL);
-	} else if (S_ISDIR(st.st_mode)) {
+		return;
+	}
+	if (may_meet_again(cp, &st, deref, operand))
+		earlier = copied_before(cp, &st);
+	if (earlier) {
+		link_copy(cp, &e, earlier);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		copy_dir_path(cp, &e, &st, operand);
 	} else if (S_ISLNK(st.st_mode)) {
 		e.type = "symlink";
@@ -1042,6 +1144,8 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 		e.type = "special";
 		report(cp, &e, EINVAL, "not a regular file, directory or symbolic link");
 	}
+	if (!e.err && !e.skipped && may_meet_again(cp, &st, deref, operand))
+		remember_copy(cp, &st, dst);
 }
 
 /* --- operands ------------------------------------------------------------ */
@@ -1083,6 +1187,8 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	return cp->exit_code;
 }
 
+#define PRESERVE_VALID "'mode', 'ownership', 'timestamps', 'links'"
+
 static int bad_argument(const char *option, const char *arg,
 			const char *valid)
 {
@@ -1097,7 +1203,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRLHPfnpt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPdfnpt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -1112,6 +1218,10 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'P':
 			cp->deref = DEREF_NEVER;
+			break;
+		case 'd':
+			cp->deref = DEREF_NEVER;
+			cp->preserve |= PRESERVE_LINKS;
 			break;
 		case 'f':
 			cp->force = true;
@@ -1130,13 +1240,13 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 				bits = PRESERVE_DEFAULT;
 			else if (parse_preserve(optarg, &bits))
 				return bad_argument("preserve", optarg,
-						    "'mode', 'ownership', 'timestamps'");
+						    PRESERVE_VALID);
 			cp->preserve |= bits;
 			break;
 		case OPT_NO_PRESERVE:
 			if (parse_preserve(optarg, &bits))
 				return bad_argument("no-preserve", optarg,
-						    "'mode', 'ownership', 'timestamps'");
+						    PRESERVE_VALID);
 			cp->preserve &= ~bits;
 			if (bits & PRESERVE_MODE)
 				cp->no_preserve_mode = true;

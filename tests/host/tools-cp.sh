@@ -379,6 +379,34 @@ deref_tests() {
 	check_msg_like_cp cp.deref.dangling-in-tree.msg-like-cp
 }
 
+# --- --preserve=links and -d, next to GNU cp ---------------------------------
+
+# A source met again (another hard link to it, or with -L and -H the same
+# file through a symbolic link) becomes a hard link to its first copy;
+# tree_state compares which paths share an inode.
+links_tests() {
+	local setup='mkdir -p t/s; echo a > t/a; ln t/a t/s/b; ln t/a t/c; ln -s a t/l; ln t/l t/l2; echo x > x; ln x y; mkdir -p L; echo q > L/f; ln -s f L/s; mkdir o; echo old > o/y'
+	local args
+	for args in "-d x y o" "--preserve=links x y o" "x y o" "-rd t o" \
+		    "-r --preserve=links t o" "-r t o" "-rp --preserve=links t o" \
+		    "-rd --no-preserve=links t o" "-rL --preserve=links L o" \
+		    "-L --preserve=links L/f L/s o" "-H --preserve=links L/f L/s o" \
+		    "--preserve=links L/f L/s o" "-d L/f L/s o" "-dn x y o" \
+		    "-rd t t o" "-d x x o"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		check_like_cp "cp.links.${args//[ \/]/_}" "$CP" "$setup" $args
+	done
+	check_like_cp cp.links.verbose "$CP" "$setup" -dv x y o
+	check_match cp.links.verbose.line "^'y' -> 'o/y'$" "$CO_OUT"
+	mkdir links.json
+	echo x > links.json/x
+	ln links.json/x links.json/y
+	check_exit cp.links.json 0 "$CP" -q -d --json links.json/x links.json/y links.json/..
+	json_check cp.links.json.type \
+		'd[0]["type"] == "file" and d[1]["type"] == "hardlink" and d[1]["bytes"] == 0 and d[1]["status"] == "ok"' \
+		"$CO_OUT"
+}
+
 # --- --json ------------------------------------------------------------------
 
 json_tests() {
@@ -609,6 +637,7 @@ no_clobber_tests
 update_tests
 preserve_tests
 deref_tests
+links_tests
 no_module_tests
 json_tests
 tree_tests
