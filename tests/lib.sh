@@ -209,7 +209,8 @@ check_msg_like_cp() {
 
 # tree_state DIR [PATH]: one line per entry under DIR (only PATH and what
 # is under it, with PATH) (sorted): its path, type,
-# mode, and a file's size and checksum or a link's target, and for a
+# mode, and a file's size and checksum, a link's target or a device's
+# numbers, and for a
 # non-directory with several hard links the first path (in this order) of
 # its inode, so that the links among the copies are compared; with
 # TREE_TIMES=1 access and modification times too (read before the
@@ -234,6 +235,10 @@ tree_state() {
 			echo "$f link $(readlink "$1/$f")$extra"
 		elif [ -d "$1/$f" ]; then
 			echo "$f dir $(stat -c %a "$1/$f")$extra"
+		elif [ -p "$1/$f" ] || [ -S "$1/$f" ]; then
+			echo "$f $(stat -c '%F %a' "$1/$f")$extra"
+		elif [ -c "$1/$f" ] || [ -b "$1/$f" ]; then
+			echo "$f $(stat -c '%F %a %Hr:%Lr' "$1/$f")$extra"
 		else
 			echo "$f file $(stat -c '%a %s' "$1/$f") $(md5sum < "$1/$f" | cut -c1-32)$extra"
 		fi

@@ -113,7 +113,8 @@ static void usage(void)
 	       "through the host only when none of them can serve a file.\n"
 	       "\n"
 	       "  -r, -R, --recursive     copy directories recursively; symbolic links\n"
-	       "                          in them are copied as symbolic links\n"
+	       "                          in them are copied as symbolic links, FIFOs,\n"
+	       "                          devices and sockets are made anew\n"
 	       "  -L, --dereference       always follow symbolic links in SRC\n"
 	       "  -H                      follow symbolic links given as SRC\n"
 	       "  -P, --no-dereference    never follow symbolic links in SRC (the default\n"
@@ -634,7 +635,8 @@ static int copy_rest(struct cp *cp, int sfd, int dfd, struct cp_entry *e,
 		e->why = "the source holds more than its size says (a growing file, or one of /proc or /sys), which only the host can copy, and --no-fallback forbids it (EOPNOTSUPP)";
 		return EOPNOTSUPP;
 	}
-	if (lseek(sfd, *done, SEEK_SET) < 0)
+	/* a FIFO, read without -r, has no offset to set */
+	if (lseek(sfd, *done, SEEK_SET) < 0 && errno != ESPIPE)
 		return errno;
 	buf = malloc(CP_READ_CHUNK);
 	if (!buf)
@@ -843,11 +845,14 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 static void copy_file(struct cp *cp, struct cp_entry *e)
 {
 	struct stat st;
-	int sfd;
+	int sfd, err;
 
 	sfd = open(e->src, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (sfd < 0) {
-		report(cp, e, errno, NULL);
+		err = errno;
+		e->msg = co_xasprintf("cannot open '%s' for reading: %s",
+				      e->src, strerror(err));
+		report(cp, e, err, NULL);
 		return;
 	}
 	if (fstat(sfd, &st))
@@ -935,6 +940,48 @@ static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
 	if (err)
 		e->msg = co_xasprintf("cannot create hard link '%s' to '%s': %s",
 				      e->dst, earlier, strerror(err));
+	report(cp, e, err, NULL);
+}
+
+/* --- special files ------------------------------------------------------- */
+
+static int make_special(const char *path, const struct stat *st, mode_t mode)
+{
+	if (S_ISFIFO(st->st_mode))
+		return mkfifo(path, mode);
+	return mknod(path, (st->st_mode & S_IFMT) | mode, st->st_rdev);
+}
+
+/*
+ * With -r, as GNU cp: a FIFO is made anew with mkfifo, a device or a
+ * socket with mknod (a device only where the caller may: CAP_MKNOD), with
+ * the source's mode, setuid, setgid and sticky too, less the umask; an
+ * existing non-directory is replaced.
+ */
+static void copy_special(struct cp *cp, struct cp_entry *e,
+			 const struct stat *st)
+{
+	/* --no-preserve=mode keeps setuid, setgid and sticky, as GNU cp */
+	mode_t mode = (st->st_mode & 07000) |
+		      (cp->no_preserve_mode ? 0666 : st->st_mode & 0777);
+	struct stat dst_st;
+	int err = 0;
+
+	e->type = "special";
+	if (skip_existing(cp, e) || skip_newer(cp, e, st, false))
+		return;
+	if (make_special(e->dst, st, mode)) {
+		err = errno;
+		if (err == EEXIST && !lstat(e->dst, &dst_st) &&
+		    !S_ISDIR(dst_st.st_mode) && !unlink(e->dst))
+			err = make_special(e->dst, st, mode) ? errno : 0;
+	}
+	if (err)
+		e->msg = co_xasprintf("cannot create %s '%s': %s",
+				      S_ISFIFO(st->st_mode) ? "fifo" :
+				      "special file", e->dst, strerror(err));
+	else if (cp->preserve)
+		keep_attributes(cp, -1, e->dst, st, false);
 	report(cp, e, err, NULL);
 }
 
@@ -1137,12 +1184,12 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 	} else if (S_ISLNK(st.st_mode)) {
 		e.type = "symlink";
 		copy_symlink(cp, &e, &st);
-	} else if (S_ISREG(st.st_mode)) {
+	} else if (S_ISREG(st.st_mode) || !cp->recursive) {
+		/* without -r, a FIFO's or a device's data, as GNU cp */
 		e.type = "file";
 		copy_file(cp, &e);
 	} else {
-		e.type = "special";
-		report(cp, &e, EINVAL, "not a regular file, directory or symbolic link");
+		copy_special(cp, &e, &st);
 	}
 	if (!e.err && !e.skipped && may_meet_again(cp, &st, deref, operand))
 		remember_copy(cp, &st, dst);
