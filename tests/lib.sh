@@ -207,6 +207,16 @@ check_msg_like_cp() {
 	check_eq "$1" "$GNU_MSG" "${msg#*: }"
 }
 
+# xattr_state PATH: PATH's extended attributes (not followed), sorted, with
+# their values in hex
+xattr_state() {
+	python3 -c '
+import os, sys
+p = sys.argv[1]
+print(" ".join("%s=%s" % (n, os.getxattr(p, n, follow_symlinks=False).hex())
+	       for n in sorted(os.listxattr(p, follow_symlinks=False))))' "$1"
+}
+
 # tree_state DIR [PATH]: one line per entry under DIR (only PATH and what
 # is under it, with PATH) (sorted): its path, type,
 # mode, and a file's size and checksum, a link's target or a device's
@@ -214,7 +224,8 @@ check_msg_like_cp() {
 # non-directory with several hard links the first path (in this order) of
 # its inode, so that the links among the copies are compared; with
 # TREE_TIMES=1 access and modification times too (read before the
-# checksum), with TREE_OWNER=1 owner and group.  PATH must exist.
+# checksum), with TREE_OWNER=1 owner and group, with TREE_XATTRS=1 the
+# extended attributes (ACLs too).  PATH must exist.
 tree_state() {
 	local f extra ino
 	local -A first_of
@@ -226,6 +237,7 @@ tree_state() {
 		extra=
 		[ "${TREE_TIMES:-}" = 1 ] && extra+=" $(stat -c '%x %y' "$1/$f")"
 		[ "${TREE_OWNER:-}" = 1 ] && extra+=" $(stat -c %u:%g "$1/$f")"
+		[ "${TREE_XATTRS:-}" = 1 ] && extra+=" $(xattr_state "$1/$f")"
 		if [ ! -d "$1/$f" ] && [ "$(stat -c %h "$1/$f")" -gt 1 ]; then
 			ino=$(stat -c %d:%i "$1/$f")
 			[ -n "${first_of[$ino]:-}" ] || first_of[$ino]=$f

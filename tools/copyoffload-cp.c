@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -35,6 +37,7 @@ struct cp {
 	bool update;		/* -u */
 	unsigned int preserve;	/* PRESERVE_*: -p, --preserve */
 	bool no_preserve_mode;	/* --no-preserve=mode: default modes */
+	bool archive;		/* -a: no word on extended attributes */
 	bool quiet;		/* -q: no note that the module is missing */
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
@@ -64,8 +67,11 @@ enum {
 	PRESERVE_OWNERSHIP = 1 << 1,
 	PRESERVE_TIMESTAMPS = 1 << 2,
 	PRESERVE_LINKS = 1 << 3,
+	PRESERVE_XATTR = 1 << 4,
+	PRESERVE_XATTR_NAMED = 1 << 5,	/* "xattr" itself: every failure counts */
 	PRESERVE_DEFAULT = PRESERVE_MODE | PRESERVE_OWNERSHIP |
 			   PRESERVE_TIMESTAMPS,
+	PRESERVE_ALL = PRESERVE_DEFAULT | PRESERVE_LINKS | PRESERVE_XATTR,
 };
 
 enum {
@@ -81,6 +87,7 @@ enum {
 };
 
 static const struct option cp_options[] = {
+	{ "archive", no_argument, NULL, 'a' },
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "dereference", no_argument, NULL, 'L' },
 	{ "no-dereference", no_argument, NULL, 'P' },
@@ -112,6 +119,7 @@ static void usage(void)
 	       "the filesystem's server-side copy, SCSI XCOPY or ODX, and a copy\n"
 	       "through the host only when none of them can serve a file.\n"
 	       "\n"
+	       "  -a, --archive           same as -dR --preserve=all\n"
 	       "  -r, -R, --recursive     copy directories recursively; symbolic links\n"
 	       "                          in them are copied as symbolic links, FIFOs,\n"
 	       "                          devices and sockets are made anew\n"
@@ -138,7 +146,8 @@ static void usage(void)
 	       "  -p                      same as --preserve=mode,ownership,timestamps\n"
 	       "      --preserve[=ATTR_LIST]  keep these attributes: mode, ownership\n"
 	       "                          (when permitted), timestamps (default: these\n"
-	       "                          three), links (hard links among the sources)\n"
+	       "                          three), links (hard links among the sources),\n"
+	       "                          xattr (extended attributes), all\n"
 	       "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
@@ -249,7 +258,7 @@ static void set_busy(const char *dst, bool created)
 
 /*
  * ATTR_LIST of --preserve and --no-preserve: mode, ownership, timestamps,
- * links, separated by commas.  Returns 0 or -EINVAL.
+ * links, xattr, all, separated by commas.  Returns 0 or -EINVAL.
  */
 static int parse_preserve(const char *arg, unsigned int *bits)
 {
@@ -261,6 +270,8 @@ static int parse_preserve(const char *arg, unsigned int *bits)
 		{ "ownership", PRESERVE_OWNERSHIP },
 		{ "timestamps", PRESERVE_TIMESTAMPS },
 		{ "links", PRESERVE_LINKS },
+		{ "xattr", PRESERVE_XATTR | PRESERVE_XATTR_NAMED },
+		{ "all", PRESERVE_ALL },
 	};
 	const char *p = arg;
 	unsigned int i;
@@ -409,19 +420,227 @@ static mode_t keep_owner(struct cp *cp, int fd, const char *path,
 	return mode & ~(S_ISUID | S_ISGID | S_ISVTX);
 }
 
+/* --- extended attributes ------------------------------------------------ */
+
+#define XATTR_NAME_POSIX_ACL_ACCESS	"system.posix_acl_access"
+#define XATTR_NAME_POSIX_ACL_DEFAULT	"system.posix_acl_default"
+
+/* A file for the *xattr calls: open as fd, or with fd -1 at path. */
+struct xfile {
+	int fd;
+	const char *path;
+};
+
+static ssize_t x_list(const struct xfile *f, char *buf, size_t size)
+{
+	if (f->fd >= 0)
+		return flistxattr(f->fd, buf, size);
+	return listxattr(f->path, buf, size);
+}
+
+static ssize_t x_get(const struct xfile *f, const char *name, void *buf,
+		     size_t size)
+{
+	if (f->fd >= 0)
+		return fgetxattr(f->fd, name, buf, size);
+	return getxattr(f->path, name, buf, size);
+}
+
+static int x_set(const struct xfile *f, const char *name, const void *value,
+		 size_t size)
+{
+	if (f->fd >= 0)
+		return fsetxattr(f->fd, name, value, size, 0);
+	return setxattr(f->path, name, value, size, 0);
+}
+
+static int x_remove(const struct xfile *f, const char *name)
+{
+	if (f->fd >= 0)
+		return fremovexattr(f->fd, name);
+	return removexattr(f->path, name);
+}
+
 /*
- * -p and --preserve: the source's (st) ownership, mode and times on the
- * destination, open as fd or, with fd -1, at path (a symbolic link itself
- * when link).  Failures are reported and make the exit status 1; the copy
- * stays.
+ * The value of one attribute, in a buffer to free, or NULL (errno set;
+ * ENODATA: the file has none of that name).
+ */
+static void *x_value(const struct xfile *f, const char *name, size_t *size)
+{
+	ssize_t n, m;
+	void *buf;
+
+	for (;;) {
+		n = x_get(f, name, NULL, 0);
+		if (n < 0)
+			return NULL;
+		buf = co_xreallocarray(NULL, 1, n ? n : 1);
+		m = x_get(f, name, buf, n);
+		if (m >= 0) {
+			*size = m;
+			return buf;
+		}
+		free(buf);
+		if (errno != ERANGE)	/* ERANGE: it grew meanwhile */
+			return NULL;
+	}
+}
+
+/*
+ * The names GNU cp does not copy as extended attributes: those that
+ * /etc/xattr.conf (libattr's list, which cp follows) marks "skip" or
+ * "permissions" (ACLs, which go with the mode), and the SELinux context,
+ * which is not ours to keep (--preserve=context is not supported).
+ */
+static bool xattr_skipped(const char *name)
+{
+	static char **patterns;
+	static size_t nr;
+	static bool loaded;
+	char line[256], pat[128], action[64];
+	size_t i;
+	FILE *f;
+
+	if (!strncmp(name, "system.posix_acl_", 17) ||
+	    !strcmp(name, "security.selinux"))
+		return true;
+	if (!loaded) {
+		loaded = true;
+		f = fopen("/etc/xattr.conf", "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%127s %63s", pat, action) != 2 ||
+			    pat[0] == '#' || (strcmp(action, "skip") &&
+					      strcmp(action, "permissions")))
+				continue;
+			patterns = co_xreallocarray(patterns, nr + 1,
+						    sizeof(*patterns));
+			patterns[nr++] = co_xstrdup(pat);
+		}
+		if (f)
+			fclose(f);
+	}
+	for (i = 0; i < nr; i++)
+		if (!fnmatch(patterns[i], name, 0))
+			return true;
+	return false;
+}
+
+/*
+ * A failure to keep an extended attribute counts, as GNU cp counts it,
+ * only when "xattr" was asked for by name; with --preserve=all it is
+ * reported unless the filesystem has no extended attributes, and with -a
+ * not even that.  FMT has two %s: NAME (may be "") and PATH.
+ */
+static void xattr_failed(struct cp *cp, int err, const char *fmt,
+			 const char *name, const char *path)
+{
+	char *msg;
+
+	if (!(cp->preserve & PRESERVE_XATTR_NAMED) &&
+	    (cp->archive || err == EOPNOTSUPP))
+		return;
+	msg = co_xasprintf(fmt, name, path);
+	co_warn("%s: %s", msg, strerror(err));
+	free(msg);
+	if (cp->preserve & PRESERVE_XATTR_NAMED)
+		cp->exit_code = CO_EXIT_FAIL;
+}
+
+/* --preserve=xattr: the source's extended attributes on the destination. */
+static void keep_xattrs(struct cp *cp, const struct xfile *src,
+			const struct xfile *dst)
+{
+	char *names = NULL, *name;
+	ssize_t len;
+	size_t size;
+	void *value;
+
+	for (;;) {
+		len = x_list(src, NULL, 0);
+		if (len <= 0)
+			break;
+		names = co_xreallocarray(NULL, 1, len);
+		len = x_list(src, names, len);
+		if (len >= 0 || errno != ERANGE)
+			break;
+		free(names);
+		names = NULL;
+	}
+	if (len < 0) {
+		xattr_failed(cp, errno, "listing attributes of %s'%s'", "",
+			     src->path);
+		free(names);
+		return;
+	}
+	for (name = names; name && name < names + len;
+	     name += strlen(name) + 1) {
+		if (xattr_skipped(name))
+			continue;
+		value = x_value(src, name, &size);
+		if (!value) {
+			if (errno != ENODATA)
+				xattr_failed(cp, errno,
+					     "getting attribute '%s' of '%s'",
+					     name, src->path);
+			continue;
+		}
+		if (x_set(dst, name, value, size))
+			xattr_failed(cp, errno, "setting attribute '%s' for '%s'",
+				     name, dst->path);
+		free(value);
+	}
+	free(names);
+}
+
+/*
+ * With the mode, as GNU cp: the source's POSIX ACL (a directory's default
+ * ACL too) through its xattr, or none where the source has none.
+ */
+static void keep_acl(struct cp *cp, const struct xfile *src,
+		     const struct xfile *dst, const char *name)
+{
+	size_t size;
+	void *value = x_value(src, name, &size);
+	int err = 0;
+
+	if (value) {
+		if (x_set(dst, name, value, size))
+			err = errno;
+		free(value);
+	} else if (errno == ENODATA || errno == EOPNOTSUPP) {
+		if (x_remove(dst, name) && errno != ENODATA &&
+		    errno != EOPNOTSUPP)
+			err = errno;
+	} else {
+		err = errno;
+	}
+	if (err) {
+		co_warn("preserving permissions for '%s': %s", dst->path,
+			strerror(err));
+		cp->exit_code = CO_EXIT_FAIL;
+	}
+}
+
+/*
+ * -p and --preserve: the source's (st) ownership, extended attributes,
+ * mode and times on the destination, open as fd or, with fd -1, at path
+ * (a symbolic link itself when link).  Extended attributes and ACLs come
+ * from the source open as sfd or at src, unless src is NULL (they are
+ * kept for files and directories).  Failures are reported and make the
+ * exit status 1 (but see xattr_failed); the copy stays.
  */
 static void keep_attributes(struct cp *cp, int fd, const char *path,
-			    const struct stat *st, bool link)
+			    const struct stat *st, bool link, int sfd,
+			    const char *src)
 {
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
 	mode_t mode = keep_owner(cp, fd, path, st);
+	struct xfile sx = { sfd, src }, dx = { fd, path };
 	int ret;
 
+	/* after chown(2), which drops security.capability */
+	if ((cp->preserve & PRESERVE_XATTR) && src)
+		keep_xattrs(cp, &sx, &dx);
 	if ((cp->preserve & PRESERVE_MODE) && !link) {
 		ret = fd >= 0 ? fchmod(fd, mode) : chmod(path, mode);
 		if (ret) {
@@ -429,6 +648,10 @@ static void keep_attributes(struct cp *cp, int fd, const char *path,
 				path, strerror(errno));
 			cp->exit_code = CO_EXIT_FAIL;
 		}
+		if (src)
+			keep_acl(cp, &sx, &dx, XATTR_NAME_POSIX_ACL_ACCESS);
+		if (src && S_ISDIR(st->st_mode))
+			keep_acl(cp, &sx, &dx, XATTR_NAME_POSIX_ACL_DEFAULT);
 	}
 	if (cp->preserve & PRESERVE_TIMESTAMPS) {
 		ret = fd >= 0 ? futimens(fd, times) :
@@ -831,7 +1054,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	if (!err)
 		err = check_size(dfd, done);
 	if (!err && cp->preserve)
-		keep_attributes(cp, dfd, e->dst, st, false);
+		keep_attributes(cp, dfd, e->dst, st, false, sfd, e->src);
 	if (err && !created && ftruncate(dfd, done))
 		co_warn("cannot truncate '%s': %s", e->dst, strerror(errno));
 	if (close(dfd) && !err)
@@ -981,7 +1204,7 @@ static void copy_special(struct cp *cp, struct cp_entry *e,
 				      S_ISFIFO(st->st_mode) ? "fifo" :
 				      "special file", e->dst, strerror(err));
 	else if (cp->preserve)
-		keep_attributes(cp, -1, e->dst, st, false);
+		keep_attributes(cp, -1, e->dst, st, false, -1, NULL);
 	report(cp, e, err, NULL);
 }
 
@@ -1011,7 +1234,7 @@ static void copy_symlink(struct cp *cp, struct cp_entry *e,
 			err = symlink(target, e->dst) ? errno : 0;
 	}
 	if (!err && cp->preserve)
-		keep_attributes(cp, -1, e->dst, src_st, true);
+		keep_attributes(cp, -1, e->dst, src_st, true, -1, NULL);
 	report(cp, e, err, NULL);
 }
 
@@ -1077,7 +1300,7 @@ static void copy_dir(struct cp *cp, struct cp_entry *e, const struct stat *st)
 		if (created && !(cp->preserve & PRESERVE_MODE) &&
 		    (mode & 0700) != 0700)
 			chmod(e->dst, mode);
-		keep_attributes(cp, -1, e->dst, st, false);
+		keep_attributes(cp, -1, e->dst, st, false, -1, e->src);
 	} else if (created && (mode & 0700) != 0700 && chmod(e->dst, mode)) {
 		co_warn("cannot set permissions of '%s': %s", e->dst,
 			strerror(errno));
@@ -1234,7 +1457,7 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	return cp->exit_code;
 }
 
-#define PRESERVE_VALID "'mode', 'ownership', 'timestamps', 'links'"
+#define PRESERVE_VALID "'mode', 'ownership', 'timestamps', 'links', 'xattr', 'all'"
 
 static int bad_argument(const char *option, const char *arg,
 			const char *valid)
@@ -1250,7 +1473,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRLHPdfnpt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPadfnpt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -1269,6 +1492,12 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 		case 'd':
 			cp->deref = DEREF_NEVER;
 			cp->preserve |= PRESERVE_LINKS;
+			break;
+		case 'a':
+			cp->recursive = true;
+			cp->deref = DEREF_NEVER;
+			cp->preserve |= PRESERVE_ALL;
+			cp->archive = true;
 			break;
 		case 'f':
 			cp->force = true;
@@ -1294,6 +1523,8 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			if (parse_preserve(optarg, &bits))
 				return bad_argument("no-preserve", optarg,
 						    PRESERVE_VALID);
+			if (bits & PRESERVE_XATTR)
+				bits |= PRESERVE_XATTR_NAMED;
 			cp->preserve &= ~bits;
 			if (bits & PRESERVE_MODE)
 				cp->no_preserve_mode = true;
