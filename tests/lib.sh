@@ -264,7 +264,8 @@ tree_state() {
 # TREE_OWNER set, these are compared too (NAME.attributes), for the last
 # ARG (the destination) only: the rest was made at different times.  The
 # tool's run is in CO_RC, CO_OUT, CO_ERR, GNU cp's status in GNU_RC and
-# message in GNU_MSG.
+# message in GNU_MSG.  With CP_STDIN set, each run reads it (and a newline)
+# on its standard input.
 check_like_cp() {
 	local name=$1 tool=$2 setup=$3 d
 	shift 3
@@ -274,9 +275,15 @@ check_like_cp() {
 		(cd "$d" && eval "$setup")
 	done
 	cd "$name.gnu" || return 1
-	gnu_cp "$@"
-	cd ../"$name.ours" || return 1
-	run_cmd "$tool" "$@"
+	if [ -n "${CP_STDIN+set}" ]; then
+		gnu_cp "$@" <<<"$CP_STDIN"
+		cd ../"$name.ours" || return 1
+		run_cmd "$tool" "$@" <<<"$CP_STDIN"
+	else
+		gnu_cp "$@"
+		cd ../"$name.ours" || return 1
+		run_cmd "$tool" "$@"
+	fi
 	cd .. || return 1
 	check_eq "$name.status" "$GNU_RC" "$CO_RC"
 	# attributes first: reading the files for checksums moves access times

@@ -34,6 +34,7 @@ struct cp {
 	bool verbose;
 	bool json;
 	bool no_clobber;	/* -n */
+	bool interactive;	/* -i */
 	bool update;		/* -u */
 	unsigned int preserve;	/* PRESERVE_*: -p, --preserve */
 	bool no_preserve_mode;	/* --no-preserve=mode: default modes */
@@ -93,6 +94,7 @@ static const struct option cp_options[] = {
 	{ "no-dereference", no_argument, NULL, 'P' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "no-clobber", no_argument, NULL, 'n' },
+	{ "interactive", no_argument, NULL, 'i' },
 	{ "update", no_argument, NULL, 'u' },
 	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
@@ -139,8 +141,10 @@ static void usage(void)
 	       "                          loaded, instead of copying without it\n"
 	       "  -q, --quiet             do not say that the module is not loaded\n"
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
+	       "  -i, --interactive       ask before overwriting an existing file\n"
 	       "  -n, --no-clobber        do not overwrite an existing file (a directory\n"
-	       "                          is still copied into); overrides -f\n"
+	       "                          is still copied into); overrides -f; of -i\n"
+	       "                          and -n, the last one counts\n"
 	       "  -u, --update            copy only when SRC is newer than DST, or DST\n"
 	       "                          is missing\n"
 	       "  -p                      same as --preserve=mode,ownership,timestamps\n"
@@ -997,6 +1001,61 @@ static bool skip_newer(struct cp *cp, struct cp_entry *e,
 	return true;
 }
 
+/* "rwxr-sr-t": the nine permission characters of ls -l for MODE. */
+static void mode_string(mode_t mode, char s[10])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	int i;
+
+	for (i = 0; i < 9; i++)
+		s[i] = mode & (0400 >> i) ? rwx[i] : '-';
+	if (mode & S_ISUID)
+		s[2] = s[2] == 'x' ? 's' : 'S';
+	if (mode & S_ISGID)
+		s[5] = s[5] == 'x' ? 's' : 'S';
+	if (mode & S_ISVTX)
+		s[8] = s[8] == 'x' ? 't' : 'T';
+	s[9] = '\0';
+}
+
+/*
+ * -i: before an existing non-directory is replaced, ask as GNU cp does, on
+ * standard error, and read a line from standard input: one that starts
+ * with y or Y goes on; anything else, or none, leaves the destination
+ * alone, silently and with success.  A destination the caller may not
+ * write (root may write any) is said to be "unwritable".  Returns true when the
+ * entry was declined (and reported).
+ */
+static bool declined(struct cp *cp, struct cp_entry *e)
+{
+	char *line = NULL, perms[10];
+	size_t size = 0;
+	struct stat st;
+	bool yes;
+
+	if (!cp->interactive || lstat(e->dst, &st) || S_ISDIR(st.st_mode))
+		return false;
+	fflush(stdout);
+	if (!S_ISLNK(st.st_mode) && geteuid() &&
+	    faccessat(AT_FDCWD, e->dst, W_OK, AT_EACCESS)) {
+		mode_string(st.st_mode, perms);
+		fprintf(stderr, "%s: unwritable '%s' (mode %04o, %s); try anyway? ",
+			co_prog, e->dst, (unsigned int)(st.st_mode & 07777),
+			perms);
+	} else {
+		fprintf(stderr, "%s: overwrite '%s'? ", co_prog, e->dst);
+	}
+	fflush(stderr);
+	yes = getline(&line, &size, stdin) > 0 &&
+	      (line[0] == 'y' || line[0] == 'Y');
+	free(line);
+	if (yes)
+		return false;
+	e->skipped = true;
+	report(cp, e, 0, NULL);
+	return true;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -1031,7 +1090,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		report(cp, e, -1, NULL);
 		return;
 	}
-	if (skip_newer(cp, e, st, true))
+	if (skip_newer(cp, e, st, true) || declined(cp, e))
 		return;
 	/*
 	 * As cp without -p: a new file gets the source's permission bits
@@ -1152,7 +1211,7 @@ static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
 		report(cp, e, 0, NULL);
 		return;
 	}
-	if (skip_existing(cp, e))
+	if (skip_existing(cp, e) || declined(cp, e))
 		return;
 	if (link(earlier, e->dst)) {
 		err = errno;
@@ -1191,7 +1250,8 @@ static void copy_special(struct cp *cp, struct cp_entry *e,
 	int err = 0;
 
 	e->type = "special";
-	if (skip_existing(cp, e) || skip_newer(cp, e, st, false))
+	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
+	    declined(cp, e))
 		return;
 	if (make_special(e->dst, st, mode)) {
 		err = errno;
@@ -1219,7 +1279,8 @@ static void copy_symlink(struct cp *cp, struct cp_entry *e,
 	ssize_t n;
 	int err = 0;
 
-	if (skip_existing(cp, e) || skip_newer(cp, e, src_st, false))
+	if (skip_existing(cp, e) || skip_newer(cp, e, src_st, false) ||
+	    declined(cp, e))
 		return;
 	n = readlink(e->src, target, sizeof(target) - 1);
 	if (n < 0) {
@@ -1473,7 +1534,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRLHPadfnpt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPadfinpt:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -1502,8 +1563,13 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 		case 'f':
 			cp->force = true;
 			break;
-		case 'n':
+		case 'n':		/* the last of -i and -n counts */
 			cp->no_clobber = true;
+			cp->interactive = false;
+			break;
+		case 'i':
+			cp->interactive = true;
+			cp->no_clobber = false;
 			break;
 		case 'u':
 			cp->update = true;

@@ -282,6 +282,56 @@ no_clobber_tests() {
 	json_check cp.n.json.skipped 'd[0]["status"] == "skipped" and d[0]["bytes"] == 0' "$CO_OUT"
 }
 
+# --- -i, next to GNU cp ---------------------------------------------------------
+
+# -i asks on stderr before replacing an existing non-directory and reads a
+# line: y or Y first goes on, anything else (an empty line, " y", EOF)
+# leaves it alone with status 0; of -i and -n the last counts, -f does not
+# undo -i; a new file, a dangling symlink and the same file are not asked.
+interactive_tests() {
+	local setup='echo new > s; echo old > d; ln -s nowhere dl; ln -s d ld; mkdir -p t/sub o/t/sub; echo a > t/a; echo b > t/sub/b; ln -s a t/l; echo old > o/t/a; echo old > o/t/l; mkfifo t/f; echo old > o/t/f'
+	local answer args gnu_err
+	for answer in n y Y yes "" " y" x; do
+		CP_STDIN=$answer check_like_cp "cp.i.answer-${answer// /_}" "$CP" "$setup" -i s d
+	done
+	CP_STDIN=n check_like_cp cp.i.asked "$CP" "$setup" -i s d
+	check_msg_like_cp cp.i.asked.prompt-like-cp
+	check_like_cp cp.i.eof "$CP" "$setup" -i s d </dev/null
+	for args in "--interactive s d" "-in s d" "-ni s d" "-if s d" "-fi s d" \
+		    "-i s new" "-i s dl" "-i s s" "-i s ld" "-iv s d" "-ri t o" \
+		    "-iu s d" "-id s d"; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		CP_STDIN=y check_like_cp "cp.i.${args// /_}" "$CP" "$setup" $args
+		# shellcheck disable=SC2086
+		CP_STDIN=n check_like_cp "cp.i.no.${args// /_}" "$CP" "$setup" $args
+	done
+	check_eq cp.i.no.-iv_s_d.silent "" "$CO_OUT"
+	# one line per question, in the order of the operands
+	CP_STDIN=$'n\ny' check_like_cp cp.i.answers "$CP" "$setup; mkdir q; echo old > q/s; echo old > q/d" -i s d q
+
+	# as nobody, a destination nobody may not write: "unwritable ..."
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		skip cp.i.unprivileged "cannot run as nobody here"
+		return
+	fi
+	chmod 0711 "$T"
+	mkdir -p in.gnu in.ours
+	chmod 0777 in.gnu in.ours
+	echo new > in.gnu/s
+	echo new > in.ours/s
+	echo old > in.gnu/d
+	echo old > in.ours/d
+	chmod 4444 in.gnu/d in.ours/d
+	gnu_err=$(cd in.gnu && setpriv --reuid=65534 --regid=65534 --clear-groups "$GNU_CP" -i s d 2>&1 <<<n)
+	cd in.ours || return
+	check_exit cp.i.unprivileged 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$CP" -q -i s d <<<n
+	cd ..
+	check_eq cp.i.unprivileged.prompt "copyoffload-cp: unwritable 'd' (mode 4444, r-Sr--r--); try anyway? " "$CO_ERR"
+	check_eq cp.i.unprivileged.prompt-like-cp "${gnu_err#"$GNU_CP: "}" "${CO_ERR#copyoffload-cp: }"
+	check_eq cp.i.unprivileged.like-cp "$(tree_state in.gnu)" "$(tree_state in.ours)"
+	chmod 0700 "$T"
+}
+
 # --- -u, next to GNU cp ---------------------------------------------------------
 
 # -u copies only onto a destination older than the source (or missing):
@@ -745,6 +795,7 @@ file_tests
 pseudo_file_tests
 mode_tests
 no_clobber_tests
+interactive_tests
 update_tests
 preserve_tests
 deref_tests
