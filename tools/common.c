@@ -89,28 +89,19 @@ char *co_xasprintf(const char *fmt, ...)
 	return s;
 }
 
-#define E(name) { name, #name }
-static const struct {
-	int err;
-	const char *name;
-} errno_names[] = {
-	E(EPERM), E(ENOENT), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
-	E(EBADF), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY),
-	E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL),
-	E(EMFILE), E(ENOTTY), E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE),
-	E(EROFS), E(EMLINK), E(ELOOP), E(ENAMETOOLONG), E(ENOSYS),
-	E(EOVERFLOW), E(EOPNOTSUPP), E(ECANCELED), E(EDQUOT),
-};
-#undef E
-
+/*
+ * The errno's symbolic name ("EOPNOTSUPP"), from the C library
+ * (strerrorname_np, glibc 2.32; tools.mk probes for it), or NULL where it
+ * has none, or no such function.
+ */
 const char *co_errno_name(int err)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(errno_names); i++)
-		if (errno_names[i].err == err)
-			return errno_names[i].name;
+#ifdef CO_HAVE_STRERRORNAME_NP
+	return strerrorname_np(err);
+#else
+	(void)err;
 	return NULL;
+#endif
 }
 
 const char *co_errno_text(int err, char *buf, size_t len)
@@ -361,15 +352,11 @@ void co_json_string(FILE *f, const char *s)
 void co_json_errno(FILE *f, int err)
 {
 	const char *name = err ? co_errno_name(err) : NULL;
-	char buf[16];
 
-	if (!err) {
+	if (!err)
 		fputs("null", f);
-		return;
-	}
-	if (!name) {
-		snprintf(buf, sizeof(buf), "E%d", err);
-		name = buf;
-	}
-	co_json_string(f, name);
+	else if (!name)		/* the C library cannot name it: the number */
+		fprintf(f, "%d", err);
+	else
+		co_json_string(f, name);
 }

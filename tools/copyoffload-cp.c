@@ -45,6 +45,10 @@ struct cp {
 	void *copied;		/* --preserve=links: a tsearch tree */
 	mode_t umask;
 	int exit_code;
+	struct totals {		/* for --json's summary */
+		uint64_t entries, copied, skipped, failed;
+		struct copyoffload_result res;
+	} totals;
 };
 
 /* --preserve=links: a source with several links, and where it went. */
@@ -156,7 +160,8 @@ static void usage(void)
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
-	       "      --json              print one JSON object per file on stdout\n"
+	       "      --json              print JSON records on stdout: one per file,\n"
+	       "                          then a summary of the run\n"
 	       "      --help              display this help and exit\n"
 	       "      --version           output version information and exit\n"
 	       "\n"
@@ -320,7 +325,8 @@ static const char *entry_status(const struct cp_entry *e)
 
 static void print_json(const struct cp_entry *e)
 {
-	printf("{\"src\":");
+	printf("{\"kind\":\"entry\",\"schema\":%d,\"src\":",
+	       CO_CP_JSON_SCHEMA);
 	co_json_string(stdout, e->src);
 	printf(",\"dst\":");
 	co_json_string(stdout, e->dst);
@@ -335,6 +341,24 @@ static void print_json(const struct cp_entry *e)
 	co_json_errno(stdout, e->err > 0 ? e->err : 0);
 	printf("}\n");
 }
+
+/* --json's last record: what the run did, all entries summed up. */
+static void print_summary(const struct cp *cp, int exit_status)
+{
+	const struct totals *t = &cp->totals;
+
+	printf("{\"kind\":\"summary\",\"schema\":%d,\"entries\":%" PRIu64
+	       ",\"copied\":%" PRIu64 ",\"skipped\":%" PRIu64
+	       ",\"failed\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"methods\":",
+	       CO_CP_JSON_SCHEMA, t->entries, t->copied, t->skipped, t->failed,
+	       t->res.bytes_done);
+	co_json_method_bytes(stdout, &t->res);
+	printf(",\"no_module\":%s,\"exit_status\":%d}\n",
+	       t->res.no_module ? "true" : "false", exit_status);
+}
+
+static void add_result(struct copyoffload_result *to,
+		       const struct copyoffload_result *res);
 
 static void print_verbose(const struct cp_entry *e)
 {
@@ -375,6 +399,14 @@ static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 	e->err = err;
 	e->why = why;
 	note_no_module(cp, e);
+	cp->totals.entries++;
+	if (err)
+		cp->totals.failed++;
+	else if (e->skipped)
+		cp->totals.skipped++;
+	else
+		cp->totals.copied++;
+	add_result(&cp->totals.res, &e->res);
 	if (err) {
 		if (e->msg)
 			co_warn("%s", e->msg);
@@ -1721,6 +1753,8 @@ int main(int argc, char **argv)
 		co_counters_read(&after);
 		co_counters_print(stdout, &before, &after, cp.json);
 	}
+	if (cp.json)
+		print_summary(&cp, ret);
 	if (fflush(stdout) || ferror(stdout)) {
 		co_warn("write error: %s", strerror(errno));
 		ret = CO_EXIT_FAIL;

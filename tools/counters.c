@@ -67,7 +67,8 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 	if (!any)
 		return;
 	if (json) {
-		fputs("{\"type\":\"offload\"", f);
+		fprintf(f, "{\"kind\":\"offload\",\"schema\":%d,\"type\":\"offload\"",
+			CO_CP_JSON_SCHEMA);
 		for (i = 0; i < CO_FALLBACK_FIRST; i++)
 			fprintf(f, ",\"%s\":%" PRIu64, co_counter_names[i],
 				co_delta(before, after, i));

@@ -12,6 +12,8 @@
 
 #define CO_COUNTERS_DIR	"/sys/kernel/copyoffload"
 #define CO_COUNTERS_NR	15
+/* The version of copyoffload-cp's --json records (in each, as "schema") */
+#define CO_CP_JSON_SCHEMA	1
 
 struct co_counters {
 	bool present;			/* the module has them */

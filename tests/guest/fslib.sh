@@ -495,10 +495,13 @@ cp_run() {
 }
 
 # want_cp_json [TEXT EXPR]...: each Python expression EXPR is true, d being
-# the list of JSON objects in CO_OUT (one a line); and the module copied
-# every file (no "no_module")
+# the list of the entry objects in CO_OUT (one a line; the offload and
+# summary records are left out); and the module copied every file (no
+# "no_module")
 want_cp_json() {
-	fsc json "${CO_OUT//$'\n'/$'\x1e'}" \
+	local entries
+	entries=$(grep -F '"kind":"entry"' <<<"$CO_OUT")
+	fsc json "${entries//$'\n'/$'\x1e'}" \
 		"the library worked without the module" \
 		'all(not o["no_module"] for o in d if o["type"] == "file")' "$@" ||
 		why "$FSC: $(head -c 300 <<<"${CO_OUT//$'\n'/ }")"

@@ -513,7 +513,15 @@ json_tests() {
 	cp j1 "$raw"
 	mkdir jout
 	check_exit cp.json 0 "$CP" --json j1 j2 "$weird" "$raw" jout
-	json_check cp.json.count 'len(d) == 4' "$CO_OUT"
+	json_check cp.json.count 'len(d) == 5' "$CO_OUT"
+	# schema 1: entry records, then one summary (an offload record may
+	# come before it, when the module's counters moved)
+	json_check cp.json.kinds \
+		'[o["kind"] for o in d if o["kind"] != "offload"] == ["entry"] * 4 + ["summary"] and all(o["schema"] == 1 for o in d)' \
+		"$CO_OUT"
+	json_check cp.json.summary \
+		'd[-1]["entries"] == 4 and d[-1]["copied"] == 4 and d[-1]["skipped"] == 0 and d[-1]["failed"] == 0 and d[-1]["bytes"] == 900000 and sum(d[-1]["methods"].values()) == 900000 and d[-1]["no_module"] is True and d[-1]["exit_status"] == 0' \
+		"$CO_OUT"
 	json_check cp.json.bytes \
 		'd[0]["bytes"] == 300000 and sum(d[0]["methods"].values()) == 300000 and d[0]["status"] == "ok" and d[0]["errno"] is None' \
 		"$CO_OUT"
@@ -527,6 +535,25 @@ json_tests() {
 	check_exit cp.json.error 1 "$CP" --json nosuch j1 dir jout
 	json_check cp.json.error.objects \
 		'd[0]["errno"] == "ENOENT" and d[1]["status"] == "ok" and d[2]["type"] == "directory" and d[2]["errno"] == "EISDIR" and "omitting" in d[2]["status"]' \
+		"$CO_OUT"
+	json_check cp.json.error.summary \
+		'd[-1]["kind"] == "summary" and d[-1]["entries"] == 3 and d[-1]["copied"] == 1 and d[-1]["failed"] == 2 and d[-1]["bytes"] == 300000 and d[-1]["exit_status"] == 1' \
+		"$CO_OUT"
+	# errno names are the C library's, for any errno (a socket: ENXIO)
+	python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("jsock")'
+	check_exit cp.json.errno 1 "$CP" -q --json jsock jout
+	json_check cp.json.errno.name \
+		'd[0]["errno"] == __import__("errno").errorcode[__import__("errno").ENXIO] and d[0]["type"] == "file"' \
+		"$CO_OUT"
+	# skipped entries are counted; a target that is not a directory still
+	# ends with a summary of nothing
+	check_exit cp.json.skipped 0 "$CP" -q -n --json j1 j2 jout
+	json_check cp.json.skipped.summary \
+		'd[-1]["entries"] == 2 and d[-1]["skipped"] == 2 and d[-1]["copied"] == 0 and d[-1]["bytes"] == 0' \
+		"$CO_OUT"
+	check_exit cp.json.no-target 1 "$CP" -q --json j1 j2 j1
+	json_check cp.json.no-target.summary \
+		'len(d) == 1 and d[0]["kind"] == "summary" and d[0]["entries"] == 0 and d[0]["exit_status"] == 1' \
 		"$CO_OUT"
 }
 
