@@ -25,12 +25,13 @@
   python3 safety.py dedupe SRC TWIN DST DTWIN FLAG SECONDS
       An owner remapping the files of a copy with FIDEDUPERANGE, no
       capability needed, while it runs: each time FLAG appears (a copy
-      has just started), 0-0.8 s later, 4 random MiBs of SRC are made
-      TWIN's (SRC's bytes), or (the next copy) 4 of DST DTWIN's (and the
-      third copy is left alone, so that some copies are offloaded) (DST's bytes before the
-      copy reached them); the blocks SRC or DST held there are freed at
-      once, for others to take.  Then it waits for FLAG to go.  Prints
-      the counts.
+      has just started), within the first half of the time the last copy
+      took, 4 random MiBs of SRC are made TWIN's (SRC's bytes), or on
+      DST's turn 4 of DST DTWIN's (DST's bytes before the copy reached
+      them); the blocks SRC or DST held there are freed at once, for
+      others to take.  A file's turn comes again until one of its MiBs was
+      remapped; every third copy is left alone.  Then it waits for FLAG to
+      go.  Prints the counts.
   python3 safety.py judge FILE [--sectors] REF...
       Every 4 KiB block of FILE is zeroes, a block of one of the REF files
       (at any offset), or a LETTER block for a REF given as "letter:X";
@@ -207,23 +208,24 @@ def dedupe(src, twin, dst, dtwin, flag, seconds):
     t, dt = os.open(twin, os.O_RDONLY), os.open(dtwin, os.O_RDONLY)
     size = os.fstat(t).st_size
     end = time.time() + float(seconds)
-    n = [0, 0, 0]       # SRC remapped, DST remapped, copies seen
+    n = [0, 0]          # MiBs of SRC and of DST remapped
+    turn, copy_secs = 0, 0.4
     while time.time() < end:
         if not os.path.exists(flag):
             time.sleep(0.005)
             continue
-        # anywhere in the copy (about 0.6 s on a quiet machine): while
-        # it maps the blocks, between its commands or after them
-        time.sleep(random.uniform(0, 0.8))
-        if not os.path.exists(flag):
-            continue        # that copy is over
-        # one of the two files per copy, in turn: once either is remapped the
-        # copy falls back (xfs maps neither again) and writes the rest of
-        # DST at once, so DST's MiBs would no longer match DTWIN's
-        i = n[2] % 3
-        n[2] += 1
+        start = time.time()
+        # early in the copy (in the first half of the last one's time):
+        # while it maps the blocks or between its commands
+        time.sleep(random.uniform(0, copy_secs / 2))
+        # SRC, then DST, then a copy left alone, in turn; a file's turn
+        # comes again until one of its MiBs was remapped.  Once either is
+        # remapped the copy falls back (xfs maps neither again) and writes
+        # the rest of DST at once, so one file per copy.
+        i = turn % 3
         path, ref = ((src, t), (dst, dt), (None, None))[i]
-        for _ in range(4 if path else 0):   # the third copy is left alone
+        done = 0
+        for _ in range(4 if path and os.path.exists(flag) else 0):
             try:
                 fd = os.open(path, os.O_RDWR)
             except OSError:
@@ -231,13 +233,18 @@ def dedupe(src, twin, dst, dtwin, flag, seconds):
             # DST: in the half the copy reaches last
             off = random.randrange(i * size // MIB // 2, size // MIB) * MIB
             if dedupe_range(ref, off, MIB, fd, off) == MIB:
-                n[i] += 1
+                done += 1
             os.close(fd)
+        if path:
+            n[i] += done
+        if not path or done:
+            turn += 1
         while os.path.exists(flag) and time.time() < end:
             time.sleep(0.005)
+        copy_secs = time.time() - start
     os.close(t)
     os.close(dt)
-    print("source remapped %d, destination remapped %d" % tuple(n[:2]))
+    print("source remapped %d, destination remapped %d" % tuple(n))
     return 0
 
 
