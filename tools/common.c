@@ -360,3 +360,15 @@ void co_json_errno(FILE *f, int err)
 	else
 		co_json_string(f, name);
 }
+
+void co_add_result(struct copyoffload_result *to,
+		   const struct copyoffload_result *res)
+{
+	unsigned int m;
+
+	to->nr_processed += res->nr_processed;
+	to->no_module |= res->no_module;
+	to->bytes_done += res->bytes_done;
+	for (m = 0; m < ARRAY_SIZE(res->method_bytes); m++)
+		to->method_bytes[m] += res->method_bytes[m];
+}

@@ -66,6 +66,9 @@ void co_json_method_list(FILE *f, uint32_t methods);
 int co_print_method_bytes(FILE *f, const struct copyoffload_result *res);
 /* {"xcopy":12582912,"kernel":1048576} */
 void co_json_method_bytes(FILE *f, const struct copyoffload_result *res);
+/* Add RES's counts (ranges, bytes, bytes per method) to TO. */
+void co_add_result(struct copyoffload_result *to,
+		   const struct copyoffload_result *res);
 
 /* A JSON string literal, quotes included. */
 void co_json_string(FILE *f, const char *s);

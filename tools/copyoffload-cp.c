@@ -357,9 +357,6 @@ static void print_summary(const struct cp *cp, int exit_status)
 	       t->res.no_module ? "true" : "false", exit_status);
 }
 
-static void add_result(struct copyoffload_result *to,
-		       const struct copyoffload_result *res);
-
 static void print_verbose(const struct cp_entry *e)
 {
 	printf("'%s' -> '%s'", e->src, e->dst);
@@ -406,7 +403,7 @@ static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 		cp->totals.skipped++;
 	else
 		cp->totals.copied++;
-	add_result(&cp->totals.res, &e->res);
+	co_add_result(&cp->totals.res, &e->res);
 	if (err) {
 		if (e->msg)
 			co_warn("%s", e->msg);
@@ -792,18 +789,6 @@ static uint64_t tail_start(int fd, const struct stat *st)
 	return tail;
 }
 
-static void add_result(struct copyoffload_result *to,
-		       const struct copyoffload_result *res)
-{
-	unsigned int m;
-
-	to->nr_processed += res->nr_processed;
-	to->no_module |= res->no_module;
-	to->bytes_done += res->bytes_done;
-	for (m = 0; m < ARRAY_SIZE(res->method_bytes); m++)
-		to->method_bytes[m] += res->method_bytes[m];
-}
-
 /*
  * One request of one range at OFF (the same offset in both files), which
  * goes on from *done; returns 0 or a positive errno.  A short copy with
@@ -819,7 +804,7 @@ static int copy_request(struct cp *cp, int sfd, int dfd, uint64_t off,
 
 	copyoffload_range_init(&r, sfd, off, dfd, off, len);
 	ret = copyoffload_copy(cp->co, flags, &r, 1, &res);
-	add_result(&e->res, &res);
+	co_add_result(&e->res, &res);
 	*done += r.bytes_done;
 	if (ret < 0)
 		return -ret;

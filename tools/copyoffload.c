@@ -299,18 +299,6 @@ static int submit(const struct run *run, struct copyoffload *co,
 	}
 }
 
-static void add_result(struct copyoffload_result *to,
-		       const struct copyoffload_result *res)
-{
-	unsigned int m;
-
-	to->nr_processed += res->nr_processed;
-	to->no_module |= res->no_module;
-	to->bytes_done += res->bytes_done;
-	for (m = 0; m < ARRAY_SIZE(res->method_bytes); m++)
-		to->method_bytes[m] += res->method_bytes[m];
-}
-
 /* The most ranges one request may carry: the module's, or the ABI's. */
 static unsigned int max_ranges(struct copyoffload *co)
 {
@@ -344,7 +332,7 @@ static int submit_all(const struct run *run, struct copyoffload *co,
 		memset(&part, 0, sizeof(part));
 		ret = submit(run, co, l->r + at, n, &part);
 		(*nr_req)++;
-		add_result(res, &part);
+		co_add_result(res, &part);
 		if (ret < 0)
 			break;
 		for (i = at; i < at + n; i++)
