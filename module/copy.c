@@ -107,7 +107,7 @@ static int co_copy_fs(struct co_range *r, struct co_stats *st)
 	ssize_t ret;
 
 	while (co_rest(r)) {
-		if (fatal_signal_pending(current))
+		if (co_interrupted(st))
 			return -EINTR;
 		ret = vfs_copy_file_range(r->src, co_src_pos(r), r->dst,
 					  co_dst_pos(r),
@@ -128,10 +128,12 @@ static int co_copy_fs(struct co_range *r, struct co_stats *st)
 
 /*
  * Copy LEN bytes with kernel_read() and kernel_write() through a bounce
- * buffer: reads and writes of regular files stop for fatal signals only.
+ * buffer: reads and writes of regular files stop for fatal signals only,
+ * and the loop for those co_interrupted() names.
  */
 static ssize_t co_bounce(struct file *in, loff_t pos_in, struct file *out,
-			 loff_t pos_out, size_t len)
+			 loff_t pos_out, size_t len,
+			 const struct co_stats *st)
 {
 	size_t size = min_t(size_t, len, CO_BOUNCE_SIZE), done = 0;
 	ssize_t rd, wr, err = 0;
@@ -141,7 +143,7 @@ static ssize_t co_bounce(struct file *in, loff_t pos_in, struct file *out,
 	if (!buf)
 		return -ENOMEM;
 	while (done < len) {
-		if (fatal_signal_pending(current)) {
+		if (co_interrupted(st)) {
 			err = -EINTR;
 			break;
 		}
@@ -168,11 +170,12 @@ static ssize_t co_bounce(struct file *in, loff_t pos_in, struct file *out,
  * way, but splice_from_pipe_next() gives up with -ERESTARTSYS as soon as
  * any signal is pending, and a signal stays pending until the ioctl
  * returns: a caught SIGUSR1 or SIGWINCH, or a SIGSTOP, would end the copy.
- * Only a fatal signal may stop a COPY, so while another one is pending
- * the bytes go through a bounce buffer.
+ * Unless the request stops for any signal (co_interrupted()), only a fatal
+ * one may stop it, so while another one is pending the bytes go through a
+ * bounce buffer.
  */
 static ssize_t co_splice(struct file *in, loff_t pos_in, struct file *out,
-			 loff_t pos_out, size_t len)
+			 loff_t pos_out, size_t len, const struct co_stats *st)
 {
 	ssize_t ret = -ERESTARTSYS;
 
@@ -181,9 +184,9 @@ static ssize_t co_splice(struct file *in, loff_t pos_in, struct file *out,
 					  COPY_FILE_SPLICE);
 	if (ret != -ERESTARTSYS && ret != -EINTR)
 		return ret;
-	if (fatal_signal_pending(current))
+	if (co_interrupted(st))
 		return -EINTR;
-	return co_bounce(in, pos_in, out, pos_out, len);
+	return co_bounce(in, pos_in, out, pos_out, len, st);
 }
 
 static int co_write_zeroes(struct file *f, loff_t pos, u64 len)
@@ -300,7 +303,7 @@ int co_walk(struct co_range *r, struct co_stats *st, co_mover_t move,
 	}
 
 	while (co_rest(r)) {
-		if (fatal_signal_pending(current)) {
+		if (co_interrupted(st)) {
 			ret = -EINTR;
 			break;
 		}
@@ -348,7 +351,7 @@ static ssize_t co_move_kernel(struct co_range *r, loff_t pos, u64 len,
 	ssize_t ret;
 
 	ret = co_splice(r->src, pos, r->dst, co_dst_pos(r),
-			min_t(u64, len, CO_CHUNK_SIZE));
+			min_t(u64, len, CO_CHUNK_SIZE), st);
 	if (ret > 0)
 		co_account(r, st, COPYOFFLOAD_METHOD_KERNEL, ret);
 	return ret;

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/copyoffload.h>
 
 /* Features this build supports, reported by COPYOFFLOAD_IOC_INFO. */
@@ -15,7 +16,17 @@
 			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO | \
 			 COPYOFFLOAD_FEAT_XCOPY | COPYOFFLOAD_FEAT_ODX)
 
-/* Bytes moved per step of a copy, between fatal-signal checks. */
+/* COPYOFFLOAD_F_* this build accepts (info.flags). */
+#define CO_F_ALL	(COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE | \
+			 COPYOFFLOAD_F_NO_FALLBACK | COPYOFFLOAD_F_OFFLOAD_MASK)
+
+/* COPYOFFLOAD_DEVINFO_F_* this build accepts (info.devinfo_flags). */
+#define CO_DEVINFO_F_ALL	COPYOFFLOAD_DEVINFO_F_REFRESH
+
+/* Methods this build knows: COPYOFFLOAD_METHOD_* are 0 .. CO_METHOD_NR - 1. */
+#define CO_METHOD_NR	(COPYOFFLOAD_METHOD_HOLE + 1)
+
+/* Bytes moved per step of a copy, between signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
 
 /* Largest request or devinfo structure a caller may pass (a newer ABI). */
@@ -32,10 +43,22 @@ struct co_range {
 	u64 len;			/* resolved: LEN_TO_EOF made concrete */
 };
 
-/* What one request accumulates. */
+/* What one request accumulates, and when its work should stop. */
 struct co_stats {
-	u64 method_bytes[COPYOFFLOAD_METHOD_NR];
+	u64 method_bytes[CO_METHOD_NR];
+	bool intr;		/* any signal stops it (ABI 2), not only SIGKILL */
 };
+
+/*
+ * Whether the work should stop between two steps: for a fatal signal
+ * always, for any other pending signal when the request asked for that.
+ * Steps are never cut short: a storage command in flight is waited for.
+ */
+static inline bool co_interrupted(const struct co_stats *st)
+{
+	return fatal_signal_pending(current) ||
+	       (st->intr && signal_pending(current));
+}
 
 /* Account BYTES moved by METHOD to range R and to the request. */
 static inline void co_account(struct co_range *r, struct co_stats *st,

@@ -427,7 +427,7 @@ long co_ioctl_devinfo(void __user *arg)
 	ret = copy_struct_from_user(&in, sizeof(in), arg, usize);
 	if (ret)
 		return ret;
-	if (in.flags & ~COPYOFFLOAD_DEVINFO_F_ALL)
+	if (in.flags & ~CO_DEVINFO_F_ALL)
 		return -EINVAL;
 	if ((in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH) &&
 	    !capable(CAP_SYS_ADMIN))
@@ -450,6 +450,8 @@ long co_ioctl_devinfo(void __user *arg)
 	di.dev_minor = MINOR(disk_devt(bdev->bd_disk));
 	di.start_sect = get_start_sect(bdev);
 	di.logical_block_size = bdev_logical_block_size(bdev);
+	di.transport = (di.caps & COPYOFFLOAD_DEV_SCSI) ?
+		       COPYOFFLOAD_TRANSPORT_SCSI : COPYOFFLOAD_TRANSPORT_OTHER;
 	ret = copy_to_user(arg, &di, di.size) ? -EFAULT : 0;
 out:
 	fput(file);

@@ -30,10 +30,15 @@ static long co_ioctl_info(void __user *arg)
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = COPYOFFLOAD_ABI_VERSION;
 	info.features = CO_FEATURES;
-	info.flags = COPYOFFLOAD_F_ALL;
+	info.flags = CO_F_ALL;
 	info.max_ranges = COPYOFFLOAD_MAX_RANGES;
 	info.chunk_size = CO_CHUNK_SIZE;
 	strscpy(info.version, COPYOFFLOAD_VERSION, sizeof(info.version));
+	info.nr_methods = CO_METHOD_NR;
+	info.req_size = sizeof(struct copyoffload_req);
+	info.range_size = sizeof(struct copyoffload_range);
+	info.devinfo_size = sizeof(struct copyoffload_devinfo);
+	info.devinfo_flags = CO_DEVINFO_F_ALL;
 
 	/* A newer caller's larger structure keeps its tail as it was. */
 	if (copy_to_user(arg, &info, info.size))
@@ -75,11 +80,13 @@ static int __init co_init(void)
 {
 	int ret;
 
-	BUILD_BUG_ON(sizeof(struct copyoffload_info) != COPYOFFLOAD_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct copyoffload_info) != COPYOFFLOAD_INFO_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct copyoffload_range) != COPYOFFLOAD_RANGE_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct copyoffload_req) != COPYOFFLOAD_REQ_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct copyoffload_req) != COPYOFFLOAD_REQ_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo) !=
-		     COPYOFFLOAD_DEVINFO_SIZE_VER1);
+		     COPYOFFLOAD_DEVINFO_SIZE_VER2);
+	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo_nvme) > 128);
+	BUILD_BUG_ON(CO_METHOD_NR > COPYOFFLOAD_METHODS_MAX);
 
 	co_odx_init();
 	ret = co_stats_init();

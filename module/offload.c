@@ -170,6 +170,7 @@ struct co_offload {
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
 	unsigned int max_ranges; /* ODX: range descriptors per command */
+	const struct co_stats *st; /* the request's: co_interrupted() */
 	int stop_err;		/* a command failed after some were copied */
 	unsigned int stop_reason;
 	struct co_xcopy x;
@@ -674,7 +675,7 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	while (done < len) {
 		u64 srun, drun, saddr, daddr, n;
 
-		if (fatal_signal_pending(current)) {
+		if (co_interrupted(o->st)) {
 			ret = -EINTR;
 			break;
 		}
@@ -760,7 +761,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	int ret = 0;
 
 	while (done < len && !ret) {
-		if (fatal_signal_pending(current)) {
+		if (co_interrupted(o->st)) {
 			ret = -EINTR;
 			break;
 		}
@@ -783,7 +784,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 		deleted = false;
 		for (off = 0; off < tbytes && !ret && !deleted;
 		     off += blocks * o->lbs) {
-			if (fatal_signal_pending(current)) {
+			if (co_interrupted(o->st)) {
 				ret = -EINTR;
 				break;
 			}
@@ -962,6 +963,7 @@ int co_copy_offload(u64 flags, struct co_range *r, struct co_stats *st)
 			co_stats_fallback(NULL, reason);
 		return -EOPNOTSUPP;
 	}
+	o->st = st;
 	ret = co_walk(r, st, co_move_device, o);
 	co_offload_put(o);
 	if (!ret && co_rest(r) &&

@@ -44,7 +44,7 @@ void co_dedupe_range(struct co_range *r, struct co_stats *st)
 	while (done < r->len) {
 		u64 piece = min_t(u64, r->len - done, COPYOFFLOAD_DEDUPE_PIECE);
 
-		if (fatal_signal_pending(current)) {
+		if (co_interrupted(st)) {
 			r->u.status = -EINTR;
 			return;
 		}

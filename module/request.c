@@ -15,6 +15,13 @@
  * starts afresh.  The user's array is re-read in every pass and every
  * value is checked where it is used, so changing it under us gains a
  * caller nothing.
+ *
+ * A request of ABI version 2 (req.size >= COPYOFFLOAD_REQ_SIZE_VER1) stops
+ * between two steps when any signal is pending or when its bytes_done
+ * reaches req.max_bytes, and says so in req.stop: the range it was working
+ * on gets COPYOFFLOAD_STATUS_STOPPED with a true bytes_done, and the caller
+ * resumes from there.  A version 1 request stops for fatal signals only,
+ * as it always did.
  */
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -47,6 +54,7 @@ struct co_fcache {
 
 struct co_req {
 	struct copyoffload_req req;
+	u32 usize;		/* the caller's req.size */
 	void __user *ranges;
 	struct co_stats stats;
 	struct co_fcache fsrc, fdst;
@@ -82,13 +90,28 @@ static void co_pass_start(struct co_req *cr)
 	cr->chunk_nr = 0;
 }
 
+/* The inputs ABI version 2 added; zero in a version 1 request. */
+static int co_validate_req_ver1(const struct copyoffload_req *req)
+{
+	if (!req->method_bytes_ptr != !req->nr_method_bytes)
+		return -EINVAL;
+	if (req->nr_method_bytes > COPYOFFLOAD_METHODS_MAX)
+		return -EINVAL;
+	if (req->max_bytes % COPYOFFLOAD_MAX_BYTES_ALIGN)
+		return -EINVAL;
+	/* a clone is all or nothing: it cannot stop half-way */
+	if (req->max_bytes && req->op == COPYOFFLOAD_OP_CLONE)
+		return -EINVAL;
+	return 0;
+}
+
 static int co_validate_req(const struct copyoffload_req *req)
 {
-	u64 copy_only = COPYOFFLOAD_F_ALL;
+	u64 copy_only = CO_F_ALL;
 
 	if (req->reserved)
 		return -EINVAL;
-	if (req->flags & ~COPYOFFLOAD_F_ALL)
+	if (req->flags & ~CO_F_ALL)
 		return -EINVAL;
 	switch (req->op) {
 	case COPYOFFLOAD_OP_CLONE:
@@ -115,7 +138,7 @@ static int co_validate_req(const struct copyoffload_req *req)
 		return -EINVAL;
 	if (req->range_size > CO_MAX_RANGE_SIZE)
 		return -E2BIG;
-	return 0;
+	return co_validate_req_ver1(req);
 }
 
 static void __user *co_urange(const struct co_req *cr, u32 i)
@@ -243,10 +266,21 @@ fail:
 	return ret;
 }
 
-static void co_work_range(struct co_req *cr, struct co_range *r)
+/*
+ * Work on range R, at most BUDGET bytes of it (0: no bound).  A range
+ * stopped by the budget or by a signal (co_interrupted()) before its end
+ * gets COPYOFFLOAD_STATUS_STOPPED, and cr->req.stop says why.
+ */
+static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 {
+	bool bounded = false;
+
 	if (co_range_prepare(cr, r))
 		return;
+	if (budget && r->len > budget) {
+		r->len = budget;
+		bounded = true;
+	}
 	switch (cr->req.op) {
 	case COPYOFFLOAD_OP_CLONE:
 		co_clone_range(r, &cr->stats);
@@ -262,6 +296,37 @@ static void co_work_range(struct co_req *cr, struct co_range *r)
 	if (r->u.status <= -ERESTARTSYS &&
 	    r->u.status >= -ERESTART_RESTARTBLOCK)
 		r->u.status = -EINTR;
+
+	if (r->u.status == -EINTR && cr->stats.intr &&
+	    !fatal_signal_pending(current) && signal_pending(current)) {
+		r->u.status = COPYOFFLOAD_STATUS_STOPPED;
+		cr->req.stop = COPYOFFLOAD_STOP_SIGNAL;
+	} else if (bounded && r->u.bytes_done == r->len &&
+		   (r->u.status == COPYOFFLOAD_STATUS_OK ||
+		    r->u.status == COPYOFFLOAD_STATUS_SAME)) {
+		r->u.status = COPYOFFLOAD_STATUS_STOPPED;
+		cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
+	}
+}
+
+/*
+ * Why the request should stop before its next range, if it should:
+ * COPYOFFLOAD_STOP_*.  *BUDGET: the bytes the next range may move (0: no
+ * bound), whole COPYOFFLOAD_MAX_BYTES_ALIGN units so that a bounded range
+ * ends on a boundary storage offload can continue from.
+ */
+static u32 co_stop_before(const struct co_req *cr, u64 *budget)
+{
+	u64 max = cr->req.max_bytes;
+
+	*budget = 0;
+	if (cr->stats.intr && signal_pending(current))
+		return COPYOFFLOAD_STOP_SIGNAL;
+	if (!max)
+		return COPYOFFLOAD_STOP_NONE;
+	*budget = round_down(max - cr->req.bytes_done,
+			     COPYOFFLOAD_MAX_BYTES_ALIGN);
+	return *budget ? COPYOFFLOAD_STOP_NONE : COPYOFFLOAD_STOP_MAX_BYTES;
 }
 
 static int co_work_all(struct co_req *cr)
@@ -270,17 +335,23 @@ static int co_work_all(struct co_req *cr)
 	u32 i;
 	int ret;
 
+	u64 budget;
+
 	co_pass_start(cr);
 	for (i = 0; i < cr->req.nr_ranges; i++) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto out;
 		}
+		cr->req.stop = co_stop_before(cr, &budget);
+		if (cr->req.stop)
+			break;
 		ret = co_read_range(cr, i, &r);
 		if (ret)
 			goto out;
-		co_work_range(cr, &r);
-		cr->req.nr_processed++;
+		co_work_range(cr, &r, budget);
+		if (r.u.status != COPYOFFLOAD_STATUS_STOPPED)
+			cr->req.nr_processed++;
 		cr->req.bytes_done += r.u.bytes_done;
 		ret = co_write_range(cr, i, &r);
 		if (ret)
@@ -289,28 +360,46 @@ static int co_work_all(struct co_req *cr)
 			ret = -EINTR;
 			goto out;
 		}
+		if (cr->req.stop)
+			break;
 		/* CLONE is all-or-nothing per range and stops at a failure. */
 		if (cr->req.op == COPYOFFLOAD_OP_CLONE && r.u.status)
 			break;
 		cond_resched();
 	}
 	ret = 0;
+	/* as read(2): a signal before anything was done is EINTR */
+	if (cr->req.stop == COPYOFFLOAD_STOP_SIGNAL && !cr->req.bytes_done &&
+	    !cr->req.nr_processed)
+		ret = -EINTR;
 out:
 	co_fcache_drop(cr);
 	return ret;
 }
 
-/* Write back the request's outputs, and nothing else of it. */
+/*
+ * Write back the request's outputs, and nothing else of it: the fixed
+ * method_bytes[] for the methods it has room for, and from ABI version 2
+ * on the caller's array, as many entries as both know.
+ */
 static int co_write_req(const struct co_req *cr, void __user *arg)
 {
 	struct copyoffload_req __user *u = arg;
+	u64 __user *mb = u64_to_user_ptr(cr->req.method_bytes_ptr);
+	u32 m, nr = min_t(u32, cr->req.nr_method_bytes, CO_METHOD_NR);
 	int ret = 0;
-	u32 m;
 
 	ret |= put_user(cr->req.nr_processed, &u->nr_processed);
 	ret |= put_user(cr->req.bytes_done, &u->bytes_done);
-	for (m = 0; m < COPYOFFLOAD_METHOD_NR; m++)
-		ret |= put_user(cr->stats.method_bytes[m], &u->method_bytes[m]);
+	for (m = 0; m < ARRAY_SIZE(u->method_bytes); m++)
+		ret |= put_user(m < CO_METHOD_NR ? cr->stats.method_bytes[m] : 0,
+				&u->method_bytes[m]);
+	if (cr->usize < COPYOFFLOAD_REQ_SIZE_VER1)
+		return ret ? -EFAULT : 0;
+	ret |= put_user((u32)CO_METHOD_NR, &u->nr_method_bytes);
+	ret |= put_user(cr->req.stop, &u->stop);
+	if (nr && copy_to_user(mb, cr->stats.method_bytes, nr * sizeof(*mb)))
+		ret = -EFAULT;
 	return ret ? -EFAULT : 0;
 }
 
@@ -337,6 +426,15 @@ long co_ioctl_run(void __user *arg)
 	ret = co_validate_req(&cr->req);
 	if (ret)
 		goto out;
+	/* a size between the versions holds no half of version 2 */
+	if (usize < COPYOFFLOAD_REQ_SIZE_VER1 &&
+	    (cr->req.method_bytes_ptr || cr->req.nr_method_bytes ||
+	     cr->req.max_bytes)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	cr->usize = usize;
+	cr->stats.intr = usize >= COPYOFFLOAD_REQ_SIZE_VER1;
 	cr->ranges = u64_to_user_ptr(cr->req.ranges);
 	cr->chunk_max = max(1U, CO_CHUNK_BYTES / cr->req.range_size);
 	cr->chunk = kmalloc_array(cr->chunk_max, cr->req.range_size,
@@ -347,6 +445,7 @@ long co_ioctl_run(void __user *arg)
 	}
 	cr->req.nr_processed = 0;
 	cr->req.bytes_done = 0;
+	cr->req.stop = COPYOFFLOAD_STOP_NONE;
 
 	ret = co_write_req(cr, arg);
 	if (!ret)

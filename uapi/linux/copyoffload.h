@@ -2,6 +2,13 @@
 /*
  * copyoffload: range-array CLONE, DEDUPE and COPY through /dev/copyoffload.
  *
+ * This header describes ABI version 2 (COPYOFFLOAD_ABI_VERSION).  Version 2
+ * grew the structures at their ends (the *_SIZE_VER* constants say where
+ * each version's structure ends) and kept version 1's ioctl numbers and
+ * behaviour: a program built against version 1 passes the version 1 sizes
+ * and gets exactly what it got from a version 1 module.  See "Versions" at
+ * the end of this comment for what version 2 added.
+ *
  * Overview
  * --------
  * One request names one operation (CLONE, DEDUPE or COPY), its flags and an
@@ -26,6 +33,12 @@
  *   (at least COPYOFFLOAD_INFO_SIZE_VER0); the module writes back as many
  *   bytes as both sides know and sets info.size to that number.  Userspace
  *   probes features from info.features; it never guesses from versions.
+ *   info.flags lists the request flags this module accepts (there is no
+ *   "all flags" constant in this header: its value would change with every
+ *   new flag).  From COPYOFFLOAD_INFO_SIZE_VER1 on: nr_methods (the methods
+ *   this module reports, COPYOFFLOAD_METHOD_* below that number), the sizes
+ *   of the request, range and devinfo structures it knows, and the DEVINFO
+ *   flags it accepts.
  *
  * COPYOFFLOAD_IOC_DEVINFO (struct copyoffload_devinfo, read-write)
  *   What the module knows of the storage under devinfo.fd: a block device,
@@ -45,7 +58,10 @@
  *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail, or
  *   a size over 4096), EPERM (REFRESH unprivileged).
  *   A disk that is not SCSI, or a probe that failed, is not an error: caps
- *   and probe_status say so.
+ *   and probe_status say so.  From COPYOFFLOAD_DEVINFO_SIZE_VER2 on,
+ *   devinfo.transport says how the disk is reached and which part of the
+ *   union after it is filled: the SCSI facts are the fixed fields above it
+ *   (version 1's), other transports (NVMe) have their own part there.
  *
  * COPYOFFLOAD_IOC_RUN (struct copyoffload_req, read-write)
  *   Runs one request.  req.size is read first and the structure is then read
@@ -57,9 +73,13 @@
  * Validation happens before any work, in two stages, and a request that
  * fails either stage changes nothing.  First the request itself:
  *   EINVAL  req.size < COPYOFFLOAD_REQ_SIZE_VER0, unknown req.op, a flag
- *           outside COPYOFFLOAD_F_ALL or not valid for req.op, conflicting
- *           flags, non-zero req.reserved, nr_ranges of 0, req.range_size
- *           smaller than COPYOFFLOAD_RANGE_SIZE_VER0 or not a multiple of 8;
+ *           this module does not accept (info.flags) or not valid for
+ *           req.op, conflicting flags, non-zero req.reserved, nr_ranges of
+ *           0, req.range_size smaller than COPYOFFLOAD_RANGE_SIZE_VER0 or
+ *           not a multiple of 8; method_bytes_ptr set without
+ *           nr_method_bytes or the other way round, nr_method_bytes over
+ *           COPYOFFLOAD_METHODS_MAX; max_bytes not a multiple of
+ *           COPYOFFLOAD_MAX_BYTES_ALIGN, or set for CLONE;
  *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, req.size > 4096 (as
  *           openat2 and clone3), or a request or range larger than the
  *           module knows with a non-zero tail;
@@ -96,9 +116,29 @@
  * for misaligned clone ranges, ENOSPC, EIO ...), and EOPNOTSUPP, the one errno
  * for "cannot offload": no allowed method could serve the range.
  * req.nr_processed counts the ranges that got a final status and
- * req.bytes_done the bytes done over all ranges.  The call returns EINTR,
- * after writing all outputs back truthfully, only when a fatal signal stops
- * it.
+ * req.bytes_done the bytes done over all ranges.  The bytes per method go to
+ * req.method_bytes[] (methods 0 to 7) and, from COPYOFFLOAD_REQ_SIZE_VER1
+ * on, to the caller's array at method_bytes_ptr (nr_method_bytes entries,
+ * or none when it is 0): the module fills as many entries as it knows
+ * methods and sets nr_method_bytes to that number.
+ *
+ * Stopping and resuming.  A version 1 request (req.size below
+ * COPYOFFLOAD_REQ_SIZE_VER1) stops only for a fatal signal: the call then
+ * returns EINTR after writing all outputs back truthfully.  A version 2
+ * request also stops, between two steps of its work (a chunk of a kernel
+ * copy, a storage command, a dedupe piece, a range), when any signal is
+ * pending, and when req.max_bytes is not 0 and req.bytes_done has reached
+ * it; a range is then bounded so that the request never passes max_bytes.
+ * req.stop says why (COPYOFFLOAD_STOP_SIGNAL, _MAX_BYTES; 0 when the
+ * request ran to its end), the range being worked on gets
+ * COPYOFFLOAD_STATUS_STOPPED with a true bytes_done and the ranges after it
+ * stay COPYOFFLOAD_STATUS_NOT_RUN.  The call returns 0, or EINTR when a
+ * signal stopped it before any byte or range was done (as read(2) does).
+ * To resume, run again the range at index nr_processed advanced by its
+ * bytes_done (src_off and dst_off up, len down unless it is
+ * COPYOFFLOAD_LEN_TO_EOF), followed by the ranges after it.  A storage
+ * command in flight is always waited for; max_bytes counts holes kept as
+ * holes too.  CLONE takes no max_bytes (a clone is all or nothing).
  *
  * Operations and their semantics
  * ------------------------------
@@ -151,6 +191,20 @@
  * Limits: at most COPYOFFLOAD_MAX_RANGES ranges per request.  The module
  * reads and writes ranges one at a time, so its memory does not grow with
  * nr_ranges or with file sizes.
+ *
+ * Versions
+ * --------
+ * Version 2 added, each at the end of its structure: info.nr_methods,
+ * req_size, range_size, devinfo_size and devinfo_flags
+ * (COPYOFFLOAD_INFO_SIZE_VER1); req.method_bytes_ptr, nr_method_bytes, stop
+ * and max_bytes (COPYOFFLOAD_REQ_SIZE_VER1) with the stopping rules above
+ * and COPYOFFLOAD_STATUS_STOPPED; devinfo.transport and its per-transport
+ * union (COPYOFFLOAD_DEVINFO_SIZE_VER2).  It removed from this header
+ * COPYOFFLOAD_F_ALL, COPYOFFLOAD_DEVINFO_F_ALL (use info.flags and
+ * info.devinfo_flags) and COPYOFFLOAD_METHOD_NR (info.nr_methods), whose
+ * values would have changed under compiled programs; and it gave every bit
+ * of copyoffload_range.methods to the module (version 1 left bits 16 to 31
+ * to libcopyoffload, which now reports its own work apart).
  */
 #ifndef _UAPI_LINUX_COPYOFFLOAD_H
 #define _UAPI_LINUX_COPYOFFLOAD_H
@@ -158,7 +212,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define COPYOFFLOAD_ABI_VERSION		1
+#define COPYOFFLOAD_ABI_VERSION		2
 #define COPYOFFLOAD_DEVICE		"/dev/copyoffload"
 #define COPYOFFLOAD_IOC_MAGIC		0xC5
 
@@ -204,13 +258,14 @@ enum copyoffload_op {
 #define COPYOFFLOAD_F_OFFLOAD_MASK	(COPYOFFLOAD_F_OFFLOAD_XCOPY | \
 					 COPYOFFLOAD_F_OFFLOAD_ODX | \
 					 COPYOFFLOAD_F_OFFLOAD_NONE)
-#define COPYOFFLOAD_F_ALL		((1ULL << 6) - 1)
 
 /*
  * Methods, reported per range as a bitmask (1U << method) in
- * copyoffload_range.methods, and as byte counts per method in
- * copyoffload_req.method_bytes[].  Bits 16 to 31 of methods are never set by
- * the module; libcopyoffload uses them for work it does without the module.
+ * copyoffload_range.methods, and as byte counts per method in the array at
+ * copyoffload_req.method_bytes_ptr (and, for methods 0 to 7, in
+ * copyoffload_req.method_bytes[]).  Every bit of methods is the module's:
+ * new methods take the next numbers, up to 31, and info.nr_methods says how
+ * many this module knows.
  */
 enum copyoffload_method {
 	COPYOFFLOAD_METHOD_CLONE = 0,	/* extents shared (reflink / dedupe) */
@@ -219,14 +274,28 @@ enum copyoffload_method {
 	COPYOFFLOAD_METHOD_ODX = 3,	/* SCSI POPULATE / WRITE USING TOKEN */
 	COPYOFFLOAD_METHOD_KERNEL = 4,	/* in-kernel copy through the page cache */
 	COPYOFFLOAD_METHOD_HOLE = 5,	/* source hole kept as a hole */
-	COPYOFFLOAD_METHOD_NR = 8
 };
+
+/* Most methods there can be: one bit each in copyoffload_range.methods. */
+#define COPYOFFLOAD_METHODS_MAX		32
 
 /* Range status: 0, a negative errno, or one of these. */
 #define COPYOFFLOAD_STATUS_OK		0
 #define COPYOFFLOAD_STATUS_SAME		1	/* DEDUPE: equal, shared */
 #define COPYOFFLOAD_STATUS_DIFFERS	2	/* DEDUPE: data differs */
 #define COPYOFFLOAD_STATUS_NOT_RUN	3	/* not attempted */
+#define COPYOFFLOAD_STATUS_STOPPED	4	/* stopped part-way (req.stop):
+						 * bytes_done is true, the rest
+						 * may be run again
+						 */
+
+/* copyoffload_req.stop: why a request returned before its last range. */
+#define COPYOFFLOAD_STOP_NONE		0
+#define COPYOFFLOAD_STOP_SIGNAL		1	/* a signal is pending */
+#define COPYOFFLOAD_STOP_MAX_BYTES	2	/* req.max_bytes reached */
+
+/* copyoffload_req.max_bytes is 0 or a multiple of this. */
+#define COPYOFFLOAD_MAX_BYTES_ALIGN	(1ULL << 20)
 
 /* Feature bits in copyoffload_info.features. */
 #define COPYOFFLOAD_FEAT_CLONE		(1ULL << 0)
@@ -246,8 +315,16 @@ struct copyoffload_info {
 	__u32 max_ranges;	/* out: COPYOFFLOAD_MAX_RANGES */
 	__u32 chunk_size;	/* out: bytes per in-kernel copy step */
 	__u8 version[32];	/* out: module version, NUL-terminated */
+	/* since COPYOFFLOAD_INFO_SIZE_VER1 (ABI version 2) */
+	__u32 nr_methods;	/* out: methods this module knows */
+	__u32 req_size;		/* out: sizeof(struct copyoffload_req) known */
+	__u32 range_size;	/* out: sizeof(struct copyoffload_range) known */
+	__u32 devinfo_size;	/* out: sizeof(struct copyoffload_devinfo) known */
+	__u32 devinfo_flags;	/* out: COPYOFFLOAD_DEVINFO_F_* accepted */
+	__u32 reserved;
 };
 #define COPYOFFLOAD_INFO_SIZE_VER0	64
+#define COPYOFFLOAD_INFO_SIZE_VER1	88
 
 struct copyoffload_range {
 	__s32 src_fd;		/* in: open for reading */
@@ -271,13 +348,27 @@ struct copyoffload_req {
 	__u32 nr_processed;	/* out: ranges with a final status */
 	__u32 reserved;		/* in: must be 0 */
 	__u64 bytes_done;	/* out: sum of the ranges' bytes_done */
-	__u64 method_bytes[COPYOFFLOAD_METHOD_NR]; /* out: bytes per method */
+	__u64 method_bytes[8];	/* out: bytes per method, methods 0 to 7 */
+	/* since COPYOFFLOAD_REQ_SIZE_VER1 (ABI version 2) */
+	__u64 method_bytes_ptr;	/* in: 0, or a user pointer to
+				 * __u64[nr_method_bytes]: bytes per method
+				 */
+	__u32 nr_method_bytes;	/* in: entries at method_bytes_ptr;
+				 * out: methods the module knows
+				 */
+	__u32 stop;		/* out: COPYOFFLOAD_STOP_* */
+	__u64 max_bytes;	/* in: 0, or stop once bytes_done reaches it */
 };
 #define COPYOFFLOAD_REQ_SIZE_VER0	112
+#define COPYOFFLOAD_REQ_SIZE_VER1	136
 
 /* COPYOFFLOAD_IOC_DEVINFO */
 #define COPYOFFLOAD_DEVINFO_F_REFRESH	(1U << 0)	/* probe again */
-#define COPYOFFLOAD_DEVINFO_F_ALL	COPYOFFLOAD_DEVINFO_F_REFRESH
+
+/* copyoffload_devinfo.transport: how the disk is reached. */
+#define COPYOFFLOAD_TRANSPORT_OTHER	0	/* none the module speaks */
+#define COPYOFFLOAD_TRANSPORT_SCSI	1	/* the SCSI fields above */
+#define COPYOFFLOAD_TRANSPORT_NVME	2	/* devinfo.nvme */
 
 /* copyoffload_devinfo.caps */
 #define COPYOFFLOAD_DEV_SCSI		(1U << 0)	/* a SCSI disk */
@@ -293,6 +384,23 @@ struct copyoffload_req {
 							 * POPULATE TOKEN, WRITE
 							 * USING TOKEN, RRTI (ODX)
 							 */
+
+/*
+ * The NVMe part of struct copyoffload_devinfo: the namespace's Copy limits
+ * from Identify Namespace and whether the controller offers Copy (ONCS bit
+ * 8).  0: not known.  (The SCSI part predates the transport tag and lives in
+ * the fixed fields above the union.)
+ */
+struct copyoffload_devinfo_nvme {
+	__u32 nsid;		/* namespace id */
+	__u32 caps;		/* COPYOFFLOAD_NVME_* */
+	__u32 mcl;		/* maximum copy length, logical blocks */
+	__u16 mssrl;		/* maximum single source range length, blocks */
+	__u8 msrc;		/* maximum source ranges, 0's based */
+	__u8 reserved;
+	__u64 reserved2[2];
+};
+#define COPYOFFLOAD_NVME_COPY		(1U << 0)	/* ONCS: Copy supported */
 
 struct copyoffload_devinfo {
 	__u32 size;		/* in: sizeof what the caller knows; out: written */
@@ -330,9 +438,17 @@ struct copyoffload_devinfo {
 	__u32 reserved4;
 	__u64 rod_max_token_blocks;	/* logical blocks one token may hold */
 	__u64 rod_optimal_blocks;	/* optimal transfer count, blocks */
+	/* since COPYOFFLOAD_DEVINFO_SIZE_VER2 (ABI version 2) */
+	__u32 transport;	/* out: COPYOFFLOAD_TRANSPORT_* */
+	__u32 reserved5;
+	union {			/* out: the transport's own part */
+		struct copyoffload_devinfo_nvme nvme;
+		__u8 transport_space[128];
+	};
 };
 #define COPYOFFLOAD_DEVINFO_SIZE_VER0	112
 #define COPYOFFLOAD_DEVINFO_SIZE_VER1	144	/* + rod_* */
+#define COPYOFFLOAD_DEVINFO_SIZE_VER2	280	/* + transport */
 
 #define COPYOFFLOAD_IOC_INFO \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
