@@ -140,7 +140,7 @@ static int co_write_zeroes(struct co_copy *c, uint64_t pos, uint64_t end)
 	memset(buf, 0, CO_RW_CHUNK);
 	for (; pos < end; pos += n) {
 		n = co_write_all(c, pos, buf, co_min(end - pos, CO_RW_CHUNK),
-				 COPYOFFLOAD_LIB_METHOD_USERSPACE);
+				 CO_LIB_M(COPYOFFLOAD_LIB_USERSPACE));
 		if (n < 0)
 			return n;
 	}
@@ -210,7 +210,7 @@ static ssize_t co_cfr_step(struct co_copy *c, uint64_t pos, uint64_t end)
 	n = CO_RETRY(copy_file_range(c->w->src.fd, &in, c->w->dst.fd, &out,
 				     co_min(end - pos, CO_CFR_CHUNK), 0));
 	if (n > 0) {
-		co_account(c->w, COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE, n);
+		co_account(c->w, CO_LIB_M(COPYOFFLOAD_LIB_COPY_FILE_RANGE), n);
 		co_grew(c, pos + n);
 		return n;
 	}
@@ -232,7 +232,7 @@ static ssize_t co_rw_step(struct co_copy *c, uint64_t pos, uint64_t end)
 			   c->w->r->src_off + pos));
 	if (n <= 0)
 		return n < 0 ? -errno : 0;
-	return co_write_all(c, pos, buf, n, COPYOFFLOAD_LIB_METHOD_USERSPACE);
+	return co_write_all(c, pos, buf, n, CO_LIB_M(COPYOFFLOAD_LIB_USERSPACE));
 }
 
 /* Data at range positions pos..end: 0, 1 when the source ended, -errno. */
@@ -319,13 +319,21 @@ static int co_copy_moved(struct co_copy *c)
 	return ret;
 }
 
-int co_copy_range(struct co_work *w)
+/* A range cut to its budget and done that far stopped part-way. */
+static int co_copy_status(const struct co_work *w, bool bounded, int status)
 {
-	uint64_t flags = w->fb->flags;
+	if (bounded && status == COPYOFFLOAD_STATUS_OK &&
+	    w->r->bytes_done == w->len)
+		return COPYOFFLOAD_STATUS_STOPPED;
+	return status;
+}
+
+static int co_copy_bounded(struct co_work *w)
+{
+	uint64_t flags = w->fb->rq->flags;
 	struct co_copy c = { .w = w, .dst_size = w->dst.stx.stx_size };
 	int err;
 
-	w->len = co_effective_len(w->r, w->src.stx.stx_size);
 	if (!w->len)
 		return COPYOFFLOAD_STATUS_OK;
 	if (flags & (COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE)) {
@@ -344,4 +352,13 @@ int co_copy_range(struct co_work *w)
 	if (flags & COPYOFFLOAD_F_NO_FALLBACK)
 		return -EOPNOTSUPP;
 	return co_copy_moved(&c);
+}
+
+int co_copy_range(struct co_work *w)
+{
+	bool bounded;
+
+	w->len = co_bounded(w, co_effective_len(w->r, w->src.stx.stx_size),
+			    &bounded);
+	return co_copy_status(w, bounded, co_copy_bounded(w));
 }

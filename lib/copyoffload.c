@@ -15,10 +15,11 @@
 #define CO_OPEN_ALL	(COPYOFFLOAD_OPEN_NO_MODULE | \
 			 COPYOFFLOAD_OPEN_REQUIRE_MODULE)
 
-static int co_ioc_info(int fd, struct copyoffload_info *info)
+/* SIZE: what the caller's structure holds; no more is written. */
+static int co_ioc_info(int fd, struct copyoffload_info *info, size_t size)
 {
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	memset(info, 0, size);
+	info->size = size;
 	if (ioctl(fd, COPYOFFLOAD_IOC_INFO, info) < 0)
 		return -errno;
 	return 0;
@@ -42,13 +43,16 @@ static int co_open_module(struct copyoffload *co)
 	fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return co_module_absent(errno) ? 0 : -errno;
-	err = co_ioc_info(fd, &info);
+	err = co_ioc_info(fd, &info, sizeof(info));
 	if (err) {
 		close(fd);
 		return err == -ENOTTY ? 0 : err;
 	}
 	co->fd = fd;
 	co->features = info.features;
+	/* a module of ABI version 1 writes back only what it knows */
+	co->abi2 = info.size >= COPYOFFLOAD_INFO_SIZE_VER1 &&
+		   info.req_size >= COPYOFFLOAD_REQ_SIZE_VER1;
 	return 0;
 }
 
@@ -96,14 +100,22 @@ CO_EXPORT int copyoffload_has_module(const struct copyoffload *co)
 	return co && co->fd >= 0;
 }
 
-CO_EXPORT int copyoffload_info(struct copyoffload *co,
-			       struct copyoffload_info *info)
+CO_EXPORT int copyoffload_info_size(struct copyoffload *co,
+				    struct copyoffload_info *info, size_t size)
 {
-	if (!co || !info)
+	if (!co || !info || size < COPYOFFLOAD_INFO_SIZE_VER0 ||
+	    size > UINT32_MAX)
 		return -EINVAL;
 	if (co->fd < 0)
 		return -ENODEV;
-	return co_ioc_info(co->fd, info);
+	return co_ioc_info(co->fd, info, size);
+}
+
+/* The first interface: programs built with it have the VER0 structure. */
+CO_EXPORT int copyoffload_info(struct copyoffload *co,
+			       struct copyoffload_info *info)
+{
+	return copyoffload_info_size(co, info, COPYOFFLOAD_INFO_SIZE_VER0);
 }
 
 /*
@@ -153,69 +165,181 @@ static uint64_t co_op_feature(unsigned int op)
 	}
 }
 
-static int co_module_run(struct copyoffload *co, unsigned int op,
-			 uint64_t flags, struct copyoffload_range *ranges,
-			 unsigned int nr, struct copyoffload_result *res)
+/* One ioctl over ranges FIRST.. of RQ; its outputs added to T. */
+static int co_ioctl_run(struct copyoffload *co, const struct co_request *rq,
+			unsigned int first, struct co_tally *t)
 {
+	uint64_t mb[COPYOFFLOAD_METHODS_MAX] = { 0 };
 	struct copyoffload_req req = {
-		.size = sizeof(req),
-		.op = op,
-		.flags = flags,
-		.ranges = (uintptr_t)ranges,
-		.nr_ranges = nr,
-		.range_size = sizeof(*ranges),
+		.size = co->abi2 ? COPYOFFLOAD_REQ_SIZE_VER1 :
+				   COPYOFFLOAD_REQ_SIZE_VER0,
+		.op = rq->op,
+		.flags = rq->flags,
+		.ranges = (uintptr_t)co_range_at(rq, first),
+		.nr_ranges = rq->nr - first,
+		.range_size = rq->range_size,
 	};
 	unsigned int i;
 	int err = 0;
 
+	if (co->abi2) {
+		req.method_bytes_ptr = (uintptr_t)mb;
+		req.nr_method_bytes = COPYOFFLOAD_METHODS_MAX;
+		req.max_bytes = rq->max_bytes;
+	}
 	if (ioctl(co->fd, COPYOFFLOAD_IOC_RUN, &req) < 0)
 		err = -errno;
-	res->nr_processed = req.nr_processed;
-	res->bytes_done = req.bytes_done;
-	for (i = 0; i < COPYOFFLOAD_METHOD_NR; i++)
-		res->method_bytes[i] = req.method_bytes[i];
+	if (!co->abi2) {
+		for (i = 0; i < ARRAY_SIZE(req.method_bytes); i++)
+			mb[i] = req.method_bytes[i];
+		req.nr_method_bytes = ARRAY_SIZE(req.method_bytes);
+		req.stop = COPYOFFLOAD_STOP_NONE;
+	}
+	t->nr_processed += req.nr_processed;
+	t->bytes_done += req.bytes_done;
+	t->stop = req.stop;
+	t->nr_methods = req.nr_method_bytes < COPYOFFLOAD_METHODS_MAX ?
+			req.nr_method_bytes : COPYOFFLOAD_METHODS_MAX;
+	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
+		t->method_bytes[i] += mb[i];
 	return err;
 }
 
-static int co_run(struct copyoffload *co, unsigned int op, uint64_t flags,
-		  struct copyoffload_range *ranges, unsigned int nr,
-		  struct copyoffload_result *res)
+/* A range being resumed: what the first call did, and its inputs. */
+struct co_carry {
+	struct copyoffload_range *r;
+	uint64_t src_off, dst_off, len, bytes_done;
+	uint32_t methods;
+};
+
+/* Let R start where it stopped; undone by co_uncarry(). */
+static void co_carry(struct co_carry *c, struct copyoffload_range *r)
 {
-	struct copyoffload_result unused;
+	*c = (struct co_carry) {
+		.r = r, .src_off = r->src_off, .dst_off = r->dst_off,
+		.len = r->len, .bytes_done = r->bytes_done,
+		.methods = r->methods,
+	};
+	r->src_off += c->bytes_done;
+	r->dst_off += c->bytes_done;
+	if (r->len != COPYOFFLOAD_LEN_TO_EOF)
+		r->len -= c->bytes_done;
+}
+
+static void co_uncarry(struct co_carry *c)
+{
+	struct copyoffload_range *r = c->r;
+
+	if (!r)
+		return;
+	r->src_off = c->src_off;
+	r->dst_off = c->dst_off;
+	r->len = c->len;
+	r->bytes_done += c->bytes_done;
+	r->methods |= c->methods;
+	c->r = NULL;
+}
+
+/*
+ * The module's path.  The first functions keep version 1's promise that
+ * only a fatal signal stops a request: a request a signal stopped is run
+ * on from where it stopped, its stopped range made to start there for the
+ * next call and given back its own offsets and counts afterwards.
+ */
+static int co_module_run(struct copyoffload *co, const struct co_request *rq,
+			 struct co_tally *t)
+{
+	struct co_carry carry = { 0 };
+	struct copyoffload_range *r;
+	unsigned int first = 0;
+	int err;
+
+	if (rq->max_bytes && !co->abi2)
+		return -EOPNOTSUPP;
+	for (;;) {
+		err = co_ioctl_run(co, rq, first, t);
+		co_uncarry(&carry);
+		if (!rq->legacy || t->stop != COPYOFFLOAD_STOP_SIGNAL ||
+		    (err && err != -EINTR))
+			break;
+		first = t->nr_processed;
+		if (first >= rq->nr)
+			break;
+		r = co_range_at(rq, first);
+		if (r->status == COPYOFFLOAD_STATUS_STOPPED)
+			co_carry(&carry, r);
+		t->stop = COPYOFFLOAD_STOP_NONE;
+	}
+	return err;
+}
+
+static int co_run(struct copyoffload *co, const struct co_request *rq,
+		  struct co_tally *t, bool *no_module)
+{
 	struct co_fallback fb;
 	bool module;
 	int err;
 
 	if (!co)
 		return -EINVAL;
-	if (!res)
-		res = &unused;
-	memset(res, 0, sizeof(*res));
 	/* A module without the operation leaves it to the library. */
-	module = co->fd >= 0 && (co->features & co_op_feature(op));
-	res->no_module = !module;
-	err = co_check_request(op, flags, ranges, nr);
+	module = co->fd >= 0 && (co->features & co_op_feature(rq->op));
+	*no_module = !module;
+	err = co_check_request(rq);
 	if (err)
 		return err;
 	if (module)
-		return co_module_run(co, op, flags, ranges, nr, res);
+		return co_module_run(co, rq, t);
 
-	co_prefill(ranges, nr);
-	fb = (struct co_fallback) {
-		.op = op,
-		.flags = flags,
-		.ranges = ranges,
-		.nr = nr,
-		.res = res,
-	};
+	co_prefill(rq);
+	fb = (struct co_fallback) { .rq = rq, .t = t };
 	return co_fallback_run(&fb);
+}
+
+/*
+ * Version 1's report: methods 0..15 are the module's, 16 and 17 the
+ * library's own (COPYOFFLOAD_LIB_METHOD_*).
+ */
+static void co_result_v1(const struct co_tally *t, bool no_module,
+			 struct copyoffload_result *res)
+{
+	unsigned int i;
+
+	memset(res, 0, sizeof(*res));
+	res->nr_processed = t->nr_processed;
+	res->no_module = no_module;
+	res->bytes_done = t->bytes_done;
+	for (i = 0; i < COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE; i++)
+		res->method_bytes[i] = t->method_bytes[i];
+	res->method_bytes[COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE] =
+		t->lib_bytes[COPYOFFLOAD_LIB_COPY_FILE_RANGE];
+	res->method_bytes[COPYOFFLOAD_LIB_METHOD_USERSPACE] =
+		t->lib_bytes[COPYOFFLOAD_LIB_USERSPACE];
+}
+
+static int co_run_v1(struct copyoffload *co, unsigned int op, uint64_t flags,
+		     struct copyoffload_range *ranges, unsigned int nr,
+		     struct copyoffload_result *res)
+{
+	struct co_request rq = {
+		.op = op, .flags = flags, .ranges = (char *)ranges, .nr = nr,
+		.range_size = sizeof(*ranges), .legacy = true,
+	};
+	struct co_tally t = { 0 };
+	bool no_module = false;
+	int err;
+
+	err = co_run(co, &rq, &t, &no_module);
+	if (res)
+		co_result_v1(&t, no_module, res);
+	return err;
 }
 
 CO_EXPORT int copyoffload_clone(struct copyoffload *co,
 				struct copyoffload_range *ranges,
 				unsigned int nr, struct copyoffload_result *res)
 {
-	return co_run(co, COPYOFFLOAD_OP_CLONE, 0, ranges, nr, res);
+	return co_run_v1(co, COPYOFFLOAD_OP_CLONE, 0, ranges, nr, res);
 }
 
 CO_EXPORT int copyoffload_dedupe(struct copyoffload *co,
@@ -223,14 +347,76 @@ CO_EXPORT int copyoffload_dedupe(struct copyoffload *co,
 				 unsigned int nr,
 				 struct copyoffload_result *res)
 {
-	return co_run(co, COPYOFFLOAD_OP_DEDUPE, 0, ranges, nr, res);
+	return co_run_v1(co, COPYOFFLOAD_OP_DEDUPE, 0, ranges, nr, res);
 }
 
 CO_EXPORT int copyoffload_copy(struct copyoffload *co, uint64_t flags,
 			       struct copyoffload_range *ranges,
 			       unsigned int nr, struct copyoffload_result *res)
 {
-	return co_run(co, COPYOFFLOAD_OP_COPY, flags, ranges, nr, res);
+	return co_run_v1(co, COPYOFFLOAD_OP_COPY, flags, ranges, nr, res);
+}
+
+/* A caller's structure: at least VER0, and what we do not know is zero. */
+static int co_check_struct(const void *p, size_t size, size_t ver0,
+			   size_t known)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	if (size < ver0)
+		return -EINVAL;
+	for (i = known; i < size; i++)
+		if (c[i])
+			return -E2BIG;
+	return 0;
+}
+
+static void co_report(const struct co_tally *t, bool no_module,
+		      struct copyoffload_report *rep)
+{
+	struct copyoffload_report out = {
+		.size = rep->size,
+		.nr_processed = t->nr_processed,
+		.bytes_done = t->bytes_done,
+		.stop = t->stop,
+		.no_module = no_module,
+		.nr_methods = t->nr_methods,
+	};
+
+	memcpy(out.method_bytes, t->method_bytes, sizeof(out.method_bytes));
+	memcpy(out.lib_bytes, t->lib_bytes, sizeof(out.lib_bytes));
+	memcpy(rep, &out, rep->size < sizeof(out) ? rep->size : sizeof(out));
+}
+
+CO_EXPORT int copyoffload_run(struct copyoffload *co,
+			      const struct copyoffload_args *args,
+			      struct copyoffload_report *report)
+{
+	struct co_request rq;
+	struct co_tally t = { 0 };
+	bool no_module = false;
+	int err;
+
+	if (!args)
+		return -EINVAL;
+	err = co_check_struct(args, args->size, COPYOFFLOAD_ARGS_SIZE_VER0,
+			      sizeof(*args));
+	if (!err && report)
+		err = report->size < COPYOFFLOAD_REPORT_SIZE_VER0 ? -EINVAL : 0;
+	if (err)
+		return err;
+	rq = (struct co_request) {
+		.op = args->op, .flags = args->flags, .ranges = args->ranges,
+		.nr = args->nr_ranges,
+		.range_size = args->range_size ? args->range_size :
+				sizeof(struct copyoffload_range),
+		.max_bytes = args->max_bytes,
+	};
+	err = co_run(co, &rq, &t, &no_module);
+	if (report)
+		co_report(&t, no_module, report);
+	return err;
 }
 
 CO_EXPORT void copyoffload_range_init(struct copyoffload_range *r,
@@ -266,6 +452,17 @@ CO_EXPORT const char *copyoffload_method_name(unsigned int method)
 	return co_method_names[method];
 }
 
+CO_EXPORT const char *copyoffload_lib_method_name(unsigned int lib_method)
+{
+	switch (lib_method) {
+	case COPYOFFLOAD_LIB_COPY_FILE_RANGE:
+		return "copy_file_range";
+	case COPYOFFLOAD_LIB_USERSPACE:
+		return "userspace";
+	}
+	return NULL;
+}
+
 CO_EXPORT const char *copyoffload_status_name(int status)
 {
 	const char *s = NULL;
@@ -279,6 +476,8 @@ CO_EXPORT const char *copyoffload_status_name(int status)
 		return "differs";
 	case COPYOFFLOAD_STATUS_NOT_RUN:
 		return "not run";
+	case COPYOFFLOAD_STATUS_STOPPED:
+		return "stopped";
 	}
 	/* strerrordesc_np: strerror()'s text, thread-safe and never freed */
 	if (status < 0 && status > INT_MIN)

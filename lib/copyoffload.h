@@ -5,9 +5,10 @@
  * Requests are arrays of struct copyoffload_range (see <linux/copyoffload.h>
  * for the semantics of every field and errno).  When the module is not
  * loaded, the library does the same work with plain system calls
- * (FICLONERANGE, FIDEDUPERANGE, copy_file_range(2), read/write) and says so
- * in every range it processed by setting COPYOFFLOAD_LIB_M_NO_MODULE in its
- * methods.
+ * (FICLONERANGE, FIDEDUPERANGE, copy_file_range(2), read/write) and says so:
+ * copyoffload_run() in its report (no_module, lib_bytes[]), the first
+ * functions (copyoffload_copy() ...) with COPYOFFLOAD_LIB_M_NO_MODULE in
+ * every range's methods.
  */
 #ifndef COPYOFFLOAD_H
 #define COPYOFFLOAD_H
@@ -21,8 +22,19 @@ extern "C" {
 #endif
 
 /*
- * Method bits the library sets in copyoffload_range.methods (bits 16..31,
- * which the module never uses).
+ * The library's own ways of moving bytes without the module: indices of
+ * copyoffload_report.lib_bytes[].
+ */
+#define COPYOFFLOAD_LIB_COPY_FILE_RANGE	0	/* copy_file_range(2) */
+#define COPYOFFLOAD_LIB_USERSPACE	1	/* read(2)/write(2) */
+#define COPYOFFLOAD_LIB_NR		4	/* room in lib_bytes[] */
+
+/*
+ * The first functions (copyoffload_clone/_dedupe/_copy) report the same
+ * work in version 1's way: method numbers 16 and 17 in struct
+ * copyoffload_result and in the ranges' methods, and bit 31 of every
+ * range's methods for "done without the module".  copyoffload_run() never
+ * sets bits of methods that are not the module's.
  */
 #define COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE	16 /* copy_file_range(2) */
 #define COPYOFFLOAD_LIB_METHOD_USERSPACE	17 /* read(2)/write(2) */
@@ -34,7 +46,7 @@ extern "C" {
 
 struct copyoffload;
 
-/* What a request did as a whole. */
+/* What a request did as a whole (the first functions). */
 struct copyoffload_result {
 	uint32_t nr_processed;	/* ranges with a final status */
 	uint32_t no_module;	/* 1 when done without the module */
@@ -52,7 +64,15 @@ struct copyoffload_result {
 int copyoffload_open(struct copyoffload **co, unsigned int flags);
 void copyoffload_close(struct copyoffload *co);
 int copyoffload_has_module(const struct copyoffload *co);
+/*
+ * COPYOFFLOAD_IOC_INFO.  copyoffload_info() fills the first
+ * COPYOFFLOAD_INFO_SIZE_VER0 bytes (what programs built against version 1
+ * have); copyoffload_info_size() (since 0.3.0, LIBCOPYOFFLOAD_1.2) the first
+ * SIZE, normally sizeof(*info).
+ */
 int copyoffload_info(struct copyoffload *co, struct copyoffload_info *info);
+int copyoffload_info_size(struct copyoffload *co,
+			  struct copyoffload_info *info, size_t size);
 /*
  * What the module knows of the storage under FD (a block device or a file
  * on one): COPYOFFLOAD_IOC_DEVINFO.  FLAGS: COPYOFFLOAD_DEVINFO_F_*.
@@ -78,6 +98,61 @@ int copyoffload_copy(struct copyoffload *co, uint64_t flags,
 		     struct copyoffload_range *ranges, unsigned int nr,
 		     struct copyoffload_result *res);
 
+/*
+ * One request for copyoffload_run() (since 0.3.0, LIBCOPYOFFLOAD_1.2).  size
+ * is sizeof(struct copyoffload_args) as the caller was built: the library
+ * reads no more, and a larger one's tail must be zero (-E2BIG).
+ */
+struct copyoffload_args {
+	uint32_t size;		/* sizeof(struct copyoffload_args) */
+	uint32_t op;		/* COPYOFFLOAD_OP_* */
+	uint64_t flags;		/* COPYOFFLOAD_F_* */
+	union {			/* nr_ranges ranges, range_size bytes apart */
+		void *ranges;
+		uint64_t ranges_space;	/* one layout on every ABI */
+	};
+	uint32_t nr_ranges;
+	uint32_t range_size;	/* 0: sizeof(struct copyoffload_range) */
+	uint64_t max_bytes;	/* 0, or stop once bytes_done reaches it
+				 * (a multiple of COPYOFFLOAD_MAX_BYTES_ALIGN)
+				 */
+};
+#define COPYOFFLOAD_ARGS_SIZE_VER0	40
+
+/*
+ * What copyoffload_run() did.  The caller sets size (sizeof as it was
+ * built); the library fills that much and leaves the rest alone.
+ */
+struct copyoffload_report {
+	uint32_t size;		/* in: sizeof(struct copyoffload_report) */
+	uint32_t nr_processed;	/* ranges with a final status */
+	uint64_t bytes_done;	/* sum of the ranges' bytes_done */
+	uint32_t stop;		/* COPYOFFLOAD_STOP_*: why it returned early */
+	uint32_t no_module;	/* 1: done with system calls, no module */
+	uint32_t nr_methods;	/* methods the module reported (0: none) */
+	uint32_t reserved;
+	/* bytes per COPYOFFLOAD_METHOD_* (the module's, or the library's
+	 * FICLONERANGE/FIDEDUPERANGE as CLONE and kept holes as HOLE)
+	 */
+	uint64_t method_bytes[COPYOFFLOAD_METHODS_MAX];
+	/* bytes per COPYOFFLOAD_LIB_*: moved by the library itself */
+	uint64_t lib_bytes[COPYOFFLOAD_LIB_NR];
+};
+#define COPYOFFLOAD_REPORT_SIZE_VER0	320
+
+/*
+ * Run one request as the module's ABI version 2 defines it
+ * (<libcopyoffload/copyoffload.h>): with the module, one ioctl; it returns
+ * when a signal is pending or max_bytes is reached, with report->stop saying
+ * so and the range it stopped in COPYOFFLOAD_STATUS_STOPPED (resume from
+ * range nr_processed, advanced by its bytes_done).  Without the module the
+ * library does the work itself and stops for max_bytes only.  A module of
+ * ABI version 1 runs it as version 1 did: max_bytes is then -EOPNOTSUPP.
+ * report may be NULL.
+ */
+int copyoffload_run(struct copyoffload *co, const struct copyoffload_args *args,
+		    struct copyoffload_report *report);
+
 /* Initialise a range: len may be COPYOFFLOAD_LEN_TO_EOF. */
 void copyoffload_range_init(struct copyoffload_range *r, int src_fd,
 			    uint64_t src_off, int dst_fd, uint64_t dst_off,
@@ -89,7 +164,13 @@ void copyoffload_range_init(struct copyoffload_range *r, int src_fd,
  */
 const char *copyoffload_method_name(unsigned int method);
 /*
- * "ok", "same", "differs", "not run", or strerror() of -status (C locale,
+ * Names of the library's own methods (COPYOFFLOAD_LIB_*, the indices of
+ * copyoffload_report.lib_bytes[]): "copy_file_range", "userspace", or NULL.
+ * Since 0.3.0.
+ */
+const char *copyoffload_lib_method_name(unsigned int lib_method);
+/*
+ * "ok", "same", "differs", "not run", "stopped", or strerror() of -status (C locale,
  * thread-safe); "unknown status" for anything else.  Never NULL.
  */
 const char *copyoffload_status_name(int status);

@@ -5,7 +5,12 @@
  *
  * CLONE is FICLONERANGE per range and stops at the first failure; DEDUPE is
  * FIDEDUPERANGE per range in COPYOFFLOAD_DEDUPE_PIECE pieces; COPY lives in
- * copy.c.  Every range worked on gets COPYOFFLOAD_LIB_M_NO_MODULE.
+ * copy.c.  For the first functions every range worked on gets
+ * COPYOFFLOAD_LIB_M_NO_MODULE and the library's method bits 16 and 17.
+ *
+ * max_bytes bounds a request as the module bounds one: each range may do
+ * what is left of it, in whole COPYOFFLOAD_MAX_BYTES_ALIGN units, and a
+ * range cut short that way ends COPYOFFLOAD_STATUS_STOPPED.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,14 +21,29 @@
 
 void co_account(struct co_work *w, unsigned int method, uint64_t bytes)
 {
-	struct copyoffload_result *res = w->fb->res;
+	struct co_tally *t = w->fb->t;
 
 	if (!bytes)
 		return;
 	w->r->bytes_done += bytes;
-	w->r->methods |= 1U << method;
-	res->bytes_done += bytes;
-	res->method_bytes[method] += bytes;
+	t->bytes_done += bytes;
+	if (method < COPYOFFLOAD_METHODS_MAX) {
+		w->r->methods |= 1U << method;
+		t->method_bytes[method] += bytes;
+		return;
+	}
+	method -= COPYOFFLOAD_METHODS_MAX;
+	t->lib_bytes[method] += bytes;
+	if (w->fb->rq->legacy)
+		w->r->methods |= 1U << (COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE +
+					method);
+}
+
+/* LEN cut to the range's budget; *BOUNDED says whether it was. */
+uint64_t co_bounded(struct co_work *w, uint64_t len, bool *bounded)
+{
+	*bounded = w->budget && len > w->budget;
+	return *bounded ? w->budget : len;
 }
 
 /* Share len bytes (0: to the source's EOF) of the range; 0 or -errno. */
@@ -104,9 +124,11 @@ static int co_dedupe_range(struct co_work *w)
 	const struct copyoffload_range *r = w->r;
 	uint64_t len = r->len, pos = 0, piece, done;
 	int status = COPYOFFLOAD_STATUS_SAME;
+	bool bounded;
 
 	if (len == COPYOFFLOAD_LEN_TO_EOF)
 		len = co_effective_len(r, w->src.stx.stx_size);
+	len = co_bounded(w, len, &bounded);
 	while (pos < len) {
 		piece = len - pos;
 		if (piece > COPYOFFLOAD_DEDUPE_PIECE)
@@ -118,12 +140,15 @@ static int co_dedupe_range(struct co_work *w)
 		co_account(w, COPYOFFLOAD_METHOD_CLONE, done);
 		pos += done;
 	}
+	if (bounded && status == COPYOFFLOAD_STATUS_SAME && pos == len)
+		status = COPYOFFLOAD_STATUS_STOPPED;
 	return status;
 }
 
-static int co_run_range(struct co_fallback *fb, struct copyoffload_range *r)
+static int co_run_range(struct co_fallback *fb, struct copyoffload_range *r,
+			uint64_t budget)
 {
-	struct co_work w = { .fb = fb, .r = r };
+	struct co_work w = { .fb = fb, .r = r, .budget = budget };
 	int err;
 
 	/* Fresh attributes: the files may have changed since validation. */
@@ -132,7 +157,7 @@ static int co_run_range(struct co_fallback *fb, struct copyoffload_range *r)
 		err = co_file_get(&w.dst, r->dst_fd);
 	if (err)
 		return err;
-	switch (fb->op) {
+	switch (fb->rq->op) {
 	case COPYOFFLOAD_OP_CLONE:
 		return co_clone_range(&w);
 	case COPYOFFLOAD_OP_DEDUPE:
@@ -142,21 +167,45 @@ static int co_run_range(struct co_fallback *fb, struct copyoffload_range *r)
 	}
 }
 
+/* What the next range may do under max_bytes: 0 means stop before it. */
+static uint64_t co_budget(const struct co_fallback *fb)
+{
+	uint64_t max = fb->rq->max_bytes, left;
+
+	if (!max)
+		return UINT64_MAX;
+	left = max - fb->t->bytes_done;
+	return left - left % COPYOFFLOAD_MAX_BYTES_ALIGN;
+}
+
 int co_fallback_run(struct co_fallback *fb)
 {
+	const struct co_request *rq = fb->rq;
 	struct copyoffload_range *r;
+	uint64_t budget;
 	unsigned int i;
 	int err;
 
-	err = co_check_ranges(fb->op, fb->ranges, fb->nr);
+	err = co_check_ranges(rq);
 	if (err)
 		return err;
-	for (i = 0; i < fb->nr; i++) {
-		r = &fb->ranges[i];
-		r->status = co_run_range(fb, r);
-		r->methods |= COPYOFFLOAD_LIB_M_NO_MODULE;
-		fb->res->nr_processed++;
-		if (fb->op == COPYOFFLOAD_OP_CLONE && r->status < 0)
+	for (i = 0; i < rq->nr; i++) {
+		budget = co_budget(fb);
+		if (!budget) {
+			fb->t->stop = COPYOFFLOAD_STOP_MAX_BYTES;
+			break;
+		}
+		r = co_range_at(rq, i);
+		r->status = co_run_range(fb, r,
+					 budget == UINT64_MAX ? 0 : budget);
+		if (rq->legacy)
+			r->methods |= COPYOFFLOAD_LIB_M_NO_MODULE;
+		if (r->status == COPYOFFLOAD_STATUS_STOPPED) {
+			fb->t->stop = COPYOFFLOAD_STOP_MAX_BYTES;
+			break;
+		}
+		fb->t->nr_processed++;
+		if (rq->op == COPYOFFLOAD_OP_CLONE && r->status < 0)
 			break;
 	}
 	free(fb->buf);

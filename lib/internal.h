@@ -21,7 +21,39 @@
 struct copyoffload {
 	int fd;			/* /dev/copyoffload, or -1 without module */
 	uint64_t features;	/* COPYOFFLOAD_FEAT_* the module reported */
+	bool abi2;		/* it takes COPYOFFLOAD_REQ_SIZE_VER1 requests */
 };
+
+/*
+ * What a request did, as the library counts it for both interfaces.
+ * Methods numbered from CO_LIB_M(0) are the library's (COPYOFFLOAD_LIB_*).
+ */
+struct co_tally {
+	uint32_t nr_processed;
+	uint32_t stop;			/* COPYOFFLOAD_STOP_* */
+	uint32_t nr_methods;		/* the module's report, 0 without it */
+	uint64_t bytes_done;
+	uint64_t method_bytes[COPYOFFLOAD_METHODS_MAX];
+	uint64_t lib_bytes[COPYOFFLOAD_LIB_NR];
+};
+#define CO_LIB_M(n)	(COPYOFFLOAD_METHODS_MAX + (n))
+
+/* One request, either interface. */
+struct co_request {
+	unsigned int op;
+	uint64_t flags;
+	char *ranges;
+	unsigned int nr;
+	size_t range_size;
+	uint64_t max_bytes;
+	bool legacy;		/* the first functions: version 1's reporting */
+};
+
+static inline struct copyoffload_range *
+co_range_at(const struct co_request *rq, unsigned int i)
+{
+	return (struct copyoffload_range *)(rq->ranges + i * rq->range_size);
+}
 
 /* What the validation learnt about one descriptor. */
 struct co_file {
@@ -32,11 +64,8 @@ struct co_file {
 
 /* One request worked without the module. */
 struct co_fallback {
-	unsigned int op;
-	uint64_t flags;
-	struct copyoffload_range *ranges;
-	unsigned int nr;
-	struct copyoffload_result *res;
+	const struct co_request *rq;
+	struct co_tally *t;
 	void *buf;		/* CO_RW_CHUNK bytes, allocated when needed */
 };
 
@@ -46,14 +75,13 @@ struct co_work {
 	struct copyoffload_range *r;
 	struct co_file src, dst;
 	uint64_t len;		/* bytes to do, clamped to the source EOF */
+	uint64_t budget;	/* 0, or the most bytes it may do now */
 };
 
 /* validate.c */
-int co_check_request(unsigned int op, uint64_t flags,
-		     const struct copyoffload_range *ranges, unsigned int nr);
-void co_prefill(struct copyoffload_range *ranges, unsigned int nr);
-int co_check_ranges(unsigned int op, struct copyoffload_range *ranges,
-		    unsigned int nr);
+int co_check_request(const struct co_request *rq);
+void co_prefill(const struct co_request *rq);
+int co_check_ranges(const struct co_request *rq);
 int co_file_get(struct co_file *f, int fd);
 uint64_t co_effective_len(const struct copyoffload_range *r, uint64_t size);
 
@@ -61,6 +89,7 @@ uint64_t co_effective_len(const struct copyoffload_range *r, uint64_t size);
 int co_fallback_run(struct co_fallback *fb);
 void co_account(struct co_work *w, unsigned int method, uint64_t bytes);
 int co_ficlone(const struct co_work *w, uint64_t len);
+uint64_t co_bounded(struct co_work *w, uint64_t len, bool *bounded);
 
 /* copy.c */
 int co_copy_range(struct co_work *w);

@@ -14,19 +14,43 @@
 
 #include "internal.h"
 
-int co_check_request(unsigned int op, uint64_t flags,
-		     const struct copyoffload_range *ranges, unsigned int nr)
+#define CO_F_ALL	(COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE | \
+			 COPYOFFLOAD_F_NO_FALLBACK | COPYOFFLOAD_F_OFFLOAD_MASK)
+
+/* Stride and tails as the module checks them: E2BIG for a non-zero tail. */
+static int co_check_stride(const struct co_request *rq)
 {
+	const size_t base = sizeof(struct copyoffload_range);
+	unsigned int i;
+	size_t j;
+
+	if (rq->range_size < COPYOFFLOAD_RANGE_SIZE_VER0 ||
+	    rq->range_size % 8)
+		return -EINVAL;
+	if (rq->range_size > 4096)
+		return -E2BIG;
+	if (rq->range_size == base)
+		return 0;
+	for (i = 0; i < rq->nr; i++)
+		for (j = base; j < rq->range_size; j++)
+			if (rq->ranges[i * rq->range_size + j])
+				return -E2BIG;
+	return 0;
+}
+
+int co_check_request(const struct co_request *rq)
+{
+	uint64_t flags = rq->flags;
 	uint64_t offload = flags & COPYOFFLOAD_F_OFFLOAD_MASK;
 
-	switch (op) {
+	switch (rq->op) {
 	case COPYOFFLOAD_OP_CLONE:
 	case COPYOFFLOAD_OP_DEDUPE:
 		if (flags)
 			return -EINVAL;
 		break;
 	case COPYOFFLOAD_OP_COPY:
-		if (flags & ~COPYOFFLOAD_F_ALL)
+		if (flags & ~CO_F_ALL)
 			return -EINVAL;
 		if ((flags & COPYOFFLOAD_F_REQUIRE_SHARE) && offload)
 			return -EINVAL;
@@ -36,23 +60,28 @@ int co_check_request(unsigned int op, uint64_t flags,
 	default:
 		return -EINVAL;
 	}
-	if (!nr)
+	if (!rq->nr)
 		return -EINVAL;
-	if (nr > COPYOFFLOAD_MAX_RANGES)
+	if (rq->nr > COPYOFFLOAD_MAX_RANGES)
 		return -E2BIG;
-	if (!ranges)
+	if (rq->max_bytes % COPYOFFLOAD_MAX_BYTES_ALIGN ||
+	    (rq->max_bytes && rq->op == COPYOFFLOAD_OP_CLONE))
+		return -EINVAL;
+	if (!rq->ranges)
 		return -EFAULT;
-	return 0;
+	return co_check_stride(rq);
 }
 
-void co_prefill(struct copyoffload_range *ranges, unsigned int nr)
+void co_prefill(const struct co_request *rq)
 {
+	struct copyoffload_range *r;
 	unsigned int i;
 
-	for (i = 0; i < nr; i++) {
-		ranges[i].bytes_done = 0;
-		ranges[i].status = COPYOFFLOAD_STATUS_NOT_RUN;
-		ranges[i].methods = 0;
+	for (i = 0; i < rq->nr; i++) {
+		r = co_range_at(rq, i);
+		r->bytes_done = 0;
+		r->status = COPYOFFLOAD_STATUS_NOT_RUN;
+		r->methods = 0;
 	}
 }
 
@@ -204,16 +233,17 @@ static int co_check_range(unsigned int op, const struct copyoffload_range *r)
  * Check every range; the first bad one gets its errno as status and makes
  * the whole request fail with it.
  */
-int co_check_ranges(unsigned int op, struct copyoffload_range *ranges,
-		    unsigned int nr)
+int co_check_ranges(const struct co_request *rq)
 {
+	struct copyoffload_range *r;
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		err = co_check_range(op, &ranges[i]);
+	for (i = 0; i < rq->nr; i++) {
+		r = co_range_at(rq, i);
+		err = co_check_range(rq->op, r);
 		if (err) {
-			ranges[i].status = err;
+			r->status = err;
 			return err;
 		}
 	}
