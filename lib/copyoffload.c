@@ -484,3 +484,34 @@ CO_EXPORT const char *copyoffload_status_name(int status)
 		s = strerrordesc_np(-status);
 	return s ? s : "unknown status";
 }
+
+/* lib/lib.mk names the shared object with the same numbers. */
+_Static_assert(COPYOFFLOAD_LIB_VERSION_MAJOR == CO_LIB_SOMAJOR &&
+	       COPYOFFLOAD_LIB_VERSION_MINOR == CO_LIB_SOMINOR,
+	       "copyoffload.h's COPYOFFLOAD_LIB_VERSION_* differ from lib.mk's LIB_SOMAJOR/LIB_SOMINOR");
+
+/* What this library is, whatever header the program was compiled with. */
+CO_EXPORT int copyoffload_lib_version_major(void)
+{
+	return COPYOFFLOAD_LIB_VERSION_MAJOR;
+}
+
+CO_EXPORT int copyoffload_lib_version_minor(void)
+{
+	return COPYOFFLOAD_LIB_VERSION_MINOR;
+}
+
+/*
+ * 0 when this library provides the interface MAJOR.MINOR: the same major
+ * (another one is another soname, with other rules) and at least that
+ * minor.  Unlike liburing's io_uring_check_version(), which returns true
+ * when the library is too old, the answer follows this library's rule:
+ * 0 for yes, a negative errno for no.
+ */
+CO_EXPORT int copyoffload_check_version(int major, int minor)
+{
+	if (major != COPYOFFLOAD_LIB_VERSION_MAJOR ||
+	    minor > COPYOFFLOAD_LIB_VERSION_MINOR)
+		return -ENOSYS;
+	return 0;
+}

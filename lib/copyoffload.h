@@ -22,6 +22,19 @@ extern "C" {
 #endif
 
 /*
+ * The library interface these declarations describe: MAJOR is the soname's
+ * (libcopyoffload.so.MAJOR), MINOR grows with every release that adds to
+ * it, and the functions added are in the symbol version node
+ * LIBCOPYOFFLOAD_MAJOR.MINOR.  It is not the package version (VERSION).
+ * For compile-time checks:
+ *   #if COPYOFFLOAD_LIB_VERSION_MAJOR == 1 && COPYOFFLOAD_LIB_VERSION_MINOR >= 2
+ * lib/lib.mk builds libcopyoffload.so.MAJOR.MINOR.0 from the same numbers
+ * and lib/copyoffload.c refuses to compile when they differ.
+ */
+#define COPYOFFLOAD_LIB_VERSION_MAJOR	1
+#define COPYOFFLOAD_LIB_VERSION_MINOR	2
+
+/*
  * The library's own ways of moving bytes without the module: indices of
  * copyoffload_report.lib_bytes[].
  */
@@ -174,6 +187,17 @@ const char *copyoffload_lib_method_name(unsigned int lib_method);
  * thread-safe); "unknown status" for anything else.  Never NULL.
  */
 const char *copyoffload_status_name(int status);
+
+/*
+ * The interface of the library the program runs with (since 0.3.0,
+ * LIBCOPYOFFLOAD_1.2).  copyoffload_check_version() returns 0 when it
+ * provides at least MAJOR.MINOR (the same MAJOR, a MINOR as large or
+ * larger), -ENOSYS when it does not; a program checks what it was built
+ * with by passing COPYOFFLOAD_LIB_VERSION_MAJOR and _MINOR.
+ */
+int copyoffload_lib_version_major(void);
+int copyoffload_lib_version_minor(void);
+int copyoffload_check_version(int major, int minor);
 
 #ifdef __cplusplus
 }

@@ -2,15 +2,22 @@
 #
 # lib/: libcopyoffload.  Included by the top Makefile; paths are from the top.
 #
-#   make lib             lib/libcopyoffload.so.1.1.0 (+ .so.1, .so links),
+#   make lib             lib/libcopyoffload.so.MAJOR.MINOR.0 (+ .so.MAJOR,
+#                        .so links),
 #                        lib/libcopyoffload.a, lib/libcopyoffload.pc
 #   make lib-test-progs  the C helpers of tests/host/lib-*.sh
 #   make install-lib     library, headers, pkg-config file, man3 pages
 #   make clean-lib
 
 LIB_NAME := libcopyoffload
+# The interface's version: the soname's MAJOR and a MINOR that grows with
+# every release that adds to the interface.  lib/copyoffload.h's
+# COPYOFFLOAD_LIB_VERSION_MAJOR/_MINOR say the same (lib/copyoffload.c does
+# not compile otherwise), and the newest node of lib/libcopyoffload.map is
+# LIBCOPYOFFLOAD_MAJOR.MINOR (the link stops otherwise).
 LIB_SOMAJOR := 1
-LIB_SOVERSION := $(LIB_SOMAJOR).1.0
+LIB_SOMINOR := 2
+LIB_SOVERSION := $(LIB_SOMAJOR).$(LIB_SOMINOR).0
 LIB_SONAME := $(LIB_NAME).so.$(LIB_SOMAJOR)
 LIB_SO := lib/$(LIB_NAME).so.$(LIB_SOVERSION)
 LIB_LINKS := lib/$(LIB_SONAME) lib/$(LIB_NAME).so
@@ -29,7 +36,7 @@ OBJCOPY ?= objcopy
 
 # One set of position-independent objects serves both libraries.
 LIB_CFLAGS = $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden \
-	-MMD -MP
+	-MMD -MP -DCO_LIB_SOMAJOR=$(LIB_SOMAJOR) -DCO_LIB_SOMINOR=$(LIB_SOMINOR)
 LIB_LDFLAGS = -shared -Wl,-soname,$(LIB_SONAME) \
 	-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -Wl,--as-needed \
 	$(LDFLAGS)
@@ -40,6 +47,10 @@ $(LIB_OBJS): lib/%.o: lib/%.c lib/lib.mk
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
 $(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
+	@node=$$(sed -n 's/^\(LIBCOPYOFFLOAD_[0-9.]*\) {.*/\1/p' $(LIB_MAP) | tail -n 1); \
+	[ "$$node" = LIBCOPYOFFLOAD_$(LIB_SOMAJOR).$(LIB_SOMINOR) ] || { \
+		echo "$(LIB_MAP): newest node $$node, but lib.mk says" \
+			"$(LIB_SOMAJOR).$(LIB_SOMINOR)" >&2; exit 1; }
 	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS)
 
 lib/$(LIB_SONAME): $(LIB_SO)
@@ -98,4 +109,8 @@ clean-lib:
 
 -include $(LIB_OBJS:.o=.d) $(LIB_TEST_PROGS:=.d) $(LIB_TEST_PRELOAD:.so=.d)
 
-.PHONY: lib lib-test-progs install-lib clean-lib lib-pc-force
+# The shared object's file name, for the tests (tests/lib.sh: lib_real_name).
+lib-real-name:
+	@echo $(notdir $(LIB_SO))
+
+.PHONY: lib lib-test-progs install-lib clean-lib lib-pc-force lib-real-name

@@ -413,6 +413,12 @@ lib_setup() {
 	CO_CLEANUP+=("rm -rf '$T'")
 }
 
+# lib_real_name: the shared object's file name as lib/lib.mk builds it
+# (libcopyoffload.so.1.2.0)
+lib_real_name() {
+	make -s -C "$CO_TOP" --no-print-directory lib-real-name
+}
+
 # pkg_user_build OUT [static]: build tests/progs/pkg-user.c into OUT with
 # nothing but what pkg-config says about libcopyoffload (PKG_CONFIG_LIBDIR
 # and PKG_CONFIG_SYSROOT_DIR pick an install tree; default: the system's):

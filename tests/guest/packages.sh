@@ -181,8 +181,7 @@ installed_lib() {
 	[ "$(dpkg -S "$libdir/$real_lib" 2>/dev/null)" = \
 		"libcopyoffload1:$arch: $libdir/$real_lib" ]
 }
-# the shared object's real name, as lib/lib.mk builds it
-real_lib=libcopyoffload.so.1.$(sed -n 's/^LIB_SOVERSION := $(LIB_SOMAJOR)\.//p' "$CO_TOP/lib/lib.mk")
+real_lib=$(lib_real_name)
 # lib_of PROGRAM: where the dynamic loader finds libcopyoffload.so.1 for it
 lib_of() {
 	ldd "$1" 2>&1 | awk '$1 == "libcopyoffload.so.1" { print $3 }'

@@ -11,19 +11,24 @@ L=$CO_TOP/lib
 FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe copyoffload_devinfo
 copyoffload_has_module copyoffload_info copyoffload_method_name
 copyoffload_open copyoffload_range_init copyoffload_status_name"
-# added in LIBCOPYOFFLOAD_1.1
+# added in LIBCOPYOFFLOAD_1.1, 1.2
 FUNCS_1_1="copyoffload_devinfo_size"
+FUNCS_1_2="copyoffload_check_version copyoffload_lib_version_major
+copyoffload_lib_version_minor"
+# libcopyoffload.so.MAJOR.MINOR.0, named as lib/lib.mk names it
+SO=$(lib_real_name)
 
 check_eq "$P/soname" libcopyoffload.so.1 \
-	"$(readelf -d "$L/libcopyoffload.so.1.1.0" |
+	"$(readelf -d "$L/$SO" |
 	   sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')"
 
-check_eq "$P/links" "libcopyoffload.so.1 libcopyoffload.so.1.1.0" \
+check_eq "$P/links" "libcopyoffload.so.1 $SO" \
 	"$(readlink "$L/libcopyoffload.so") $(readlink "$L/libcopyoffload.so.1")"
 
 want=$({ for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done
-	for f in $FUNCS_1_1; do echo "$f@@LIBCOPYOFFLOAD_1.1"; done; } | sort)
-got=$(nm -D --defined-only "$L/libcopyoffload.so.1.1.0" |
+	for f in $FUNCS_1_1; do echo "$f@@LIBCOPYOFFLOAD_1.1"; done
+	for f in $FUNCS_1_2; do echo "$f@@LIBCOPYOFFLOAD_1.2"; done; } | sort)
+got=$(nm -D --defined-only "$L/$SO" |
       awk '$2 == "T" { print $3 }' | sort)
 check_eq "$P/exports-exactly-the-api" "$want" "$got"
 
@@ -33,7 +38,7 @@ check_eq "$P/static-exports-exactly-the-api" "$(echo "$want" | sed 's/@@.*//' | 
 	"$got"
 
 check_eq "$P/needs-only-libc" libc.so.6 \
-	"$(readelf -d "$L/libcopyoffload.so.1.1.0" |
+	"$(readelf -d "$L/$SO" |
 	   sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ' |
 	   sed 's/ $//')"
 
@@ -59,7 +64,7 @@ R=$T/root
 if make -s -C "$CO_TOP" install-lib DESTDIR="$R" PREFIX="$prefix" \
 	LIBDIR="$libdir" INCLUDEDIR="$incdir" >"$T/make.log" 2>&1; then
 	missing=
-	for f in "$libdir/libcopyoffload.so.1.1.0" "$libdir/libcopyoffload.so.1" \
+	for f in "$libdir/$SO" "$libdir/libcopyoffload.so.1" \
 		"$libdir/libcopyoffload.so" "$libdir/libcopyoffload.a" \
 		"$libdir/pkgconfig/libcopyoffload.pc" "$incdir/copyoffload.h" \
 		"$incdir/linux/copyoffload.h" \
@@ -95,7 +100,7 @@ fi
 # documents it), each with the usual sections and silent under
 # man --warnings.
 bad=
-for page in libcopyoffload $FUNCS $FUNCS_1_1; do
+for page in libcopyoffload $FUNCS $FUNCS_1_1 $FUNCS_1_2; do
 	f=$CO_TOP/man/man3/$page.3
 	if [ ! -f "$f" ]; then
 		bad+=" $page:missing"

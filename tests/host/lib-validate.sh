@@ -69,6 +69,15 @@ lib_expect "$P/status-names" status0=ok status1=same status2=differs \
 	"status3=not run" "status4=unknown status" \
 	"status-22=Invalid argument" "status-95=Operation not supported"
 
+# The interface version: the header's, the library's and the shared
+# object's name (libcopyoffload.so.MAJOR.MINOR.0) agree.
+lib_check version
+so=$(lib_real_name)
+so=${so#libcopyoffload.so.}
+lib_expect "$P/lib-version" "header=${so%.0}" "library=${so%.0}" \
+	check_built=0 check_older_minor=0 \
+	check_newer_minor=ENOSYS check_older_major=ENOSYS check_newer_major=ENOSYS
+
 # --- the request --------------------------------------------------------------
 R=$S,0,$D,0,4K
 lib_check copy -

@@ -3,7 +3,7 @@
  * lib-check: drive one libcopyoffload call from the command line and print
  * what it did as key=value lines, for tests/host/lib-*.sh to assert on.
  *
- *   lib-check [-N|-R] open | info | names | api
+ *   lib-check [-N|-R] open | info | names | version | api
  *   lib-check [-N|-R] clone RANGE...
  *   lib-check [-N|-R] dedupe RANGE...
  *   lib-check [-N|-R] copy FLAGS RANGE...
@@ -303,6 +303,25 @@ static void print_names(void)
 		       copyoffload_status_name(statuses[i]));
 }
 
+/* The library's interface version, and what it says of others. */
+static void print_version(void)
+{
+	int major = copyoffload_lib_version_major();
+	int minor = copyoffload_lib_version_minor();
+
+	printf("header=%d.%d\nlibrary=%d.%d\n", COPYOFFLOAD_LIB_VERSION_MAJOR,
+	       COPYOFFLOAD_LIB_VERSION_MINOR, major, minor);
+	print_ret("check_built", copyoffload_check_version(
+			COPYOFFLOAD_LIB_VERSION_MAJOR,
+			COPYOFFLOAD_LIB_VERSION_MINOR));
+	print_ret("check_older_minor", copyoffload_check_version(major, 0));
+	print_ret("check_newer_minor",
+		  copyoffload_check_version(major, minor + 1));
+	print_ret("check_older_major",
+		  copyoffload_check_version(major - 1, minor));
+	print_ret("check_newer_major", copyoffload_check_version(major + 1, 0));
+}
+
 static int run_info(struct copyoffload *co)
 {
 	struct copyoffload_info info;
@@ -401,6 +420,10 @@ int main(int argc, char **argv)
 		die("usage", "see the comment at the top of lib-check.c");
 	if (!strcmp(argv[optind], "names")) {
 		print_names();
+		return 0;
+	}
+	if (!strcmp(argv[optind], "version")) {
+		print_version();
 		return 0;
 	}
 	ret = copyoffload_open(&co, open_flags);
