@@ -27,6 +27,22 @@ CFLAGS ?= -O2 -g
 CO_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-Iuapi -Ilib -DCOPYOFFLOAD_VERSION='"$(FULL_VERSION)"'
 
+# Functions that not every C library has, used where $(CC)'s has them:
+# glibc >= 2.32's strerrorname_np and sigabbrev_np (the tools, the test
+# programs; musl has neither), statx (glibc >= 2.28, musl >= 1.2.5; the
+# library calls the system call itself otherwise).  A program that calls
+# the function must compile and link.  Run once, the first time a recipe
+# needs them.
+# co_probe HEADER,CALL,MACRO: -DMACRO when CALL compiles with HEADER
+co_probe = $(shell echo 'int main(void) { return !!($(2)); }' | \
+	$(CC) -D_GNU_SOURCE -include $(1) \
+	-Werror=implicit-function-declaration -x c -o /dev/null - \
+	>/dev/null 2>&1 && echo -D$(3))
+CO_PROBES = $(eval CO_PROBES := \
+	$(call co_probe,string.h,strerrorname_np(1),CO_HAVE_STRERRORNAME_NP) \
+	$(call co_probe,string.h,sigabbrev_np(1),CO_HAVE_SIGABBREV_NP) \
+	$(call co_probe,sys/stat.h,statx(0, "", 0, 0, 0),CO_HAVE_STATX))$(CO_PROBES)
+
 # The kernel to build the module for: the running one when its headers are
 # installed, else the newest kernel whose headers are.
 KVER ?= $(or $(if $(wildcard /lib/modules/$(shell uname -r)/build/Makefile),$(shell uname -r)),$(notdir $(patsubst %/build/Makefile,%,$(lastword $(sort $(wildcard /lib/modules/*/build/Makefile))))))

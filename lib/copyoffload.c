@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -463,6 +464,56 @@ CO_EXPORT const char *copyoffload_lib_method_name(unsigned int lib_method)
 	return NULL;
 }
 
+/*
+ * The C locale, made once and never freed.  glibc and musl both answer
+ * newlocale(LC_ALL_MASK, "C", 0) with their built-in C locale object,
+ * which lives as long as the process and costs no allocation; another C
+ * library may allocate one, and a thread that loses the race to publish
+ * its copy frees it.
+ */
+static locale_t co_c_locale(void)
+{
+	static locale_t c_locale;
+	locale_t l = __atomic_load_n(&c_locale, __ATOMIC_ACQUIRE);
+	locale_t none = (locale_t)0;
+
+	if (l)
+		return l;
+	l = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!l)
+		return l;
+	if (!__atomic_compare_exchange_n(&c_locale, &none, l, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		freelocale(l);
+		l = none;
+	}
+	return l;
+}
+
+/*
+ * The text strerror() gives for ERR in the C locale, or NULL.  POSIX's
+ * strerror_l() is thread-safe; its result is only promised until the
+ * calling thread's next call.  For the errnos the C library knows, glibc
+ * (the untranslated message of its table: the C locale has no catalog)
+ * and musl (its static table) return a string of static storage; for
+ * others glibc formats "Unknown error N" into a per-thread buffer that
+ * its next call frees, and musl returns "No error information".  Those
+ * are refused here, so that what is returned is never freed.
+ */
+static const char *co_errno_desc(int err)
+{
+	locale_t c = co_c_locale();
+	const char *s;
+
+	if (!c || err <= 0)
+		return NULL;
+	s = strerror_l(err, c);
+	if (!s || !strncmp(s, "Unknown error", 13) ||
+	    !strcmp(s, "No error information"))
+		return NULL;
+	return s;
+}
+
 CO_EXPORT const char *copyoffload_status_name(int status)
 {
 	const char *s = NULL;
@@ -479,9 +530,8 @@ CO_EXPORT const char *copyoffload_status_name(int status)
 	case COPYOFFLOAD_STATUS_STOPPED:
 		return "stopped";
 	}
-	/* strerrordesc_np: strerror()'s text, thread-safe and never freed */
 	if (status < 0 && status > INT_MIN)
-		s = strerrordesc_np(-status);
+		s = co_errno_desc(-status);
 	return s ? s : "unknown status";
 }
 

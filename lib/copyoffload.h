@@ -183,8 +183,10 @@ const char *copyoffload_method_name(unsigned int method);
  */
 const char *copyoffload_lib_method_name(unsigned int lib_method);
 /*
- * "ok", "same", "differs", "not run", "stopped", or strerror() of -status (C locale,
- * thread-safe); "unknown status" for anything else.  Never NULL.
+ * "ok", "same", "differs", "not run", "stopped", or strerror() of -status
+ * in the C locale (strerror_l); "unknown status" for anything else, an
+ * errno the C library does not know too.  Thread-safe; never NULL; a static string
+ * that no later call changes or frees.
  */
 const char *copyoffload_status_name(int status);
 

@@ -11,6 +11,23 @@
 
 #include "copyoffload.h"
 
+/*
+ * statx(2) where the C library does not declare it (musl before 1.2.5,
+ * Debian 12's 1.2.3): the kernel's structure and the system call itself.
+ * CO_HAVE_STATX comes from the Makefile's probe.
+ */
+#ifndef CO_HAVE_STATX
+#include <linux/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static inline int statx(int dfd, const char *path, int flags,
+			unsigned int mask, struct statx *stx)
+{
+	return syscall(SYS_statx, dfd, path, flags, mask, stx);
+}
+#endif
+
 /* Marks the functions of the public API; everything else stays hidden. */
 #define CO_EXPORT __attribute__((visibility("default")))
 

@@ -35,7 +35,7 @@ INSTALL ?= install
 OBJCOPY ?= objcopy
 
 # One set of position-independent objects serves both libraries.
-LIB_CFLAGS = $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden \
+LIB_CFLAGS = $(CO_CFLAGS) $(CO_PROBES) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden \
 	-MMD -MP -DCO_LIB_SOMAJOR=$(LIB_SOMAJOR) -DCO_LIB_SOMINOR=$(LIB_SOMINOR)
 LIB_LDFLAGS = -shared -Wl,-soname,$(LIB_SONAME) \
 	-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -Wl,--as-needed \
@@ -79,7 +79,7 @@ $(LIB_PC): lib/$(LIB_NAME).pc.in lib-pc-force
 lib-test-progs: $(LIB_TEST_PROGS) $(LIB_TEST_PRELOAD)
 
 $(LIB_TEST_PROGS): tests/progs/%: tests/progs/%.c lib/$(LIB_NAME).so
-	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< \
+	$(CC) $(CO_CFLAGS) $(CO_PROBES) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< \
 		-Llib -lcopyoffload -Wl,-rpath,'$$ORIGIN/../../lib' $(LDFLAGS)
 
 # A stand-in for /dev/copyoffload (LD_PRELOAD), for the module path.

@@ -322,6 +322,49 @@ tools_scratch() {
 	printf -v "$1" '%s' "$d"
 }
 
+# --- interrupting a copy (tools-cp-interrupt.sh, lib-musl.sh) ---
+# interrupt_copy SIG DST [ENV_OPTION] COMMAND...: run COMMAND in the
+# background (with default signal actions, or ENV_OPTION's, for env(1)),
+# wait until DST holds 1 MiB (the copy is under way), send SIG once and
+# wait for the end.  INT_RC: the exit status (128 + N when SIG ended it);
+# INT_ERR: stderr; INT_MS: milliseconds from the signal to the end.
+interrupt_copy() {
+	local sig=$1 dst=$2 how=--default-signal pid t0 err i
+	shift 2
+	case $1 in --ignore-signal=*) how=$1; shift ;; esac
+	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
+	env "$how" "$@" 2>"$err" &
+	pid=$!
+	for ((i = 0; i < 4000; i++)); do
+		[ "$(stat -c %s "$dst" 2>/dev/null || echo 0)" -ge 1048576 ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	t0=$(date +%s%N)
+	kill "-$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	INT_RC=$?
+	INT_MS=$((($(date +%s%N) - t0) / 1000000))
+	INT_ERR=$(cat "$err")
+	rm -f "$err"
+}
+
+# landed NAME CODE RESET SIG DST [ENV_OPTION] COMMAND...: interrupt_copy
+# SIG DST ... until the signal lands (up to 5 times, RESET run before each
+# try): a copy that finished first (status 0) proves nothing.  Ok when the
+# signal ended the copy with status CODE.
+landed() {
+	local name=$1 code=$2 reset=$3 try
+	shift 3
+	for try in 1 2 3 4 5; do
+		eval "$reset"
+		interrupt_copy "$@"
+		[ "$INT_RC" = 0 ] || break
+	done
+	check_eq "$name" "$code" "$INT_RC"
+	[ "$INT_RC" = "$code" ]
+}
+
 # tools_fs FSTYPE MOUNTPOINT: loop_fs with a size that suits FSTYPE
 tools_fs() {
 	case $1 in

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -91,8 +92,8 @@ char *co_xasprintf(const char *fmt, ...)
 
 /*
  * The errno's symbolic name ("EOPNOTSUPP"), from the C library
- * (strerrorname_np, glibc 2.32; tools.mk probes for it), or NULL where it
- * has none, or no such function.
+ * (strerrorname_np, glibc 2.32; the Makefile probes for it), or NULL where
+ * it has none, or no such function.
  */
 const char *co_errno_name(int err)
 {
@@ -102,6 +103,35 @@ const char *co_errno_name(int err)
 	(void)err;
 	return NULL;
 #endif
+}
+
+/*
+ * "SIGINT": the C library's abbreviation (sigabbrev_np, glibc 2.32; the
+ * Makefile probes for it), else this table's, else "signal N".
+ */
+const char *co_signal_text(int sig, char *buf, size_t len)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" },
+		{ SIGPIPE, "PIPE" }, { SIGTERM, "TERM" }, { SIGXFSZ, "XFSZ" },
+	};
+	const char *name = NULL;
+	size_t i;
+
+#ifdef CO_HAVE_SIGABBREV_NP
+	name = sigabbrev_np(sig);
+#endif
+	for (i = 0; !name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].sig == sig)
+			name = names[i].name;
+	if (name)
+		snprintf(buf, len, "SIG%s", name);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
 }
 
 const char *co_errno_text(int err, char *buf, size_t len)

@@ -42,6 +42,8 @@ char *co_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *co_errno_name(int err);
 /* "EBADF (Bad file descriptor)"; err is positive. */
 const char *co_errno_text(int err, char *buf, size_t len);
+/* "SIGINT", or "signal N" for one without a name here */
+const char *co_signal_text(int sig, char *buf, size_t len);
 /* A range status: "ok", "same", "differs", "not run" or errno text */
 const char *co_status_text(int status, char *buf, size_t len);
 

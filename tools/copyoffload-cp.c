@@ -209,7 +209,7 @@ static struct {
 
 static void *interrupt_thread(void *arg)
 {
-	const char *name;
+	char name[32];
 	int sig;
 
 	(void)arg;
@@ -217,17 +217,17 @@ static void *interrupt_thread(void *arg)
 		return NULL;
 	/* never released: the copying thread changes nothing from now on */
 	pthread_mutex_lock(&busy.lock);
-	name = sigabbrev_np(sig);
+	co_signal_text(sig, name, sizeof(name));
 	if (!busy.dst)
-		co_warn("interrupted by SIG%s", name);
+		co_warn("interrupted by %s", name);
 	else if (busy.created && !unlink(busy.dst))
-		co_warn("interrupted by SIG%s: removed '%s', which was not complete",
+		co_warn("interrupted by %s: removed '%s', which was not complete",
 			name, busy.dst);
 	else if (busy.created)
-		co_warn("interrupted by SIG%s: '%s' is incomplete and could not be removed: %s",
+		co_warn("interrupted by %s: '%s' is incomplete and could not be removed: %s",
 			name, busy.dst, strerror(errno));
 	else
-		co_warn("interrupted by SIG%s: '%s' is incomplete", name,
+		co_warn("interrupted by %s: '%s' is incomplete", name,
 			busy.dst);
 	fflush(stdout);
 	signal(sig, SIG_DFL);

@@ -17,15 +17,9 @@ TOOLS_OBJ := $(TOOLS_COMMON_OBJ) tools/copyoffload-cp.o tools/copyoffload.o \
 
 tools: $(TOOLS_BIN)
 
-# errno names come from the C library's strerrorname_np (glibc >= 2.32),
-# when a program that calls it compiles and links here; the number else.
-CO_TOOLS_PROBE_ERRNAME := $(shell echo 'int main(void) { return !strerrorname_np(1); }' | \
-	$(CC) -D_GNU_SOURCE -include string.h -Werror=implicit-function-declaration \
-	-x c -o /dev/null - >/dev/null 2>&1 && echo -DCO_HAVE_STRERRORNAME_NP)
-
 # Objects need only the headers; the binaries need the library built first.
 tools/%.o: tools/%.c
-	$(CC) $(CO_CFLAGS) $(CO_TOOLS_PROBE_ERRNAME) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CO_CFLAGS) $(CO_PROBES) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # copyoffload-cp takes SIGINT, SIGTERM and SIGHUP in a thread of its own.
 tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o $(TOOLS_COMMON_OBJ) \

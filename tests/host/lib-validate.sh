@@ -67,7 +67,9 @@ lib_expect "$P/method-names" method0=clone method1=fs_copy method2=xcopy \
 	method32=NULL
 lib_expect "$P/status-names" status0=ok status1=same status2=differs \
 	"status3=not run" "status4=unknown status" \
-	"status-22=Invalid argument" "status-95=Operation not supported"
+	"status-22=Invalid argument" "status-95=Operation not supported" \
+	"status-41=unknown status" "status-4095=unknown status" \
+	"status-2147483648=unknown status"
 
 # The interface version: the header's, the library's and the shared
 # object's name (libcopyoffload.so.MAJOR.MINOR.0) agree.

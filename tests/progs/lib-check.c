@@ -28,6 +28,7 @@
  * was wrong.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,11 +57,21 @@ static void __attribute__((noreturn)) die(const char *msg,
 	exit(2);
 }
 
+/* "EINVAL", from the C library where it has strerrorname_np (the Makefile
+ * probes for it), else "E22" */
 static const char *err_name(int err)
 {
-	const char *s = strerrorname_np(err);
+	static char buf[16];
+	const char *s = NULL;
 
-	return s ? s : "E?";
+#ifdef CO_HAVE_STRERRORNAME_NP
+	s = strerrorname_np(err);
+#endif
+	if (!s) {
+		snprintf(buf, sizeof(buf), "E%d", err);
+		s = buf;
+	}
+	return s;
 }
 
 static int open_pipe_end(int end)
@@ -292,7 +303,9 @@ static void print_result(int ret, const struct copyoffload_range *ranges,
 
 static void print_names(void)
 {
-	static const int statuses[] = { 0, 1, 2, 3, 4, -EINVAL, -EOPNOTSUPP };
+	/* -41: no errno on Linux; -4095: none anywhere */
+	static const int statuses[] = { 0, 1, 2, 3, 4, -EINVAL, -EOPNOTSUPP,
+					-41, -4095, INT_MIN };
 	unsigned int i;
 
 	for (i = 0; i < 33; i++)
