@@ -2,8 +2,9 @@
 /*
  * libcopyoffload: a thin, synchronous C API over /dev/copyoffload.
  *
- * Requests are arrays of struct copyoffload_range (see <linux/copyoffload.h>
- * for the semantics of every field and errno).  When the module is not
+ * Requests are arrays of struct copyoffload_range (see
+ * <libcopyoffload/copyoffload.h>, the module's ABI, for the semantics of
+ * every field and errno).  When the module is not
  * loaded, the library does the same work with plain system calls
  * (FICLONERANGE, FIDEDUPERANGE, copy_file_range(2), read/write) and says so:
  * copyoffload_run() in its report (no_module, lib_bytes[]), the first
@@ -15,7 +16,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/copyoffload.h>
+/*
+ * The module's ABI: uapi/linux/copyoffload.h of the source tree, installed
+ * under the library's own directory rather than as <linux/copyoffload.h>,
+ * which belongs to the kernel's headers (linux-libc-dev) should the ABI
+ * ever be merged; in the tree, lib/libcopyoffload/ links to it.
+ */
+#include <libcopyoffload/copyoffload.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,7 +6,9 @@
 #                        .so links),
 #                        lib/libcopyoffload.a, lib/libcopyoffload.pc
 #   make lib-test-progs  the C helpers of tests/host/lib-*.sh
-#   make install-lib     library, headers, pkg-config file, man3 pages
+#   make install-lib     library, headers (<copyoffload.h>, and the module's
+#                        ABI as <libcopyoffload/copyoffload.h>), pkg-config
+#                        file, man3 pages
 #   make clean-lib
 
 LIB_NAME := libcopyoffload
@@ -89,14 +91,14 @@ $(LIB_TEST_PRELOAD): tests/progs/%.so: tests/progs/%.c
 
 install-lib: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(INCLUDEDIR)/libcopyoffload $(DESTDIR)$(MANDIR)/man3
 	$(INSTALL) -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/$(LIB_NAME).so
 	$(INSTALL) -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 644 lib/copyoffload.h $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 644 uapi/linux/copyoffload.h \
-		$(DESTDIR)$(INCLUDEDIR)/linux/
+		$(DESTDIR)$(INCLUDEDIR)/libcopyoffload/
 	$(INSTALL) -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	$(INSTALL) -m 644 $(LIB_MAN3) $(DESTDIR)$(MANDIR)/man3/
 

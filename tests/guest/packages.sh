@@ -226,6 +226,11 @@ check_eq "$P/pkg-config" "$ver $libdir -lcopyoffload" \
 	"$(pkg-config --modversion libcopyoffload 2>&1) $(
 	   pkg-config --variable=libdir libcopyoffload 2>&1) ${pc_libs% }"
 
+# the module's ABI in the library's own folder, nothing in the kernel's
+check_eq "$P/dev-headers" "/usr/include/copyoffload.h /usr/include/libcopyoffload/copyoffload.h" \
+	"$(dpkg -L libcopyoffload-dev | grep '^/usr/include/.*\.h$' | sort | tr '\n' ' ' |
+	   sed 's/ $//')"
+
 if pkg_user_build "$T/user"; then
 	out=$("$T/user" module 2>&1)
 	lib=$(lib_of "$T/user")

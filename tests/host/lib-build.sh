@@ -43,7 +43,7 @@ check_eq "$P/needs-only-libc" libc.so.6 \
 	   sed 's/ $//')"
 
 # The static library alone must make a working program.
-if cc -std=gnu11 -D_GNU_SOURCE -I"$CO_TOP/uapi" -I"$L" \
+if cc -std=gnu11 -D_GNU_SOURCE -I"$L" \
 	-o "$T/lib-check-static" "$CO_TOP/tests/progs/lib-check.c" \
 	"$L/libcopyoffload.a" 2>"$T/cc.err" &&
    ! ldd "$T/lib-check-static" | grep -q libcopyoffload; then
@@ -67,11 +67,18 @@ if make -s -C "$CO_TOP" install-lib DESTDIR="$R" PREFIX="$prefix" \
 	for f in "$libdir/$SO" "$libdir/libcopyoffload.so.1" \
 		"$libdir/libcopyoffload.so" "$libdir/libcopyoffload.a" \
 		"$libdir/pkgconfig/libcopyoffload.pc" "$incdir/copyoffload.h" \
-		"$incdir/linux/copyoffload.h" \
+		"$incdir/libcopyoffload/copyoffload.h" \
 		"$prefix/share/man/man3/copyoffload_copy.3"; do
 		[ -e "$R$f" ] || missing+=" $f"
 	done
 	check_eq "$P/install" "" "$missing"
+	# the library's API and a copy of the module's ABI, in the library's
+	# own folder: nothing in include/linux/, which is the kernel's
+	check_eq "$P/install-headers" "copyoffload.h libcopyoffload/copyoffload.h" \
+		"$(cd "$R$incdir" && find . ! -type d | sed 's|^\./||' | sort | tr '\n' ' ' |
+		   sed 's/ $//')"
+	check "$P/install-abi-header" cmp "$CO_TOP/uapi/linux/copyoffload.h" \
+		"$R$incdir/libcopyoffload/copyoffload.h"
 else
 	fail "$P/install" "$(tail -n 3 "$T/make.log")"
 fi
@@ -90,8 +97,8 @@ unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 
 if command -v c++ >/dev/null; then
 	echo '#include <copyoffload.h>' > "$T/cxx.cc"
-	check "$P/header-cxx" c++ -Wall -Wextra -Werror -I"$CO_TOP/uapi" \
-		-I"$L" -c -o "$T/cxx.o" "$T/cxx.cc"
+	check "$P/header-cxx" c++ -Wall -Wextra -Werror -I"$R$incdir" \
+		-c -o "$T/cxx.o" "$T/cxx.cc"
 else
 	skip "$P/header-cxx" "no C++ compiler"
 fi

@@ -4,7 +4,9 @@
  * tests/host/lib-build.sh builds it against "make install-lib" into a
  * scratch root, tests/guest/packages.sh against the installed
  * libcopyoffload-dev package (pkg_user_build in tests/lib.sh).  Plain C99,
- * so that the installed headers are checked for -std=c99 -pedantic too.
+ * so that the installed headers are checked for -std=c99 -pedantic too;
+ * <copyoffload.h> brings the module's ABI, <libcopyoffload/copyoffload.h>,
+ * with it: a program includes nothing from <linux/> itself.
  *
  *   pkg-user          open without the module; prints "ok hole"
  *   pkg-user module   open requiring the module; prints
