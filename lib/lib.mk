@@ -8,7 +8,7 @@
 #   make lib-test-progs  the C helpers of tests/host/lib-*.sh
 #   make install-lib     library, headers (<copyoffload.h>, and the module's
 #                        ABI as <libcopyoffload/copyoffload.h>), pkg-config
-#                        file, man3 pages
+#                        file, man3 pages and copyoffload(4), the ioctls
 #   make clean-lib
 
 LIB_NAME := libcopyoffload
@@ -30,6 +30,8 @@ LIB_MAP := lib/$(LIB_NAME).map
 LIB_SRCS := lib/copyoffload.c lib/validate.c lib/fallback.c lib/copy.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_MAN3 := $(wildcard man/man3/*.3)
+# The device's ioctls: with the header that defines them (libcopyoffload-dev)
+LIB_MAN4 := man/man4/copyoffload.4
 LIB_TEST_PROGS := tests/progs/lib-check
 LIB_TEST_PRELOAD := tests/progs/lib-fakedev.so
 
@@ -91,7 +93,8 @@ $(LIB_TEST_PRELOAD): tests/progs/%.so: tests/progs/%.c
 
 install-lib: lib
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(INCLUDEDIR)/libcopyoffload $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(INCLUDEDIR)/libcopyoffload $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man4
 	$(INSTALL) -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/$(LIB_NAME).so
@@ -101,6 +104,7 @@ install-lib: lib
 		$(DESTDIR)$(INCLUDEDIR)/libcopyoffload/
 	$(INSTALL) -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	$(INSTALL) -m 644 $(LIB_MAN3) $(DESTDIR)$(MANDIR)/man3/
+	$(INSTALL) -m 644 $(LIB_MAN4) $(DESTDIR)$(MANDIR)/man4/
 
 clean-lib:
 	rm -f $(LIB_OBJS) $(LIB_OBJS:.o=.d) $(LIB_SO) $(LIB_LINKS) $(LIB_A) \

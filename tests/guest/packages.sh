@@ -250,8 +250,8 @@ else
 	check_eq "$P/dev-static" "abi=1 version=$ver" "$("$T/user-static" module 2>&1)"
 fi
 
-check_eq "$P/man" "/usr/share/man/man1/copyoffload-cp.1.gz /usr/share/man/man3/copyoffload_copy.3.gz" \
-	"$(man -w copyoffload-cp 2>&1) $(man -w 3 copyoffload_copy 2>&1)"
+check_eq "$P/man" "/usr/share/man/man1/copyoffload-cp.1.gz /usr/share/man/man3/copyoffload_copy.3.gz /usr/share/man/man4/copyoffload.4.gz" \
+	"$(man -w copyoffload-cp 2>&1) $(man -w 3 copyoffload_copy 2>&1) $(man -w 4 copyoffload 2>&1)"
 
 # --- remove -------------------------------------------------------------
 t0=$(date +%s)

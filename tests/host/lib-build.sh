@@ -68,7 +68,8 @@ if make -s -C "$CO_TOP" install-lib DESTDIR="$R" PREFIX="$prefix" \
 		"$libdir/libcopyoffload.so" "$libdir/libcopyoffload.a" \
 		"$libdir/pkgconfig/libcopyoffload.pc" "$incdir/copyoffload.h" \
 		"$incdir/libcopyoffload/copyoffload.h" \
-		"$prefix/share/man/man3/copyoffload_copy.3"; do
+		"$prefix/share/man/man3/copyoffload_copy.3" \
+		"$prefix/share/man/man4/copyoffload.4"; do
 		[ -e "$R$f" ] || missing+=" $f"
 	done
 	check_eq "$P/install" "" "$missing"

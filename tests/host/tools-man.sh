@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The tools' man pages: they format without warnings, and every long option
-# that a tool's --help shows is documented in its page.
+# The tools' man pages and copyoffload(4), the device's: they format without
+# warnings (man and groff -ww), every long option that a tool's --help
+# shows is documented in its page, and copyoffload(4)'s example program
+# compiles against the uapi header and runs (on lib-fakedev.so, the
+# library tests' stand-in for the device).
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v man >/dev/null; then
@@ -24,9 +27,12 @@ options_documented() {
 	fi
 }
 
-for page in "$CO_TOP"/man/man1/copyoffload-cp.1 "$CO_TOP"/man/man1/copyoffload.1; do
-	name=man.$(basename "$page" .1)
-	warnings=$(man -l --warnings -E UTF-8 "$page" 2>&1 >/dev/null)
+for page in "$CO_TOP"/man/man1/copyoffload-cp.1 "$CO_TOP"/man/man1/copyoffload.1 \
+	"$CO_TOP"/man/man4/copyoffload.4; do
+	name=$(basename "$page")
+	name=man.${name%.1}
+	warnings=$(man -l --warnings -E UTF-8 "$page" 2>&1 >/dev/null
+		   groff -ww -z -man -Tutf8 "$page" 2>&1)
 	if [ -z "$warnings" ]; then
 		pass "$name.warnings"
 	else
@@ -41,6 +47,26 @@ if [ -x "$CO_TOOLS/copyoffload-cp" ] && [ -x "$CO_TOOLS/copyoffload" ]; then
 		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" copy --help
 else
 	fail man.options "the tools are not built: run make tools"
+fi
+
+# copyoffload(4)'s EXAMPLES, between the SRC-BEGIN and SRC-END comments
+# as man-pages marks them, unescaped
+tools_scratch T
+sed -n '/^\.\\" SRC-BEGIN/,/^\.\\" SRC-END/p' "$CO_TOP/man/man4/copyoffload.4" |
+	sed -e '/^\.\\" SRC-/d' -e '/^\.E[XE]$/d' -e 's/\\-/-/g' \
+	    -e "s/\\\\(aq/'/g" -e 's/\\e/\\/g' > "$T/example.c"
+FAKE=$CO_TOP/tests/progs/lib-fakedev.so
+if ! cc -std=gnu11 -Wall -Wextra -Werror -I"$CO_TOP/lib" -o "$T/example" \
+	"$T/example.c" 2>"$T/cc.err"; then
+	fail man.copyoffload.4.example "does not compile: $(head -n 3 "$T/cc.err" | tr '\n' ' ')"
+elif [ ! -f "$FAKE" ]; then
+	fail man.copyoffload.4.example "tests/progs/lib-fakedev.so is not built: make lib-test-progs"
+else
+	echo data > "$T/src"
+	run_cmd env LD_PRELOAD="$FAKE" "$T/example" "$T/src" "$T/dst"
+	# the fake device does every range by the in-kernel copy (bit 4)
+	check_match man.copyoffload.4.example "^[0-9]+ bytes, methods 0x10 \(exit 0\)$" \
+		"$CO_OUT (exit $CO_RC)"
 fi
 
 done_testing
