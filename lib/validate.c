@@ -2,7 +2,7 @@
 /*
  * libcopyoffload: request and range validation for the no-module path.
  *
- * The rules and their order follow <linux/copyoffload.h>: first the request
+ * The rules and their order follow uapi/linux/copyoffload.h: first the request
  * itself, then every range against its descriptors, all before any work.
  * The per-range errnos are those copy_file_range(2), FICLONERANGE and
  * FIDEDUPERANGE give for the same mistakes (fs/read_write.c,
