@@ -360,5 +360,7 @@ int co_copy_range(struct co_work *w)
 
 	w->len = co_bounded(w, co_effective_len(w->r, w->src.stx.stx_size),
 			    &bounded);
+	if (bounded && !w->len)
+		return COPYOFFLOAD_STATUS_NOT_RUN;
 	return co_copy_status(w, bounded, co_copy_bounded(w));
 }

@@ -127,17 +127,15 @@ struct copyoffload_args {
 	uint32_t size;		/* sizeof(struct copyoffload_args) */
 	uint32_t op;		/* COPYOFFLOAD_OP_* */
 	uint64_t flags;		/* COPYOFFLOAD_F_* */
-	union {			/* nr_ranges ranges, range_size bytes apart */
-		void *ranges;
-		uint64_t ranges_space;	/* one layout on every ABI */
-	};
+	void *ranges;		/* nr_ranges ranges, range_size bytes apart */
 	uint32_t nr_ranges;
 	uint32_t range_size;	/* 0: sizeof(struct copyoffload_range) */
 	uint64_t max_bytes;	/* 0, or stop once bytes_done reaches it
 				 * (a multiple of COPYOFFLOAD_MAX_BYTES_ALIGN)
 				 */
 };
-#define COPYOFFLOAD_ARGS_SIZE_VER0	40
+#define COPYOFFLOAD_ARGS_SIZE_VER0	(offsetof(struct copyoffload_args, \
+						  max_bytes) + sizeof(uint64_t))
 
 /*
  * What copyoffload_run() did.  The caller sets size (sizeof as it was

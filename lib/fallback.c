@@ -39,11 +39,16 @@ void co_account(struct co_work *w, unsigned int method, uint64_t bytes)
 					method);
 }
 
-/* LEN cut to the range's budget; *BOUNDED says whether it was. */
+/*
+ * LEN cut to the range's budget, in whole COPYOFFLOAD_MAX_BYTES_ALIGN units
+ * (0: not one fits, the range is not started); *BOUNDED says whether it was.
+ */
 uint64_t co_bounded(struct co_work *w, uint64_t len, bool *bounded)
 {
 	*bounded = w->budget && len > w->budget;
-	return *bounded ? w->budget : len;
+	if (!*bounded)
+		return len;
+	return w->budget - w->budget % COPYOFFLOAD_MAX_BYTES_ALIGN;
 }
 
 /* Share len bytes (0: to the source's EOF) of the range; 0 or -errno. */
@@ -129,6 +134,8 @@ static int co_dedupe_range(struct co_work *w)
 	if (len == COPYOFFLOAD_LEN_TO_EOF)
 		len = co_effective_len(r, w->src.stx.stx_size);
 	len = co_bounded(w, len, &bounded);
+	if (bounded && !len)
+		return COPYOFFLOAD_STATUS_NOT_RUN;
 	while (pos < len) {
 		piece = len - pos;
 		if (piece > COPYOFFLOAD_DEDUPE_PIECE)
@@ -170,12 +177,9 @@ static int co_run_range(struct co_fallback *fb, struct copyoffload_range *r,
 /* What the next range may do under max_bytes: 0 means stop before it. */
 static uint64_t co_budget(const struct co_fallback *fb)
 {
-	uint64_t max = fb->rq->max_bytes, left;
+	uint64_t max = fb->rq->max_bytes;
 
-	if (!max)
-		return UINT64_MAX;
-	left = max - fb->t->bytes_done;
-	return left - left % COPYOFFLOAD_MAX_BYTES_ALIGN;
+	return max ? max - fb->t->bytes_done : UINT64_MAX;
 }
 
 int co_fallback_run(struct co_fallback *fb)
@@ -200,7 +204,8 @@ int co_fallback_run(struct co_fallback *fb)
 					 budget == UINT64_MAX ? 0 : budget);
 		if (rq->legacy)
 			r->methods |= COPYOFFLOAD_LIB_M_NO_MODULE;
-		if (r->status == COPYOFFLOAD_STATUS_STOPPED) {
+		if (r->status == COPYOFFLOAD_STATUS_STOPPED ||
+		    r->status == COPYOFFLOAD_STATUS_NOT_RUN) {
 			fb->t->stop = COPYOFFLOAD_STOP_MAX_BYTES;
 			break;
 		}

@@ -267,9 +267,12 @@ fail:
 }
 
 /*
- * Work on range R, at most BUDGET bytes of it (0: no bound).  A range
- * stopped by the budget or by a signal (co_interrupted()) before its end
- * gets COPYOFFLOAD_STATUS_STOPPED, and cr->req.stop says why.
+ * Work on range R, at most BUDGET bytes of it (0: no bound).  A range that
+ * does not fit in the budget is bounded to whole COPYOFFLOAD_MAX_BYTES_ALIGN
+ * units of it, so that it stops where storage offload can go on from, and
+ * is not started when not one unit fits.  A range stopped by the budget or
+ * by a signal (co_interrupted()) before its end gets
+ * COPYOFFLOAD_STATUS_STOPPED; cr->req.stop says why.
  */
 static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 {
@@ -278,8 +281,12 @@ static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 	if (co_range_prepare(cr, r))
 		return;
 	if (budget && r->len > budget) {
-		r->len = budget;
+		r->len = round_down(budget, COPYOFFLOAD_MAX_BYTES_ALIGN);
 		bounded = true;
+		if (!r->len) {
+			cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
+			return;		/* stays COPYOFFLOAD_STATUS_NOT_RUN */
+		}
 	}
 	switch (cr->req.op) {
 	case COPYOFFLOAD_OP_CLONE:
@@ -312,8 +319,7 @@ static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 /*
  * Why the request should stop before its next range, if it should:
  * COPYOFFLOAD_STOP_*.  *BUDGET: the bytes the next range may move (0: no
- * bound), whole COPYOFFLOAD_MAX_BYTES_ALIGN units so that a bounded range
- * ends on a boundary storage offload can continue from.
+ * bound).
  */
 static u32 co_stop_before(const struct co_req *cr, u64 *budget)
 {
@@ -324,8 +330,7 @@ static u32 co_stop_before(const struct co_req *cr, u64 *budget)
 		return COPYOFFLOAD_STOP_SIGNAL;
 	if (!max)
 		return COPYOFFLOAD_STOP_NONE;
-	*budget = round_down(max - cr->req.bytes_done,
-			     COPYOFFLOAD_MAX_BYTES_ALIGN);
+	*budget = max - cr->req.bytes_done;
 	return *budget ? COPYOFFLOAD_STOP_NONE : COPYOFFLOAD_STOP_MAX_BYTES;
 }
 
@@ -350,7 +355,8 @@ static int co_work_all(struct co_req *cr)
 		if (ret)
 			goto out;
 		co_work_range(cr, &r, budget);
-		if (r.u.status != COPYOFFLOAD_STATUS_STOPPED)
+		if (r.u.status != COPYOFFLOAD_STATUS_STOPPED &&
+		    r.u.status != COPYOFFLOAD_STATUS_NOT_RUN)
 			cr->req.nr_processed++;
 		cr->req.bytes_done += r.u.bytes_done;
 		ret = co_write_range(cr, i, &r);

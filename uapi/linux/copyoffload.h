@@ -128,7 +128,10 @@
  * request also stops, between two steps of its work (a chunk of a kernel
  * copy, a storage command, a dedupe piece, a range), when any signal is
  * pending, and when req.max_bytes is not 0 and req.bytes_done has reached
- * it; a range is then bounded so that the request never passes max_bytes.
+ * it.  The request never passes max_bytes: a range that fits in what is
+ * left of it runs whole, one that does not is bounded to whole
+ * COPYOFFLOAD_MAX_BYTES_ALIGN units from its start (so that it stops where
+ * storage offload can go on from), and is not started when not one fits.
  * req.stop says why (COPYOFFLOAD_STOP_SIGNAL, _MAX_BYTES; 0 when the
  * request ran to its end), the range being worked on gets
  * COPYOFFLOAD_STATUS_STOPPED with a true bytes_done and the ranges after it
@@ -443,8 +446,8 @@ struct copyoffload_devinfo {
 	__u32 reserved5;
 	union {			/* out: the transport's own part */
 		struct copyoffload_devinfo_nvme nvme;
-		__u8 transport_space[128];
-	};
+		__u8 space[128];
+	} u;
 };
 #define COPYOFFLOAD_DEVINFO_SIZE_VER0	112
 #define COPYOFFLOAD_DEVINFO_SIZE_VER1	144	/* + rod_* */
