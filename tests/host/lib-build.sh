@@ -14,7 +14,8 @@ copyoffload_open copyoffload_range_init copyoffload_status_name"
 # added in LIBCOPYOFFLOAD_1.1, 1.2
 FUNCS_1_1="copyoffload_devinfo_size"
 FUNCS_1_2="copyoffload_check_version copyoffload_lib_version_major
-copyoffload_lib_version_minor"
+copyoffload_lib_version_minor copyoffload_info_size copyoffload_run
+copyoffload_lib_method_name"
 # libcopyoffload.so.MAJOR.MINOR.0, named as lib/lib.mk names it
 SO=$(lib_real_name)
 
@@ -116,7 +117,8 @@ for page in libcopyoffload $FUNCS $FUNCS_1_1 $FUNCS_1_2; do
 	fi
 	if so=$(sed -n '1s/^\.so //p' "$f") && [ -n "$so" ]; then
 		f=$CO_TOP/man/$so
-		grep -q "^\.BI\? \"\?int $page(" "$f" || bad+=" $page:not-in-$so"
+		grep -Eq "^\.BI? \"?[^\"]*[ *]$page\(" "$f" ||
+			bad+=" $page:not-in-$so"
 	fi
 	for s in NAME SYNOPSIS DESCRIPTION "RETURN VALUE" ERRORS "SEE ALSO"; do
 		grep -qx "\.SH \"\?$s\"\?" "$f" || bad+=" $page:no-$s"
