@@ -1,6 +1,6 @@
 # tests/: C programs the guest tests and benchmarks run.
 GUEST_TEST_PROGS := tests/progs/abi-check tests/progs/race-swapext \
-	tests/progs/fuse-nocopy tests/progs/fuzz
+	tests/progs/fuse-nocopy tests/progs/fuzz tests/progs/abi-v1-user
 include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
@@ -12,6 +12,13 @@ tests/progs/race-swapext: tests/progs/race-swapext.c
 tests/progs/fuse-nocopy: tests/progs/fuse-nocopy.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags fuse3) \
 		-o $@ $< $(LDFLAGS) $$(pkg-config --libs fuse3)
+
+# built as version 1's users were: against version 1's header, kept as it
+# shipped
+tests/progs/abi-v1-user: tests/progs/abi-v1-user.c \
+		tests/progs/abi-v1/linux/copyoffload.h
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-Itests/progs/abi-v1 $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 tests/progs/fuzz: tests/progs/fuzz.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread

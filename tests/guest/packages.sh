@@ -234,7 +234,7 @@ check_eq "$P/dev-headers" "/usr/include/copyoffload.h /usr/include/libcopyoffloa
 if pkg_user_build "$T/user"; then
 	out=$("$T/user" module 2>&1)
 	lib=$(lib_of "$T/user")
-	if [ "$out" = "abi=1 version=$ver" ] && installed_lib "$lib"; then
+	if [ "$out" = "abi=2 version=$ver" ] && installed_lib "$lib"; then
 		pass "$P/dev-program"
 	else
 		fail "$P/dev-program" "prints '$out', ldd: libcopyoffload.so.1 => '$lib'"
@@ -247,7 +247,7 @@ if ! pkg_user_build "$T/user-static" static; then
 elif [ -n "$(lib_of "$T/user-static")" ]; then
 	fail "$P/dev-static" "linked with libcopyoffload.so.1: $(lib_of "$T/user-static")"
 else
-	check_eq "$P/dev-static" "abi=1 version=$ver" "$("$T/user-static" module 2>&1)"
+	check_eq "$P/dev-static" "abi=2 version=$ver" "$("$T/user-static" module 2>&1)"
 fi
 
 check_eq "$P/man" "/usr/share/man/man1/copyoffload-cp.1.gz /usr/share/man/man3/copyoffload_copy.3.gz /usr/share/man/man4/copyoffload.4.gz" \

@@ -146,6 +146,29 @@ else
 fi
 rm -f "$D/dst-usr1"
 
+# ABI version 2 requests stop for any signal and for max_bytes, and resume
+# from where they stopped (abi-check stopcopy checks every stop): the whole
+# copy ends with every byte.
+stop_case() {
+	local name=$P/$1 mode=$2 out
+
+	rm -f "$D/dst-stop2"
+	head -c $((64 << 20)) "$S/src" > "$S/src-part"
+	if out=$("$ABI" stopcopy "$mode" "$S/src-part" "$D/dst-stop2" 2>&1); then
+		echo "# $out"
+		if cmp -s "$S/src-part" "$D/dst-stop2"; then
+			pass "$name"
+		else
+			fail "$name" "the destination differs from the source"
+		fi
+	else
+		fail "$name" "$(echo "$out" | tail -n 1)"
+	fi
+	rm -f "$D/dst-stop2" "$S/src-part"
+}
+stop_case v2-sigusr1-stops-and-resumes signal
+stop_case v2-max-bytes-pieces $((16 << 20))
+
 # SIGSTOP and SIGCONT during the copy (of the whole source, so that the
 # stop lands while it runs): the copy completes with every byte.
 name=$P/sigstop-sigcont-copy-completes

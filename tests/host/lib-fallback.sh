@@ -243,6 +243,48 @@ copy_cases() {
 		bytes_done=$((164 * KiB + 7 + MiB)) same=yes
 }
 
+# copyoffload_run() without the module: max_bytes bounds the work in whole
+# MiB and the stopped range resumes where it stopped; the report keeps the
+# library's own work (lib.MOVER) out of the ranges' methods; any stride.
+run_cases() {
+	local p=$1 m=$2 mover=$3 size
+
+	size=$(stat -c %s "$m/src")
+	lib_check -M 1M copy - "r:$m/src,0,w:$m/r-dst,0,eof"
+	lib_note "size=$(stat -c %s "$m/r-dst")"
+	lib_note_if same same_range "$m/src" 0 "$m/r-dst" 0 $MiB
+	lib_expect "$p/run-max-bytes-stops" ret=0 nr_processed=0 stop=2 \
+		r0.status=stopped r0.bytes=$MiB bytes_done=$MiB \
+		"lib.$mover=$MiB" r0.methods=- no_module=1 size=$MiB same=yes
+	lib_check -M 2M copy - "r:$m/src,1M,w:$m/r-dst,1M,eof"
+	lib_expect "$p/run-resumes" ret=0 stop=2 r0.status=stopped \
+		r0.bytes=$((2 * MiB))
+	lib_check -M 2M copy - "r:$m/src,3M,w:$m/r-dst,3M,eof"
+	lib_note_if same cmp -s "$m/src" "$m/r-dst"
+	lib_expect "$p/run-resumed-to-the-end" ret=0 stop=0 nr_processed=1 \
+		r0.status=ok "r0.bytes=$((size - 3 * MiB))" same=yes
+
+	lib_check -M 1M copy - "r:$m/src,0,w:$m/r2,0,512K" \
+		"r:$m/src,512K,w:$m/r2,512K,1M"
+	lib_expect "$p/run-max-bytes-between-ranges" ret=0 stop=2 \
+		nr_processed=1 r0.status=ok r1.status=not_run r1.bytes=0
+
+	lib_check -S 64 copy - "r:$m/src,0,w:$m/r3,0,64K" \
+		"r:$m/src,64K,w:$m/r3,64K,64K"
+	lib_note_if same cmp -s -n $((128 * KiB)) "$m/src" "$m/r3"
+	lib_expect "$p/run-stride-64" ret=0 nr_processed=2 r1.status=ok \
+		same=yes
+	lib_check -S 64 -T copy - "r:$m/src,0,w:$m/r4,0,64K"
+	lib_expect "$p/run-stride-nonzero-tail" ret=E2BIG
+	lib_check -S 52 copy - "r:$m/src,0,w:$m/r4,0,64K"
+	lib_expect "$p/run-stride-52" ret=EINVAL
+	lib_check -M 4K copy - "r:$m/src,0,w:$m/r4,0,64K"
+	lib_expect "$p/run-max-bytes-unaligned" ret=EINVAL
+	lib_check -M 1M clone "r:$m/src,0,w:$m/r4,0,64K"
+	lib_expect "$p/run-max-bytes-clone" ret=EINVAL
+	rm -f "$m"/r-dst "$m"/r[234]
+}
+
 # fill_fs MNT: fill the filesystem but for about 2 MiB
 fill_fs() {
 	local m=$1 n=0 size
@@ -307,6 +349,7 @@ fs_cases() {
 	share_cases "$p" "$m" $reflink $mover
 	hole_cases "$p" "$m" $mover
 	copy_cases "$p" "$m"
+	run_cases "$p" "$m" $mover
 	enospc_case "$p" "$m"
 }
 

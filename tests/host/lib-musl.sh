@@ -46,7 +46,7 @@ CO_LIB_CHECK=$S/tests/progs/lib-check
 
 lib_check names
 lib_expect "$P/status-names" status0=ok "status3=not run" \
-	"status4=unknown status" "status-22=Invalid argument" \
+	"status4=stopped" "status5=unknown status" "status-22=Invalid argument" \
 	"status-41=unknown status" "status-4095=unknown status" \
 	"status-2147483648=unknown status"
 lib_check version

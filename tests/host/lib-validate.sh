@@ -66,7 +66,7 @@ lib_expect "$P/method-names" method0=clone method1=fs_copy method2=xcopy \
 	method16=copy_file_range method17=userspace method31=no_module \
 	method32=NULL
 lib_expect "$P/status-names" status0=ok status1=same status2=differs \
-	"status3=not run" "status4=unknown status" \
+	"status3=not run" "status4=stopped" "status5=unknown status" \
 	"status-22=Invalid argument" "status-95=Operation not supported" \
 	"status-41=unknown status" "status-4095=unknown status" \
 	"status-2147483648=unknown status"

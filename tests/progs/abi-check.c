@@ -36,6 +36,16 @@
  *	not fatal must not interrupt the copy.  Prints one key=value line;
  *	exit 0 when all bytes were copied and a signal came during the copy.
  *
+ *   abi-check stopcopy signal|MAX_BYTES SRC DST
+ *	COPY (OFFLOAD_NONE) all of SRC into DST (created, truncated) with
+ *	version 2 requests that stop: for a caught SIGUSR1 sent every 20 ms
+ *	(handler without SA_RESTART), or every MAX_BYTES; each stop is
+ *	checked (STOPPED range, req.stop, nr_processed 0, bytes_done exact
+ *	for MAX_BYTES, the destination's size the bytes done so far) and the
+ *	copy resumed from range 0 advanced by its bytes_done.  Exit 0 when
+ *	all bytes were copied after at least one stop (MAX_BYTES: exactly
+ *	the stops the size makes).  Compare the bytes with cmp.
+ *
  *   abi-check sigafter MS SIGNUM PID
  *	After MS milliseconds send signal SIGNUM to PID and measure, through a
  *	pidfd, how long it takes to exit (at most 10 s).  Prints the system
@@ -85,6 +95,9 @@
 #define SENT_METHODS	0xa5a5a5a5U
 #define SENT_NR		0xb0b0b0b0U
 #define CLOSED_FD	987		/* checked to be closed */
+/* The request flags and methods ABI version 2 defines. */
+#define ALL_FLAGS	((1ULL << 6) - 1)
+#define NR_METHODS	6
 
 static const char *const op_names[] = { "?", "clone", "dedupe", "copy" };
 
@@ -468,7 +481,7 @@ static void req_sentinel(struct copyoffload_req *q)
 
 	q->nr_processed = SENT_NR;
 	q->bytes_done = SENT_BYTES;
-	for (m = 0; m < COPYOFFLOAD_METHOD_NR; m++)
+	for (m = 0; m < ARRAY_SIZE(q->method_bytes); m++)
 		q->method_bytes[m] = SENT_BYTES;
 }
 
@@ -490,7 +503,7 @@ static bool req_is_sentinel(const struct copyoffload_req *q)
 
 	if (q->nr_processed != SENT_NR || q->bytes_done != SENT_BYTES)
 		return false;
-	for (m = 0; m < COPYOFFLOAD_METHOD_NR; m++)
+	for (m = 0; m < ARRAY_SIZE(q->method_bytes); m++)
 		if (q->method_bytes[m] != SENT_BYTES)
 			return false;
 	return true;
@@ -502,7 +515,7 @@ static bool req_is_prefilled(const struct copyoffload_req *q)
 
 	if (q->nr_processed || q->bytes_done)
 		return false;
-	for (m = 0; m < COPYOFFLOAD_METHOD_NR; m++)
+	for (m = 0; m < ARRAY_SIZE(q->method_bytes); m++)
 		if (q->method_bytes[m])
 			return false;
 	return true;
@@ -997,7 +1010,9 @@ static void run_range_cases(void)
 /* Where the request and its range array live. */
 enum layout {
 	L_NORMAL,
-	L_REQ_BIG,		/* req.size 128, the tail as TAIL says */
+	L_REQ_BIG,		/* req.size REQ_BIG, the tail as TAIL says */
+	L_METHODS,		/* method_bytes_ptr: 32 sentinels, nr 6 */
+	L_METHODS_UNMAPPED,	/* method_bytes_ptr: an unmapped address */
 	L_STRIDE56,		/* range_size 56, range 1's tail as TAIL says */
 	L_STRIDE4096,		/* range_size 4096, zero tails */
 	L_RANGES_NULL,
@@ -1032,6 +1047,35 @@ static const struct qcase qcases[] = {
 	{ "req-size-below-ver0", EINVAL, L_NORMAL, false,
 	  { SET(size, COPYOFFLOAD_REQ_SIZE_VER0 - 8) } },
 	{ "req-size-larger-nonzero-tail", E2BIG, L_REQ_BIG, true, {} },
+	{ "req-size-ver0-accepted", 0, L_NORMAL, false,
+	  { SET(size, COPYOFFLOAD_REQ_SIZE_VER0) } },
+	/* between the versions: the part of version 2 it holds must be 0 */
+	{ "req-size-between-versions-zero-accepted", 0, L_NORMAL, false,
+	  { SET(size, COPYOFFLOAD_REQ_SIZE_VER0 + 16) } },
+	{ "req-size-between-versions-method-ptr", EINVAL, L_NORMAL, false,
+	  { SET(size, COPYOFFLOAD_REQ_SIZE_VER0 + 8),
+	    SET(method_bytes_ptr, 4096) } },
+	{ "method-bytes-ptr-without-nr", EINVAL, L_NORMAL, false,
+	  { SET(method_bytes_ptr, 4096) } },
+	{ "method-bytes-nr-without-ptr", EINVAL, L_NORMAL, false,
+	  { SET(nr_method_bytes, 6) } },
+	{ "method-bytes-nr-33", EINVAL, L_METHODS, false,
+	  { SET(nr_method_bytes, COPYOFFLOAD_METHODS_MAX + 1) } },
+	{ "method-bytes-nr-0xffffffff", EINVAL, L_METHODS, false,
+	  { SET(nr_method_bytes, 0xffffffff) } },
+	{ "method-bytes-unmapped", EFAULT, L_METHODS_UNMAPPED, false, {} },
+	{ "method-bytes-nr-1-accepted", 0, L_METHODS, false,
+	  { SET(nr_method_bytes, 1) } },
+	{ "method-bytes-nr-32-accepted", 0, L_METHODS, false,
+	  { SET(nr_method_bytes, COPYOFFLOAD_METHODS_MAX) } },
+	{ "max-bytes-unaligned", EINVAL, L_NORMAL, false,
+	  { SET(max_bytes, COPYOFFLOAD_MAX_BYTES_ALIGN + 4096) } },
+	{ "max-bytes-4k", EINVAL, L_NORMAL, false, { SET(max_bytes, 4096) } },
+	{ "max-bytes-on-clone", EINVAL, L_NORMAL, false,
+	  { SET(op, COPYOFFLOAD_OP_CLONE),
+	    SET(max_bytes, COPYOFFLOAD_MAX_BYTES_ALIGN) } },
+	{ "max-bytes-above-request-accepted", 0, L_NORMAL, false,
+	  { SET(max_bytes, COPYOFFLOAD_MAX_BYTES_ALIGN) } },
 	{ "req-size-larger-zero-tail-accepted", 0, L_REQ_BIG, false, {} },
 	/* no request is larger than a page (as openat2 and clone3) */
 	{ "req-size-page-plus-8", E2BIG, L_NORMAL, false, { SET(size, 4104) } },
@@ -1041,6 +1085,7 @@ static const struct qcase qcases[] = {
 	{ "op-4", EINVAL, L_NORMAL, false, { SET(op, 4) } },
 	{ "op-0xffffffff", EINVAL, L_NORMAL, false, { SET(op, 0xffffffff) } },
 	{ "flag-unknown-bit6", EINVAL, L_NORMAL, false, { SET(flags, 1ULL << 6) } },
+	{ "flag-unknown-bit7", EINVAL, L_NORMAL, false, { SET(flags, 1ULL << 7) } },
 	{ "flag-unknown-bit63", EINVAL, L_NORMAL, false,
 	  { SET(flags, 1ULL << 63) } },
 	{ "flag-unknown-with-valid", EINVAL, L_NORMAL, false,
@@ -1137,9 +1182,42 @@ static const struct { uint64_t src_off, dst_off, len; } qr[3] = {
 	{ 192 * KiB, 64 * KiB, 16 * KiB },
 };
 
+/* A request larger than any the module knows. */
+#define REQ_BIG		(sizeof(struct copyoffload_req) + 16)
+
 static bool stage1(const struct qcase *c)
 {
-	return c->layout == L_NORMAL || c->layout == L_REQ_BIG;
+	return c->layout == L_NORMAL || c->layout == L_REQ_BIG ||
+	       c->layout == L_METHODS;
+}
+
+/*
+ * The caller's method array after an accepted request: as many entries as
+ * both know hold the bytes per method (summing to bytes_done), the rest
+ * are untouched.  After a rejected one, all untouched.
+ */
+static void check_methods(const struct copyoffload_req *q, const uint64_t *mb,
+			  uint32_t nr, bool accepted)
+{
+	uint64_t sum = 0;
+	uint32_t m, known = accepted ? (nr < NR_METHODS ? nr : NR_METHODS) : 0;
+
+	for (m = 0; m < known; m++)
+		sum += mb[m];
+	for (m = known; m < COPYOFFLOAD_METHODS_MAX; m++)
+		if (mb[m] != SENT_BYTES) {
+			whyf("method_bytes_ptr[%u] written", m);
+			return;
+		}
+	if (!accepted)
+		return;
+	if (q->nr_method_bytes != NR_METHODS)
+		whyf("nr_method_bytes %u, expected %u", q->nr_method_bytes,
+		     NR_METHODS);
+	if (nr >= NR_METHODS && sum != q->bytes_done)
+		whyf("method bytes sum to %llu, bytes_done %llu",
+		     (unsigned long long)sum,
+		     (unsigned long long)q->bytes_done);
 }
 
 static void run_qcase(const struct qcase *c)
@@ -1150,6 +1228,8 @@ static void run_qcase(const struct qcase *c)
 	struct copyoffload_req *q;
 	struct copyoffload_range *rp[3];
 	size_t stride = sizeof(struct copyoffload_range), req_bytes;
+	uint64_t *mb;
+	uint32_t mb_nr;
 	int fa, fb, err, i, mapped = 3;
 	bool readable = true;
 	unsigned char b[FSIZE], a[FSIZE];
@@ -1196,7 +1276,7 @@ static void run_qcase(const struct qcase *c)
 		((unsigned char *)rp[1])[50] = 1;
 
 	q = qmem;
-	req_bytes = c->layout == L_REQ_BIG ? 128 : sizeof(*q);
+	req_bytes = c->layout == L_REQ_BIG ? REQ_BIG : sizeof(*q);
 	q->size = req_bytes;
 	q->op = COPYOFFLOAD_OP_COPY;
 	q->ranges = (uintptr_t)rmem;
@@ -1204,10 +1284,20 @@ static void run_qcase(const struct qcase *c)
 	q->range_size = stride;
 	req_sentinel(q);
 	if (c->layout == L_REQ_BIG && c->tail)
-		((unsigned char *)q)[127] = 1;
+		((unsigned char *)q)[REQ_BIG - 1] = 1;
+	/* page 1: the method array */
+	mb = (uint64_t *)((char *)mem + page_size);
+	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
+		mb[i] = SENT_BYTES;
+	if (c->layout == L_METHODS || c->layout == L_METHODS_UNMAPPED) {
+		q->method_bytes_ptr = c->layout == L_METHODS ?
+				      (uintptr_t)mb : 8;
+		q->nr_method_bytes = NR_METHODS;
+	}
 	for (i = 0; i < 2; i++)
 		if (c->set[i].width)
 			set_field(q, &c->set[i]);
+	mb_nr = q->nr_method_bytes;
 
 	switch (c->layout) {
 	case L_RANGES_NULL:
@@ -1251,6 +1341,10 @@ static void run_qcase(const struct qcase *c)
 		/* Accepted: every range copied, outputs at the right stride. */
 		if (q->nr_processed != 3 || q->bytes_done != 112 * KiB)
 			describe_req(q);
+		if (q->size >= COPYOFFLOAD_REQ_SIZE_VER1 && q->stop)
+			whyf("stop %u after a whole request", q->stop);
+		if (c->layout == L_METHODS)
+			check_methods(q, mb, mb_nr, true);
 		if (pread(fa, a, FSIZE, 0) != FSIZE ||
 		    pread(fb, b, FSIZE, 0) != FSIZE)
 			die("read back: %s", strerror(errno));
@@ -1273,7 +1367,7 @@ static void run_qcase(const struct qcase *c)
 			}
 		}
 		if (c->layout == L_REQ_BIG) {
-			for (i = sizeof(*q); i < 128; i++)
+			for (i = sizeof(*q); i < (int)REQ_BIG; i++)
 				if (((unsigned char *)q)[i]) {
 					whyf("request tail written");
 					break;
@@ -1295,6 +1389,7 @@ static void run_qcase(const struct qcase *c)
 		if (readable && !req_is_sentinel(q) &&
 		    (stage1(c) || !req_is_prefilled(q)))
 			describe_req(q);
+		check_methods(q, mb, mb_nr, false);
 		env_compare(&e);
 	}
 	result(name);
@@ -1329,6 +1424,9 @@ static const struct icase {
 	{ "abi/info/unmapped", 64, I_UNMAPPED, EFAULT },
 	{ "abi/info/read-only", 64, I_RDONLY, EFAULT },
 	{ "abi/info/exact-size", COPYOFFLOAD_INFO_SIZE_VER0, I_BUF, 0 },
+	{ "abi/info/between-ver0-and-ver1", COPYOFFLOAD_INFO_SIZE_VER0 + 8,
+	  I_BUF, 0 },
+	{ "abi/info/exact-size-ver1", COPYOFFLOAD_INFO_SIZE_VER1, I_BUF, 0 },
 	{ "abi/info/larger-size-128", 128, I_BUF, 0 },
 	{ "abi/info/larger-size-page", 4096, I_BUF, 0 },
 };
@@ -1366,9 +1464,23 @@ static void run_icase(const struct icase *c)
 			}
 	} else {
 		memcpy(&info, mem, sizeof(info));
-		if (info.size != COPYOFFLOAD_INFO_SIZE_VER0)
+		uint32_t want = c->size < COPYOFFLOAD_INFO_SIZE_VER1 ?
+				c->size : COPYOFFLOAD_INFO_SIZE_VER1;
+
+		if (info.size != want)
 			whyf("size %u written back, expected %u", info.size,
-			     COPYOFFLOAD_INFO_SIZE_VER0);
+			     want);
+		if (want >= COPYOFFLOAD_INFO_SIZE_VER1 &&
+		    (info.nr_methods != NR_METHODS ||
+		     info.req_size != COPYOFFLOAD_REQ_SIZE_VER1 ||
+		     info.range_size != COPYOFFLOAD_RANGE_SIZE_VER0 ||
+		     info.devinfo_size != COPYOFFLOAD_DEVINFO_SIZE_VER2 ||
+		     info.devinfo_flags != COPYOFFLOAD_DEVINFO_F_REFRESH ||
+		     info.reserved))
+			whyf("version 2 fields: nr_methods %u req_size %u range_size %u devinfo_size %u devinfo_flags %#x reserved %u",
+			     info.nr_methods, info.req_size, info.range_size,
+			     info.devinfo_size, info.devinfo_flags,
+			     info.reserved);
 		if (info.abi_version != COPYOFFLOAD_ABI_VERSION)
 			whyf("abi_version %u", info.abi_version);
 		if (info.max_ranges != COPYOFFLOAD_MAX_RANGES)
@@ -1380,17 +1492,16 @@ static void run_icase(const struct icase *c)
 		     COPYOFFLOAD_FEAT_COPY))
 			whyf("features %#llx lack clone/dedupe/copy",
 			     (unsigned long long)info.features);
-		if (info.flags != COPYOFFLOAD_F_ALL)
+		if (info.flags != ALL_FLAGS)
 			whyf("flags %#llx, expected %#llx",
-			     (unsigned long long)info.flags,
-			     (unsigned long long)COPYOFFLOAD_F_ALL);
+			     (unsigned long long)info.flags, ALL_FLAGS);
 		if (!info.chunk_size)
 			whyf("chunk_size 0");
 		if (!memchr(info.version, 0, sizeof(info.version)))
 			whyf("version not NUL-terminated");
 		else if (!info.version[0])
 			whyf("version empty");
-		for (i = sizeof(info); i < c->size; i++)
+		for (i = want; i < c->size; i++)
 			if (mem[i] != 0x5a) {
 				whyf("caller's byte %zu past the structure written",
 				     i);
@@ -1465,13 +1576,30 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A child that sends SIGUSR1 to its parent every 20 ms until killed. */
+static pid_t usr1_child(void)
+{
+	pid_t parent = getpid(), child = fork();
+
+	if (child < 0)
+		die("fork: %s", strerror(errno));
+	if (child == 0) {
+		for (;;) {
+			usleep(20000);
+			if (getppid() != parent || kill(parent, SIGUSR1))
+				_exit(0);
+		}
+	}
+	return child;
+}
+
 static int sigcopy(const char *src, const char *dst, const char *len_arg)
 {
 	struct sigaction sa;
 	struct copyoffload_range r = {};
 	struct copyoffload_req q = {};
 	struct stat st;
-	pid_t parent = getpid(), child;
+	pid_t child;
 	double t0;
 	int err, ok, before, after;
 
@@ -1485,23 +1613,14 @@ static int sigcopy(const char *src, const char *dst, const char *len_arg)
 	if (r.src_fd < 0 || r.dst_fd < 0 || fstat(r.src_fd, &st))
 		die("open %s, %s: %s", src, dst, strerror(errno));
 	r.len = len_arg ? strtoull(len_arg, NULL, 0) : (uint64_t)st.st_size;
-	q.size = sizeof(q);
+	q.size = COPYOFFLOAD_REQ_SIZE_VER0;	/* version 1: never stops */
 	q.op = COPYOFFLOAD_OP_COPY;
 	q.flags = COPYOFFLOAD_F_OFFLOAD_NONE;
 	q.ranges = (uintptr_t)&r;
 	q.nr_ranges = 1;
 	q.range_size = sizeof(r);
 
-	child = fork();
-	if (child < 0)
-		die("fork: %s", strerror(errno));
-	if (child == 0) {
-		for (;;) {
-			usleep(20000);
-			if (getppid() != parent || kill(parent, SIGUSR1))
-				_exit(0);
-		}
-	}
+	child = usr1_child();
 	usleep(100000);		/* let the first signals come */
 	before = nr_signals;
 	t0 = now();
@@ -1516,6 +1635,99 @@ static int sigcopy(const char *src, const char *dst, const char *len_arg)
 	       (unsigned long long)r.bytes_done, (unsigned long long)r.len,
 	       before, after - before, t0);
 	return ok ? 0 : 1;
+}
+
+/* One stop of stopcopy checked; returns false (with why set) when wrong. */
+static bool stop_ok(const struct copyoffload_req *q,
+		    const struct copyoffload_range *r, uint64_t max,
+		    uint64_t total, int dst)
+{
+	struct stat st;
+
+	if (q->stop != (max ? COPYOFFLOAD_STOP_MAX_BYTES :
+			      COPYOFFLOAD_STOP_SIGNAL))
+		whyf("stop %u", q->stop);
+	else if (q->nr_processed || q->bytes_done != r->bytes_done)
+		whyf("nr_processed %u bytes_done %llu, range %llu",
+		     q->nr_processed, (unsigned long long)q->bytes_done,
+		     (unsigned long long)r->bytes_done);
+	else if (max && r->bytes_done != max)
+		whyf("stopped after %llu bytes, max_bytes %llu",
+		     (unsigned long long)r->bytes_done,
+		     (unsigned long long)max);
+	else if (fstat(dst, &st) || (uint64_t)st.st_size != total)
+		whyf("destination of %lld bytes after %llu done",
+		     (long long)st.st_size, (unsigned long long)total);
+	else
+		return true;
+	return false;
+}
+
+static int stopcopy(const char *mode, const char *src, const char *dst)
+{
+	bool by_signal = !strcmp(mode, "signal");
+	uint64_t max = by_signal ? 0 : strtoull(mode, NULL, 0), size, total = 0;
+	unsigned int calls = 0, stops = 0, eintr = 0;
+	struct copyoffload_range r = {};
+	struct copyoffload_req q = {};
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	pid_t child = -1;
+	struct stat st;
+	int err = 0;
+
+	sigemptyset(&sa.sa_mask);	/* no SA_RESTART */
+	if (sigaction(SIGUSR1, &sa, NULL))
+		die("sigaction: %s", strerror(errno));
+	r.src_fd = open(src, O_RDONLY);
+	r.dst_fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (r.src_fd < 0 || r.dst_fd < 0 || fstat(r.src_fd, &st))
+		die("open %s, %s: %s", src, dst, strerror(errno));
+	size = st.st_size;
+	if (by_signal)
+		child = usr1_child();
+	while (total < size && calls < 100000 && !why[0]) {
+		r.src_off = r.dst_off = total;
+		r.len = size - total;
+		q = (struct copyoffload_req) {
+			.size = sizeof(q), .op = COPYOFFLOAD_OP_COPY,
+			.flags = COPYOFFLOAD_F_OFFLOAD_NONE,
+			.ranges = (uintptr_t)&r, .nr_ranges = 1,
+			.range_size = sizeof(r), .max_bytes = max,
+		};
+		calls++;
+		err = run_req(&q);
+		if (err == EINTR && q.stop == COPYOFFLOAD_STOP_SIGNAL &&
+		    !r.bytes_done) {
+			eintr++;
+			continue;
+		}
+		if (err) {
+			whyf("errno %s", ename(err));
+			break;
+		}
+		total += r.bytes_done;
+		if (r.status == COPYOFFLOAD_STATUS_STOPPED) {
+			stops++;
+			stop_ok(&q, &r, max, total, r.dst_fd);
+		} else if (r.status || q.stop || total != size) {
+			whyf("status %d stop %u after %llu of %llu bytes",
+			     r.status, q.stop, (unsigned long long)total,
+			     (unsigned long long)size);
+		}
+	}
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	if (!why[0] && !stops)
+		whyf("never stopped");
+	if (!why[0] && max && stops != (size - 1) / max)
+		whyf("%u stops for %llu bytes in pieces of %llu", stops,
+		     (unsigned long long)size, (unsigned long long)max);
+	printf("stopcopy: calls=%u stops=%u eintr=%u bytes=%llu of %llu%s%s\n",
+	       calls, stops, eintr, (unsigned long long)total,
+	       (unsigned long long)size, why[0] ? " error: " : "", why);
+	return why[0] || total != size ? 1 : 0;
 }
 
 /*
@@ -1604,6 +1816,7 @@ static void usage(void)
 		"usage: abi-check -x XFS_DIR [-e EXT4_DIR] [-b BLOCKDEV] [-s SWAPFILE] [PATTERN...]\n"
 		"       abi-check -l\n"
 		"       abi-check sigcopy SRC DST [LEN]\n"
+		"       abi-check stopcopy signal|MAX_BYTES SRC DST\n"
 		"       abi-check sigafter MS SIGNUM PID\n"
 		"       abi-check random BYTES\n");
 	exit(2);
@@ -1622,6 +1835,12 @@ int main(int argc, char **argv)
 		if (co_fd < 0)
 			die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
 		return sigcopy(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	}
+	if (argc == 5 && !strcmp(argv[1], "stopcopy")) {
+		co_fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
+		if (co_fd < 0)
+			die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
+		return stopcopy(argv[2], argv[3], argv[4]);
 	}
 	if (argc == 5 && !strcmp(argv[1], "sigafter"))
 		return sigafter(argv[2], argv[3], argv[4]);

@@ -10,6 +10,12 @@
  *
  *   -N, -R     COPYOFFLOAD_OPEN_NO_MODULE, COPYOFFLOAD_OPEN_REQUIRE_MODULE
  *   -x CMD     run CMD with sh -c once the files are open, before the call
+ *   -2         run the request with copyoffload_run() (ABI version 2's
+ *              report: also stop, nr_methods and lib.NAME lines)
+ *   -M BYTES   copyoffload_run()'s max_bytes (implies -2)
+ *   -S STRIDE  copyoffload_run()'s range_size: ranges STRIDE bytes apart,
+ *              the tail of each zero unless -T (implies -2)
+ *   -T         put a non-zero byte in every range's tail
  *   RANGE      SRC,SRC_OFF,DST,DST_OFF,LEN[,xCOUNT]  (COUNT copies of it)
  *   SRC, DST   r:PATH w:PATH rw:PATH wa:PATH (O_WRONLY|O_APPEND)
  *              path:PATH (O_PATH) dir:PATH, closed (a closed descriptor),
@@ -31,6 +37,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +54,10 @@ static struct {
 	int fd;
 } specs[MAX_SPECS];
 static unsigned int nr_specs;
+static bool use_run;		/* -2 */
+static uint64_t max_bytes;	/* -M */
+static unsigned int stride;	/* -S */
+static bool dirty_tail;		/* -T */
 static int pipe_fds[2] = { -1, -1 };
 static const char *after_open;
 
@@ -252,11 +263,12 @@ static void print_status(unsigned int i, int status)
 		[COPYOFFLOAD_STATUS_SAME] = "same",
 		[COPYOFFLOAD_STATUS_DIFFERS] = "differs",
 		[COPYOFFLOAD_STATUS_NOT_RUN] = "not_run",
+		[COPYOFFLOAD_STATUS_STOPPED] = "stopped",
 	};
 
 	if (status < 0)
 		printf("r%u.status=%s\n", i, err_name(-status));
-	else if (status <= COPYOFFLOAD_STATUS_NOT_RUN)
+	else if (status <= COPYOFFLOAD_STATUS_STOPPED)
 		printf("r%u.status=%s\n", i, names[status]);
 	else
 		printf("r%u.status=%d\n", i, status);
@@ -301,10 +313,58 @@ static void print_result(int ret, const struct copyoffload_range *ranges,
 							  SEEK_CUR));
 }
 
+/* copyoffload_run(): ranges copied into a STRIDE-spaced array and back. */
+static int run_v2(struct copyoffload *co, unsigned int op, uint64_t flags,
+		  struct copyoffload_range *ranges, unsigned int nr)
+{
+	size_t size = stride ? stride : sizeof(*ranges);
+	char *arr = calloc(nr, size);
+	struct copyoffload_args args = {
+		.size = sizeof(args), .op = op, .flags = flags, .ranges = arr,
+		.nr_ranges = nr, .range_size = stride, .max_bytes = max_bytes,
+	};
+	struct copyoffload_report rep;
+	struct copyoffload_result res = { 0 };
+	unsigned int i;
+	int ret;
+
+	if (!arr)
+		die("calloc", strerror(errno));
+	for (i = 0; i < nr; i++) {
+		memcpy(arr + i * size, &ranges[i], sizeof(*ranges));
+		if (dirty_tail && size > sizeof(*ranges))
+			arr[i * size + size - 1] = 1;
+	}
+	memset(&rep, 0xa5, sizeof(rep));
+	rep.size = sizeof(rep);
+	ret = copyoffload_run(co, &args, &rep);
+	for (i = 0; i < nr; i++)
+		memcpy(&ranges[i], arr + i * size, sizeof(*ranges));
+	free(arr);
+	if (ret == -EINVAL && rep.size == 0xa5a5a5a5)
+		rep = (struct copyoffload_report){ 0 };
+	res.nr_processed = rep.nr_processed;
+	res.bytes_done = rep.bytes_done;
+	res.no_module = rep.no_module;
+	print_result(ret, ranges, nr, &res);
+	printf("stop=%u\nnr_methods=%u\n", rep.stop, rep.nr_methods);
+	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
+		if (rep.method_bytes[i])
+			printf("mb.%s=%" PRIu64 "\n",
+			       copyoffload_method_name(i) ?: "?",
+			       rep.method_bytes[i]);
+	for (i = 0; i < COPYOFFLOAD_LIB_NR; i++)
+		if (rep.lib_bytes[i])
+			printf("lib.%s=%" PRIu64 "\n",
+			       copyoffload_lib_method_name(i) ?: "?",
+			       rep.lib_bytes[i]);
+	return 0;
+}
+
 static void print_names(void)
 {
 	/* -41: no errno on Linux; -4095: none anywhere */
-	static const int statuses[] = { 0, 1, 2, 3, 4, -EINVAL, -EOPNOTSUPP,
+	static const int statuses[] = { 0, 1, 2, 3, 4, 5, -EINVAL, -EOPNOTSUPP,
 					-41, -4095, INT_MIN };
 	unsigned int i;
 
@@ -399,6 +459,15 @@ static int run_request(struct copyoffload *co, const char *op, int argc,
 	ranges = parse_ranges(argc, argv, &nr);
 	if (after_open && system(after_open) != 0)
 		die("command failed", after_open);
+	if (use_run) {
+		unsigned int code = !strcmp(op, "clone") ? COPYOFFLOAD_OP_CLONE :
+				    !strcmp(op, "dedupe") ?
+				    COPYOFFLOAD_OP_DEDUPE : COPYOFFLOAD_OP_COPY;
+
+		ret = run_v2(co, code, flags, ranges, nr);
+		free(ranges);
+		return ret;
+	}
 	memset(&res, 0xa5, sizeof(res));	/* must all be overwritten */
 	if (!strcmp(op, "clone"))
 		ret = copyoffload_clone(co, ranges, nr, &res);
@@ -419,8 +488,16 @@ int main(int argc, char **argv)
 	struct copyoffload *co;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "+NRx:")) != -1) {
-		if (opt == 'N')
+	while ((opt = getopt(argc, argv, "+NRx:2M:S:T")) != -1) {
+		if (opt == '2')
+			use_run = true;
+		else if (opt == 'M')
+			use_run = true, max_bytes = parse_num(optarg);
+		else if (opt == 'S')
+			use_run = true, stride = parse_num(optarg);
+		else if (opt == 'T')
+			dirty_tail = true;
+		else if (opt == 'N')
 			open_flags |= COPYOFFLOAD_OPEN_NO_MODULE;
 		else if (opt == 'R')
 			open_flags |= COPYOFFLOAD_OPEN_REQUIRE_MODULE;

@@ -11,6 +11,11 @@
  *   CO_FAKE_FEATURES=X     info.features (default: all)
  *   CO_FAKE_RUN_ERRNO=N    COPYOFFLOAD_IOC_RUN fails with errno N, as a
  *                          range check would: range 0 gets -N as status
+ *   CO_FAKE_ABI=1          answer as a module of ABI version 1 (a smaller
+ *                          INFO, E2BIG for a larger request's tail);
+ *                          default: version 2
+ *   CO_FAKE_STOP=N         the first RUN stops as a signal would: ranges
+ *                          before N done, range N half done (STOPPED)
  *
  * Otherwise RUN marks every range done by COPYOFFLOAD_METHOD_KERNEL.  Each
  * call prints fake.* lines on stderr.
@@ -24,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,27 +87,82 @@ static int fake_info(struct copyoffload_info *info)
 		errno = err;
 		return -1;
 	}
-	info->size = COPYOFFLOAD_INFO_SIZE_VER0;
-	info->abi_version = COPYOFFLOAD_ABI_VERSION;
+	info->abi_version = env_int("CO_FAKE_ABI", 2);
 	info->features = strtoull(getenv("CO_FAKE_FEATURES") ?: "0x7f",
 				  NULL, 0);
-	info->flags = COPYOFFLOAD_F_ALL;
+	info->flags = (1ULL << 6) - 1;
 	info->max_ranges = COPYOFFLOAD_MAX_RANGES;
 	info->chunk_size = 1 << 20;
 	strcpy((char *)info->version, "fake");
+	if (info->abi_version < 2) {
+		info->size = COPYOFFLOAD_INFO_SIZE_VER0;
+		return 0;
+	}
+	if (info->size >= COPYOFFLOAD_INFO_SIZE_VER1) {
+		info->size = COPYOFFLOAD_INFO_SIZE_VER1;
+		info->nr_methods = 6;
+		info->req_size = COPYOFFLOAD_REQ_SIZE_VER1;
+		info->range_size = COPYOFFLOAD_RANGE_SIZE_VER0;
+		info->devinfo_size = COPYOFFLOAD_DEVINFO_SIZE_VER2;
+		info->devinfo_flags = COPYOFFLOAD_DEVINFO_F_REFRESH;
+	} else {
+		info->size = COPYOFFLOAD_INFO_SIZE_VER0;
+	}
 	return 0;
+}
+
+/* A version 1 module takes no more than it knows unless the rest is 0. */
+static int fake_v1_tail(const struct copyoffload_req *req)
+{
+	const unsigned char *p = (const void *)req;
+	unsigned int i;
+
+	for (i = COPYOFFLOAD_REQ_SIZE_VER0; i < req->size; i++)
+		if (p[i])
+			return E2BIG;
+	return 0;
+}
+
+/* Ranges done, as the module reports them: bytes and method. */
+static void fake_done(struct copyoffload_req *req, struct copyoffload_range *r,
+		      uint64_t bytes, uint64_t *mb)
+{
+	r->bytes_done = bytes;
+	r->methods = bytes ? 1U << COPYOFFLOAD_METHOD_KERNEL : 0;
+	req->bytes_done += bytes;
+	req->method_bytes[COPYOFFLOAD_METHOD_KERNEL] += bytes;
+	if (mb)
+		mb[COPYOFFLOAD_METHOD_KERNEL] += bytes;
 }
 
 static int fake_run(struct copyoffload_req *req)
 {
+	static int calls;
 	struct copyoffload_range *r = (void *)(uintptr_t)req->ranges;
 	int err = env_int("CO_FAKE_RUN_ERRNO", 0);
+	int stop = calls++ ? -1 : env_int("CO_FAKE_STOP", -1);
+	bool v2 = req->size >= COPYOFFLOAD_REQ_SIZE_VER1 &&
+		  env_int("CO_FAKE_ABI", 2) >= 2;
+	uint64_t *mb = v2 ? (void *)(uintptr_t)req->method_bytes_ptr : NULL;
 	unsigned int i;
 
 	fprintf(stderr, "fake.size=%u\nfake.op=%u\nfake.flags=%#llx\n"
 		"fake.nr=%u\nfake.range_size=%u\nfake.reserved=%u\n",
 		req->size, req->op, (unsigned long long)req->flags,
 		req->nr_ranges, req->range_size, req->reserved);
+	if (v2)
+		fprintf(stderr, "fake.nr_method_bytes=%u\nfake.max_bytes=%llu\n"
+			"fake.first_src_off=%llu\nfake.first_len=%llu\n",
+			req->nr_method_bytes,
+			(unsigned long long)req->max_bytes,
+			(unsigned long long)r[0].src_off,
+			(unsigned long long)r[0].len);
+	if (!v2 && fake_v1_tail(req)) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (mb)
+		memset(mb, 0, req->nr_method_bytes * sizeof(*mb));
 	for (i = 0; i < req->nr_ranges; i++) {
 		r[i].bytes_done = 0;
 		r[i].status = COPYOFFLOAD_STATUS_NOT_RUN;
@@ -113,13 +174,18 @@ static int fake_run(struct copyoffload_req *req)
 		return -1;
 	}
 	for (i = 0; i < req->nr_ranges; i++) {
-		r[i].bytes_done = r[i].len;
+		if ((int)i == stop) {
+			fake_done(req, &r[i], r[i].len / 2 & ~4095ULL, mb);
+			r[i].status = COPYOFFLOAD_STATUS_STOPPED;
+			req->stop = COPYOFFLOAD_STOP_SIGNAL;
+			break;
+		}
+		fake_done(req, &r[i], r[i].len, mb);
 		r[i].status = COPYOFFLOAD_STATUS_OK;
-		r[i].methods = 1U << COPYOFFLOAD_METHOD_KERNEL;
-		req->bytes_done += r[i].len;
-		req->method_bytes[COPYOFFLOAD_METHOD_KERNEL] += r[i].len;
+		req->nr_processed++;
 	}
-	req->nr_processed = req->nr_ranges;
+	if (v2)
+		req->nr_method_bytes = 6;
 	return 0;
 }
 

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * copyoffload: range-array CLONE, DEDUPE and COPY through /dev/copyoffload.
+ *
+ * Overview
+ * --------
+ * One request names one operation (CLONE, DEDUPE or COPY), its flags and an
+ * array of ranges.  Every range carries its own source and destination file
+ * descriptors, so one request can gather from many files (as SMB2 COPYCHUNK
+ * does) or scatter into many; a per-request pair of descriptors would force a
+ * caller that assembles a file from pieces of several others into one call
+ * per source.  Each range is processed on its own and reports, in place, the
+ * bytes done, a status and (for COPY) the methods that moved its bytes.
+ *
+ * The device
+ * ----------
+ * /dev/copyoffload is a misc device opened by anyone (mode 0666): every
+ * operation acts only on descriptors the caller already holds and applies the
+ * same checks as the corresponding system call (copy_file_range(2),
+ * FICLONERANGE, FIDEDUPERANGE), so the device grants no access of its own.
+ *
+ * Ioctls
+ * ------
+ * COPYOFFLOAD_IOC_INFO (struct copyoffload_info, read-write)
+ *   The caller sets info.size to the size of the structure it knows
+ *   (at least COPYOFFLOAD_INFO_SIZE_VER0); the module writes back as many
+ *   bytes as both sides know and sets info.size to that number.  Userspace
+ *   probes features from info.features; it never guesses from versions.
+ *
+ * COPYOFFLOAD_IOC_DEVINFO (struct copyoffload_devinfo, read-write)
+ *   What the module knows of the storage under devinfo.fd: a block device,
+ *   or any file on a filesystem that sits on one.  The whole disk is
+ *   identified (partitions are resolved, start_sect says where the
+ *   partition starts) and, for a SCSI disk, probed once and cached: the 3PC
+ *   bit of standard INQUIRY, the NAA designator of VPD page 0x83, the
+ *   copy manager's limits from RECEIVE COPY RESULTS (OPERATING
+ *   PARAMETERS) and, when the disk has the Third Party Copy VPD page
+ *   (0x8F), whether it offers ROD token copies (ODX) and their limits
+ *   (the rod_* fields, from COPYOFFLOAD_DEVINFO_SIZE_VER1 on).  As for
+ *   INFO, devinfo.size says how much the caller knows and the module
+ *   writes back what both know; as for RUN, a larger structure must have
+ *   a zero tail.  COPYOFFLOAD_DEVINFO_F_REFRESH probes again (needs
+ *   CAP_SYS_ADMIN: it sends commands to the device).  Errors: EBADF (fd
+ *   not open), ENODEV (no block device under the file: tmpfs, NFS ...),
+ *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail, or
+ *   a size over 4096), EPERM (REFRESH unprivileged).
+ *   A disk that is not SCSI, or a probe that failed, is not an error: caps
+ *   and probe_status say so.
+ *
+ * COPYOFFLOAD_IOC_RUN (struct copyoffload_req, read-write)
+ *   Runs one request.  req.size is read first and the structure is then read
+ *   with copy_struct_from_user() semantics: a smaller, older structure is
+ *   zero-extended; a larger, newer one must have a zero tail or the call
+ *   fails with E2BIG.  The ioctl numbers encode the VER0 sizes and never
+ *   change when the structures grow.
+ *
+ * Validation happens before any work, in two stages, and a request that
+ * fails either stage changes nothing.  First the request itself:
+ *   EINVAL  req.size < COPYOFFLOAD_REQ_SIZE_VER0, unknown req.op, a flag
+ *           outside COPYOFFLOAD_F_ALL or not valid for req.op, conflicting
+ *           flags, non-zero req.reserved, nr_ranges of 0, req.range_size
+ *           smaller than COPYOFFLOAD_RANGE_SIZE_VER0 or not a multiple of 8;
+ *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, req.size > 4096 (as
+ *           openat2 and clone3), or a request or range larger than the
+ *           module knows with a non-zero tail;
+ *   EFAULT  the request or the range array is not readable and writable.
+ * A range larger than COPYOFFLOAD_RANGE_SIZE_VER0 whose tail is not zero
+ * fails the call with E2BIG after the pre-fill below, without naming the
+ * range in a status.
+ * Then every range's outputs are pre-filled (bytes_done = 0, status =
+ * COPYOFFLOAD_STATUS_NOT_RUN, methods = 0) and every range is checked against
+ * its descriptors.  The first range that fails makes the whole call fail with
+ * its errno, which is also stored in that range's status; no range is worked
+ * on.  The errnos are those of copy_file_range(2), FICLONERANGE and
+ * FIDEDUPERANGE:
+ *   EBADF   a descriptor is not open, the source is not open for reading,
+ *           the destination not for writing or opened with O_APPEND;
+ *   EISDIR  a descriptor names a directory;
+ *   EINVAL  zero length, not a regular file (pipe, socket, device), the same
+ *           file with overlapping ranges, a CLONE or DEDUPE range starting
+ *           at or past the source's EOF;
+ *   EPERM   immutable or append-only destination;
+ *   ETXTBSY an active swapfile;
+ *   EOVERFLOW  offset + length wraps;
+ *   EFBIG   the destination range passes the maximum file size;
+ *   EXDEV   CLONE or DEDUPE across filesystems.
+ * Where the system calls check differently the module is stricter, never
+ * looser: a non-regular file is EINVAL even where FICLONERANGE and
+ * FIDEDUPERANGE, which look at the superblock first, say EXDEV; a zero
+ * length is EINVAL where the syscalls accept it; an append-only
+ * destination is EPERM even when it was opened before it became one.
+ *
+ * Once work has started the ioctl returns 0 and each range reports in its
+ * status what happened to it, as FIDEDUPERANGE does: the same errnos (the
+ * files may have changed since validation), the filesystem's own (EINVAL
+ * for misaligned clone ranges, ENOSPC, EIO ...), and EOPNOTSUPP, the one errno
+ * for "cannot offload": no allowed method could serve the range.
+ * req.nr_processed counts the ranges that got a final status and
+ * req.bytes_done the bytes done over all ranges.  The call returns EINTR,
+ * after writing all outputs back truthfully, only when a fatal signal stops
+ * it.
+ *
+ * Operations and their semantics
+ * ------------------------------
+ * COPYOFFLOAD_OP_CLONE: each range is shared all-or-nothing
+ *   (vfs_clone_file_range without CAN_SHORTEN): bytes_done is 0 or the whole
+ *   length.  Processing stops at the first range that fails; its status holds
+ *   the errno and the ranges after it stay COPYOFFLOAD_STATUS_NOT_RUN.
+ *   Ranges before it stay cloned.  No flags.
+ *
+ * COPYOFFLOAD_OP_DEDUPE: each range is compared and, where equal, shared.
+ *   status is COPYOFFLOAD_STATUS_SAME or COPYOFFLOAD_STATUS_DIFFERS or an
+ *   errno, bytes_done the bytes deduplicated.  Ranges are worked in pieces
+ *   (COPYOFFLOAD_DEDUPE_PIECE) so a filesystem's per-call cap never shows;
+ *   DIFFERS after a partial bytes_done means the pieces before the first
+ *   difference were shared.  Every range is attempted.  No flags.
+ *
+ * COPYOFFLOAD_OP_COPY: each range is copied by the first method that can
+ *   serve it, in this order:
+ *     CLONE    reflink, only with COPYOFFLOAD_F_ALLOW_SHARE or _REQUIRE_SHARE;
+ *     FS_COPY  the filesystem's own ->copy_file_range (NFS 4.2 COPY, SMB
+ *              server-side copy, Ceph, FUSE); never a local filesystem's
+ *              clone-as-copy, so a default COPY makes no shared extents
+ *              itself (a server may still clone what it is asked to copy:
+ *              knfsd does within one exported filesystem).  NFS's is used
+ *              only where the server does the COPY; SMB's, Ceph's and
+ *              FUSE's copy through this host themselves what their server
+ *              cannot, so with COPYOFFLOAD_F_NO_FALLBACK they are not used,
+ *              and without it their bytes are reported as FS_COPY;
+ *     XCOPY    SCSI EXTENDED COPY on the storage, or
+ *     ODX      SCSI ROD token copy on the storage: one of the two per
+ *              range, the one an OFFLOAD_* flag forces, else the first
+ *              both disks offer in the order of the module parameter
+ *              offload_engine (auto: ODX, then XCOPY);
+ *     KERNEL   an in-kernel copy through the page cache (not with
+ *              COPYOFFLOAD_F_NO_FALLBACK).
+ *   Holes in the source stay holes in the destination.  A copy may be partial:
+ *   bytes_done counts what was copied, from the start of the range, and is
+ *   true even when a fatal signal stops the request.  A range that runs past
+ *   the source's EOF is copied up to EOF with status 0, like copy_file_range.
+ *   Every method is held to the limits of a write: a range that crosses the
+ *   caller's RLIMIT_FSIZE (or the largest offset of the destination) is
+ *   copied up to it and then gets status EFBIG, and one that starts there
+ *   gets EFBIG with nothing copied; at RLIMIT_FSIZE SIGXFSZ is sent, as
+ *   write(2) sends it.
+ *   The work is done in bounded chunks.  Every range is attempted.
+ *
+ * Length: COPYOFFLOAD_LEN_TO_EOF as a range's len means "to the end of the
+ * source file" as it is when the range is started.
+ *
+ * Limits: at most COPYOFFLOAD_MAX_RANGES ranges per request.  The module
+ * reads and writes ranges one at a time, so its memory does not grow with
+ * nr_ranges or with file sizes.
+ */
+#ifndef _UAPI_LINUX_COPYOFFLOAD_H
+#define _UAPI_LINUX_COPYOFFLOAD_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define COPYOFFLOAD_ABI_VERSION		1
+#define COPYOFFLOAD_DEVICE		"/dev/copyoffload"
+#define COPYOFFLOAD_IOC_MAGIC		0xC5
+
+/* Most ranges in one request. */
+#define COPYOFFLOAD_MAX_RANGES		65536U
+
+/* len value meaning "to the end of the source file". */
+#define COPYOFFLOAD_LEN_TO_EOF		(~(__u64)0)
+
+/* DEDUPE compares and shares at most this many bytes per filesystem call. */
+#define COPYOFFLOAD_DEDUPE_PIECE	(16ULL << 20)
+
+enum copyoffload_op {
+	COPYOFFLOAD_OP_CLONE = 1,
+	COPYOFFLOAD_OP_DEDUPE = 2,
+	COPYOFFLOAD_OP_COPY = 3,
+};
+
+/*
+ * Request flags.  All of them are for COPYOFFLOAD_OP_COPY; CLONE and DEDUPE
+ * take none.
+ *
+ * ALLOW_SHARE    the copy may share extents with the source (reflink first).
+ * REQUIRE_SHARE  reflink or fail (status holds the clone errno); implies
+ *                ALLOW_SHARE; conflicts with the OFFLOAD_* selectors.
+ * NO_FALLBACK    never move the data through the host: a range that no
+ *                offload method serves fails with EOPNOTSUPP.  Beyond
+ *                bytes_done each destination byte is as it was or
+ *                already the source's (a storage command that failed may
+ *                have written some of its blocks; they are not counted);
+ *                on ext4, what read as zeroes may have become written
+ *                zeroes.
+ * OFFLOAD_XCOPY, OFFLOAD_ODX  restrict storage offload to one engine.
+ * OFFLOAD_NONE   skip storage offload altogether.
+ * At most one OFFLOAD_* flag may be set.
+ */
+#define COPYOFFLOAD_F_ALLOW_SHARE	(1ULL << 0)
+#define COPYOFFLOAD_F_REQUIRE_SHARE	(1ULL << 1)
+#define COPYOFFLOAD_F_NO_FALLBACK	(1ULL << 2)
+#define COPYOFFLOAD_F_OFFLOAD_XCOPY	(1ULL << 3)
+#define COPYOFFLOAD_F_OFFLOAD_ODX	(1ULL << 4)
+#define COPYOFFLOAD_F_OFFLOAD_NONE	(1ULL << 5)
+#define COPYOFFLOAD_F_OFFLOAD_MASK	(COPYOFFLOAD_F_OFFLOAD_XCOPY | \
+					 COPYOFFLOAD_F_OFFLOAD_ODX | \
+					 COPYOFFLOAD_F_OFFLOAD_NONE)
+#define COPYOFFLOAD_F_ALL		((1ULL << 6) - 1)
+
+/*
+ * Methods, reported per range as a bitmask (1U << method) in
+ * copyoffload_range.methods, and as byte counts per method in
+ * copyoffload_req.method_bytes[].  Bits 16 to 31 of methods are never set by
+ * the module; libcopyoffload uses them for work it does without the module.
+ */
+enum copyoffload_method {
+	COPYOFFLOAD_METHOD_CLONE = 0,	/* extents shared (reflink / dedupe) */
+	COPYOFFLOAD_METHOD_FS_COPY = 1,	/* the filesystem's ->copy_file_range */
+	COPYOFFLOAD_METHOD_XCOPY = 2,	/* SCSI EXTENDED COPY */
+	COPYOFFLOAD_METHOD_ODX = 3,	/* SCSI POPULATE / WRITE USING TOKEN */
+	COPYOFFLOAD_METHOD_KERNEL = 4,	/* in-kernel copy through the page cache */
+	COPYOFFLOAD_METHOD_HOLE = 5,	/* source hole kept as a hole */
+	COPYOFFLOAD_METHOD_NR = 8
+};
+
+/* Range status: 0, a negative errno, or one of these. */
+#define COPYOFFLOAD_STATUS_OK		0
+#define COPYOFFLOAD_STATUS_SAME		1	/* DEDUPE: equal, shared */
+#define COPYOFFLOAD_STATUS_DIFFERS	2	/* DEDUPE: data differs */
+#define COPYOFFLOAD_STATUS_NOT_RUN	3	/* not attempted */
+
+/* Feature bits in copyoffload_info.features. */
+#define COPYOFFLOAD_FEAT_CLONE		(1ULL << 0)
+#define COPYOFFLOAD_FEAT_DEDUPE		(1ULL << 1)
+#define COPYOFFLOAD_FEAT_COPY		(1ULL << 2)
+#define COPYOFFLOAD_FEAT_FS_COPY	(1ULL << 3)
+#define COPYOFFLOAD_FEAT_KERNEL_COPY	(1ULL << 4)
+#define COPYOFFLOAD_FEAT_XCOPY		(1ULL << 5)
+#define COPYOFFLOAD_FEAT_ODX		(1ULL << 6)
+#define COPYOFFLOAD_FEAT_DEVINFO	(1ULL << 7)	/* IOC_DEVINFO */
+
+struct copyoffload_info {
+	__u32 size;		/* in: sizeof what the caller knows; out: written */
+	__u32 abi_version;	/* out: COPYOFFLOAD_ABI_VERSION */
+	__u64 features;		/* out: COPYOFFLOAD_FEAT_* */
+	__u64 flags;		/* out: COPYOFFLOAD_F_* this module accepts */
+	__u32 max_ranges;	/* out: COPYOFFLOAD_MAX_RANGES */
+	__u32 chunk_size;	/* out: bytes per in-kernel copy step */
+	__u8 version[32];	/* out: module version, NUL-terminated */
+};
+#define COPYOFFLOAD_INFO_SIZE_VER0	64
+
+struct copyoffload_range {
+	__s32 src_fd;		/* in: open for reading */
+	__s32 dst_fd;		/* in: open for writing, not O_APPEND */
+	__u64 src_off;		/* in */
+	__u64 dst_off;		/* in */
+	__u64 len;		/* in: bytes, or COPYOFFLOAD_LEN_TO_EOF */
+	__u64 bytes_done;	/* out */
+	__s32 status;		/* out: COPYOFFLOAD_STATUS_* or -errno */
+	__u32 methods;		/* out: 1U << COPYOFFLOAD_METHOD_* */
+};
+#define COPYOFFLOAD_RANGE_SIZE_VER0	48
+
+struct copyoffload_req {
+	__u32 size;		/* in: sizeof(struct copyoffload_req) */
+	__u32 op;		/* in: enum copyoffload_op */
+	__u64 flags;		/* in: COPYOFFLOAD_F_* */
+	__u64 ranges;		/* in: user pointer to the range array */
+	__u32 nr_ranges;	/* in: 1 .. COPYOFFLOAD_MAX_RANGES */
+	__u32 range_size;	/* in: sizeof(struct copyoffload_range) */
+	__u32 nr_processed;	/* out: ranges with a final status */
+	__u32 reserved;		/* in: must be 0 */
+	__u64 bytes_done;	/* out: sum of the ranges' bytes_done */
+	__u64 method_bytes[COPYOFFLOAD_METHOD_NR]; /* out: bytes per method */
+};
+#define COPYOFFLOAD_REQ_SIZE_VER0	112
+
+/* COPYOFFLOAD_IOC_DEVINFO */
+#define COPYOFFLOAD_DEVINFO_F_REFRESH	(1U << 0)	/* probe again */
+#define COPYOFFLOAD_DEVINFO_F_ALL	COPYOFFLOAD_DEVINFO_F_REFRESH
+
+/* copyoffload_devinfo.caps */
+#define COPYOFFLOAD_DEV_SCSI		(1U << 0)	/* a SCSI disk */
+#define COPYOFFLOAD_DEV_3PC		(1U << 1)	/* INQUIRY: 3PC set */
+#define COPYOFFLOAD_DEV_NAA		(1U << 2)	/* VPD 0x83: NAA, 16 bytes */
+#define COPYOFFLOAD_DEV_XCOPY_LID1	(1U << 3)	/* EXTENDED COPY (LID1),
+							 * CSCD 0xE4, segment 0x02
+							 */
+#define COPYOFFLOAD_DEV_TPC_VPD		(1U << 4)	/* VPD 0x8F (Third Party
+							 * Copy) present
+							 */
+#define COPYOFFLOAD_DEV_ROD_TOKENS	(1U << 5)	/* 0x8F: ROD token limits,
+							 * POPULATE TOKEN, WRITE
+							 * USING TOKEN, RRTI (ODX)
+							 */
+
+struct copyoffload_devinfo {
+	__u32 size;		/* in: sizeof what the caller knows; out: written */
+	__s32 fd;		/* in: block device, or a file on one */
+	__u32 flags;		/* in: COPYOFFLOAD_DEVINFO_F_* */
+	__u32 caps;		/* out: COPYOFFLOAD_DEV_* */
+	__u32 dev_major;	/* out: the whole disk */
+	__u32 dev_minor;
+	__u64 start_sect;	/* out: partition start, 512-byte sectors */
+	__u32 logical_block_size; /* out: bytes */
+	__s32 probe_status;	/* out: 0, -errno, or the SCSI result of the
+				 * first probe step that failed
+				 */
+	/* out, from RECEIVE COPY RESULTS (OPERATING PARAMETERS): */
+	__u16 max_cscd_descriptors;
+	__u16 max_segment_descriptors;
+	__u32 max_descriptor_list_length;
+	__u32 max_segment_length;	/* bytes */
+	__u32 max_inline_data;		/* bytes */
+	__u8 segment_granularity;	/* log2 bytes */
+	__u8 naa_len;			/* bytes of naa[] used */
+	__u8 reserved[6];
+	__u8 naa[16];		/* out: VPD 0x83 NAA designator */
+	__u8 vendor[8];		/* out: INQUIRY, space padded */
+	__u8 product[16];
+	__u8 revision[4];
+	__u32 reserved2;
+	/* out, from VPD 0x8F's Block Device ROD Token Limits descriptor
+	 * (COPYOFFLOAD_DEV_ROD_TOKENS); 0: not reported
+	 */
+	__u16 rod_max_ranges;		/* range descriptors per command */
+	__u16 reserved3;
+	__u32 rod_max_inactivity;	/* token inactivity timeout, seconds */
+	__u32 rod_default_inactivity;	/* seconds */
+	__u32 reserved4;
+	__u64 rod_max_token_blocks;	/* logical blocks one token may hold */
+	__u64 rod_optimal_blocks;	/* optimal transfer count, blocks */
+};
+#define COPYOFFLOAD_DEVINFO_SIZE_VER0	112
+#define COPYOFFLOAD_DEVINFO_SIZE_VER1	144	/* + rod_* */
+
+#define COPYOFFLOAD_IOC_INFO \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
+	     COPYOFFLOAD_INFO_SIZE_VER0)
+#define COPYOFFLOAD_IOC_RUN \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x01, \
+	     COPYOFFLOAD_REQ_SIZE_VER0)
+
+#define COPYOFFLOAD_IOC_DEVINFO \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x02, \
+	     COPYOFFLOAD_DEVINFO_SIZE_VER0)
+
+#endif /* _UAPI_LINUX_COPYOFFLOAD_H */
