@@ -337,10 +337,9 @@ static u32 co_stop_before(const struct co_req *cr, u64 *budget)
 static int co_work_all(struct co_req *cr)
 {
 	struct co_range r;
+	u64 budget;
 	u32 i;
 	int ret;
-
-	u64 budget;
 
 	co_pass_start(cr);
 	for (i = 0; i < cr->req.nr_ranges; i++) {

@@ -125,17 +125,18 @@ check_same "discover/odx-rod-limits-match-sg_vpd" \
 	"$(for k in rod_max_ranges rod_max_inactivity rod_default_inactivity rod_max_token_blocks rod_optimal_blocks; do field "$jo" "$k"; done | xargs)"
 
 # The structure's sizes: below VER0 is refused; VER0 callers get VER0
-# bytes and nothing after them; VER1 gets the ROD limits; a larger caller
-# gets what the module knows, unless its tail is not zero; none is larger
-# than a page (E2BIG, as openat2 and clone3).
+# bytes and nothing after them; VER1 gets the ROD limits, a size between
+# versions as much as it holds, VER2 the transport (1: SCSI); a larger
+# caller gets what the module knows, unless its tail is not zero; none is
+# larger than a page (E2BIG, as openat2 and clone3).
 sizes=$(/usr/bin/python3 - "$ODX0" <<'PY'
 import errno, fcntl, os, struct, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 dev = os.open("/dev/copyoffload", os.O_RDWR)
 IOC = (3 << 30) | (112 << 16) | (0xC5 << 8) | 0x02
 out = []
-for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (160, 1),
-                   (4104, 0)):
+for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (280, 0),
+                   (296, 0), (296, 1), (4104, 0)):
     buf = bytearray(size + 16)
     buf[size:] = b"\xaa" * 16
     struct.pack_into("<Ii", buf, 0, size, fd)
@@ -148,14 +149,15 @@ for size, tail in ((111, 0), (112, 0), (144, 0), (160, 0), (160, 1),
         continue
     past = buf[size:] == b"\xaa" * 16
     rod = struct.unpack_from("<H", buf, 112)[0] if size >= 144 else "-"
-    out.append("%d:%d:%s:%s" % (size, struct.unpack_from("<I", buf)[0],
-                                rod, "kept" if past else "overwritten"))
+    tp = struct.unpack_from("<I", buf, 144)[0] if size >= 280 else "-"
+    out.append("%d:%d:%s:%s:%s" % (size, struct.unpack_from("<I", buf)[0],
+                                   rod, tp, "kept" if past else "overwritten"))
 print(" ".join(out))
 PY
 )
 mr=$(rod 'Maximum range descriptors')
 check_eq "discover/devinfo-sizes" \
-	"111:EINVAL 112:112:-:kept 144:144:$mr:kept 160:144:$mr:kept 160:E2BIG 4104:E2BIG" \
+	"111:EINVAL 112:112:-:-:kept 144:144:$mr:-:kept 160:160:$mr:-:kept 280:280:$mr:1:kept 296:280:$mr:1:kept 296:E2BIG 4104:E2BIG" \
 	"$sizes"
 check_eq "discover/lio-no-tpc-vpd" "scsi 3pc naa xcopy_lid1" "$(field "$(info "$lun")" caps)"
 

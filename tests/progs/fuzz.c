@@ -11,7 +11,9 @@
  * then mutated: sizes, flags, counts, strides, offsets, lengths, pointers
  * (NULL, unmapped, read-only, straddling a page end).  A sibling thread
  * rewrites the range array and swaps descriptors behind the call's back
- * (dup2 over a pool slot, close and reopen) while it runs.
+ * (dup2 over a pool slot, close and reopen) while it runs.  A caught
+ * SIGALRM every 3 ms (SA_RESTART) lands anywhere: ABI version 2 requests
+ * stop for it, between any two steps, and version 1 requests must not.
  *
  * Witnesses: sentinel files beside the pool, never opened while the calls
  * run, must be unchanged at the end (no file changed that no request
@@ -38,6 +40,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/copyoffload.h>
@@ -277,6 +280,35 @@ static void *racer(void *arg)
 	return NULL;
 }
 
+/*
+ * ABI version 2's inputs: a version 1 size now and then (it never stops);
+ * the method array at the end of page 1, or anywhere; max_bytes in whole
+ * MiB mostly.  The request sits at the start of page 1 and is smaller than
+ * 512 bytes, so a valid array does not overlap it.
+ */
+static void fill_ver1(struct copyoffload_req *q, bool clean)
+{
+	bool valid;
+
+	if (chance(20))
+		q->size = COPYOFFLOAD_REQ_SIZE_VER0;
+	if (q->size >= COPYOFFLOAD_REQ_SIZE_VER1 && chance(60)) {
+		q->nr_method_bytes = below(COPYOFFLOAD_METHODS_MAX) + 1;
+		q->method_bytes_ptr = (uintptr_t)(area + 2 * page -
+			q->nr_method_bytes * sizeof(uint64_t));
+	}
+	if (q->op != COPYOFFLOAD_OP_CLONE && chance(40))
+		q->max_bytes = (uint64_t)(below(64) + 1) << 20;
+	if (clean)
+		return;
+	if (chance(10))
+		q->method_bytes_ptr = (uintptr_t)rnd_ptr(256, &valid);
+	if (chance(10))
+		q->nr_method_bytes = chance(50) ? below(64) : (uint32_t)rnd();
+	if (chance(10))
+		q->max_bytes = chance(50) ? rnd_off() : rnd();
+}
+
 static void fuzz_run(void)
 {
 	struct copyoffload_req *q;
@@ -328,6 +360,7 @@ static void fuzz_run(void)
 		q->ranges = (uintptr_t)ranges;
 		q->nr_ranges = nr;
 		q->range_size = (uint32_t)stride;
+		fill_ver1(q, clean);
 		if (!clean) {
 			if (chance(15))
 				q->size = (uint32_t)rnd_off();
@@ -433,6 +466,11 @@ static void print_errnos(const char *what, const unsigned long *count)
 	printf(" (%u distinct)\n", distinct);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
 static void add_fd(int fd)
 {
 	if (fd >= 0 && nfds < sizeof(fds) / sizeof(fds[0]))
@@ -522,6 +560,10 @@ int main(int argc, char **argv)
 		add_fd(open(bdev, O_RDONLY));
 
 	pthread_create(&thr, NULL, racer, NULL);
+	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm,
+						 .sa_flags = SA_RESTART }, NULL);
+	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 3000 }, { 0, 3000 } },
+		  NULL);
 	for (i = 0; i < n; i++) {
 		switch (below(10)) {
 		case 0: fuzz_info(); break;
@@ -535,6 +577,7 @@ int main(int argc, char **argv)
 			for (unsigned int f = 0; f < nfiles; f++)
 				truncate(file_path[f], below(POOL_MAX));
 	}
+	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	atomic_store(&stop_racer, 1);
 	pthread_join(thr, NULL);
 
