@@ -583,6 +583,25 @@ static void print_bits(uint64_t bits, const char *const *names,
 	}
 }
 
+/* Methods 0 .. NR - 1 by name (a number where the library has none). */
+static void print_methods(unsigned int nr, bool json)
+{
+	const char *sep = "", *name;
+	unsigned int m;
+
+	for (m = 0; m < nr && m < COPYOFFLOAD_METHODS_MAX; m++) {
+		name = copyoffload_method_name(m);
+		fputs(sep, stdout);
+		if (json && name)
+			co_json_string(stdout, name);
+		else if (name)
+			fputs(name, stdout);
+		else
+			printf(json ? "\"method%u\"" : "method%u", m);
+		sep = json ? "," : " ";
+	}
+}
+
 static void print_info(const struct copyoffload_info *info, bool json)
 {
 	char size[CO_BYTES_TEXT_LEN];
@@ -598,6 +617,11 @@ static void print_info(const struct copyoffload_info *info, bool json)
 		   json);
 	printf(json ? "],\"flags\":[" : "\nflags: ");
 	print_bits(info->flags, flag_names, ARRAY_SIZE(flag_names), json);
+	if (info->size >= COPYOFFLOAD_INFO_SIZE_VER1) {
+		/* ABI version 2: the methods the module reports */
+		printf(json ? "],\"methods\":[" : "\nmethods: ");
+		print_methods(info->nr_methods, json);
+	}
 	if (json)
 		printf("],\"max_ranges\":%u,\"chunk_size\":%u}\n",
 		       info->max_ranges, info->chunk_size);
@@ -758,7 +782,7 @@ static int cmd_info(const struct cmd *cmd, int argc, char **argv)
 	}
 	ret = -ENODEV;
 	if (copyoffload_has_module(co))
-		ret = copyoffload_info(co, &info);
+		ret = copyoffload_info_size(co, &info, sizeof(info));
 	copyoffload_close(co);
 	if (ret == -ENODEV) {
 		if (json)
