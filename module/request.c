@@ -401,7 +401,7 @@ static int co_write_req(const struct co_req *cr, void __user *arg)
 				&u->method_bytes[m]);
 	if (cr->usize < COPYOFFLOAD_REQ_SIZE_VER1)
 		return ret ? -EFAULT : 0;
-	ret |= put_user((u32)CO_METHOD_NR, &u->nr_method_bytes);
+	ret |= put_user(nr, &u->nr_method_bytes);
 	ret |= put_user(cr->req.stop, &u->stop);
 	if (nr && copy_to_user(mb, cr->stats.method_bytes, nr * sizeof(*mb)))
 		ret = -EFAULT;

@@ -194,7 +194,7 @@ else
 	fail "$P/tools-use-installed-lib" "ldd: libcopyoffload.so.1 => '$lib'"
 fi
 
-json_check "$P/info" "(d[0]['abi_version'] == 1 and d[0]['version'] == '$ver' and
+json_check "$P/info" "(d[0]['abi_version'] == 2 and d[0]['version'] == '$ver' and
 	all(f in d[0]['features'] for f in ('clone', 'dedupe', 'copy')))" \
 	"$(/usr/bin/copyoffload info --json 2>&1)"
 

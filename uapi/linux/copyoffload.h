@@ -80,10 +80,12 @@
  *           nr_method_bytes or the other way round, nr_method_bytes over
  *           COPYOFFLOAD_METHODS_MAX; max_bytes not a multiple of
  *           COPYOFFLOAD_MAX_BYTES_ALIGN, or set for CLONE;
- *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, req.size > 4096 (as
- *           openat2 and clone3), or a request or range larger than the
- *           module knows with a non-zero tail;
- *   EFAULT  the request or the range array is not readable and writable.
+ *   E2BIG   req.nr_ranges > COPYOFFLOAD_MAX_RANGES, req.size or
+ *           req.range_size > 4096 (as openat2 and clone3), or a request or
+ *           range larger than the module knows with a non-zero tail;
+ *   EFAULT  the request, the range array or the method array is not
+ *           readable and writable;
+ *   ENOMEM  no memory for the request's state (a page at most).
  * A range larger than COPYOFFLOAD_RANGE_SIZE_VER0 whose tail is not zero
  * fails the call with E2BIG after the pre-fill below, without naming the
  * range in a status.
@@ -119,8 +121,10 @@
  * req.bytes_done the bytes done over all ranges.  The bytes per method go to
  * req.method_bytes[] (methods 0 to 7) and, from COPYOFFLOAD_REQ_SIZE_VER1
  * on, to the caller's array at method_bytes_ptr (nr_method_bytes entries,
- * or none when it is 0): the module fills as many entries as it knows
- * methods and sets nr_method_bytes to that number.
+ * or none when it is 0): the module fills as many entries as both know and
+ * sets nr_method_bytes to that number, never to more than the caller's, so
+ * that a request reused as it came back never overruns its array
+ * (info.nr_methods says how many methods the module knows).
  *
  * Stopping and resuming.  A version 1 request (req.size below
  * COPYOFFLOAD_REQ_SIZE_VER1) stops only for a fatal signal: the call then
@@ -357,7 +361,7 @@ struct copyoffload_req {
 				 * __u64[nr_method_bytes]: bytes per method
 				 */
 	__u32 nr_method_bytes;	/* in: entries at method_bytes_ptr;
-				 * out: methods the module knows
+				 * out: entries filled, never more
 				 */
 	__u32 stop;		/* out: COPYOFFLOAD_STOP_* */
 	__u64 max_bytes;	/* in: 0, or stop once bytes_done reaches it */
@@ -371,7 +375,7 @@ struct copyoffload_req {
 /* copyoffload_devinfo.transport: how the disk is reached. */
 #define COPYOFFLOAD_TRANSPORT_OTHER	0	/* none the module speaks */
 #define COPYOFFLOAD_TRANSPORT_SCSI	1	/* the SCSI fields above */
-#define COPYOFFLOAD_TRANSPORT_NVME	2	/* devinfo.nvme */
+#define COPYOFFLOAD_TRANSPORT_NVME	2	/* devinfo.u.nvme */
 
 /* copyoffload_devinfo.caps */
 #define COPYOFFLOAD_DEV_SCSI		(1U << 0)	/* a SCSI disk */
