@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -305,6 +306,14 @@ void co_json_method_bytes(FILE *f, const struct copyoffload_result *res)
 		sep = ",";
 	}
 	fputc('}', f);
+}
+
+uint64_t co_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 if there is none. */

@@ -72,6 +72,9 @@ void co_json_method_bytes(FILE *f, const struct copyoffload_result *res);
 void co_add_result(struct copyoffload_result *to,
 		   const struct copyoffload_result *res);
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t co_now_ns(void);
+
 /* A JSON string literal, quotes included. */
 void co_json_string(FILE *f, const char *s);
 /* null or the JSON string of an errno's name */
