@@ -170,6 +170,70 @@ sys.exit(0 if ok else 1)' "$2" <<<"$3" 2>&1); then
 	fi
 }
 
+# tty_run WIDTH OUT COMMAND...: run COMMAND with its standard error on a
+# new terminal WIDTH columns wide (standard input /dev/null), its exit
+# status in CO_RC, standard output in CO_OUT, and what it wrote to the
+# terminal (raw: carriage returns, the terminal's \r\n) in the file OUT.
+# With TTY_STDOUT=1 standard output goes to the terminal too.
+tty_run() {
+	local width=$1 out=$2
+	shift 2
+	CO_OUT=$(python3 -c '
+import fcntl, os, pty, struct, subprocess, sys, termios
+width, out, both = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+master, slave = pty.openpty()
+fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
+p = subprocess.Popen(sys.argv[4:], stdin=subprocess.DEVNULL,
+                     stdout=slave if both else None, stderr=slave)
+os.close(slave)
+data = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:		# EIO: every writer is gone
+        break
+    if not chunk:
+        break
+    data += chunk
+with open(out, "wb") as f:
+    f.write(data)
+rc = p.wait()
+sys.exit(rc if rc >= 0 else 128 - rc)' \
+		"$width" "$out" "${TTY_STDOUT:-0}" "$@")
+	CO_RC=$?
+}
+
+# tty_screen FILE WIDTH: what a terminal WIDTH columns wide shows after the
+# output in FILE (carriage return, newline and printable text; lines
+# without trailing blanks, blank lines at the end left out); "WRAPPED" when
+# a line reached the last column (a line that would wrap), "ESCAPE" when an
+# escape character reached the terminal.
+tty_screen() {
+	python3 -c '
+import sys
+data, width = open(sys.argv[1], "rb").read().decode("utf-8", "replace"), int(sys.argv[2])
+lines, col, bad = [[]], 0, []
+for ch in data:
+    if ch == "\r":
+        col = 0
+    elif ch == "\n":
+        lines.append([])
+        col = 0
+    elif ch == "\x1b":
+        bad.append("ESCAPE")
+    else:
+        line = lines[-1]
+        line.extend(" " * (col + 1 - len(line)))
+        line[col] = ch
+        col += 1
+        if col >= width:
+            bad.append("WRAPPED")
+text = ["".join(l).rstrip() for l in lines]
+while text and not text[-1]:
+    text.pop()
+print("\n".join(sorted(set(bad)) + text))' "$1" "$2"
+}
+
 # --- differential tests against GNU cp (tests/host/tools-cp.sh, cp-*.sh) ------
 # GNU_CP is the cp the tool is compared with: coreutils' own, not a shell
 # function or an alias.
@@ -363,6 +427,19 @@ landed() {
 	done
 	check_eq "$name" "$code" "$INT_RC"
 	[ "$INT_RC" = "$code" ]
+}
+
+# tools_cp_setup NAME: the preamble of a test of copyoffload-cp: CP (the
+# tool; one failure NAME.build and exit when it is not built), T (a
+# private directory removed on exit), the current directory
+tools_cp_setup() {
+	CP=$CO_TOOLS/copyoffload-cp
+	if [ ! -x "$CP" ]; then
+		fail "$1.build" "$CP is missing: run make tools"
+		exit 1
+	fi
+	tools_scratch T
+	cd "$T" || exit 1
 }
 
 # tools_fs FSTYPE MOUNTPOINT: loop_fs with a size that suits FSTYPE

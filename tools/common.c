@@ -16,8 +16,12 @@
 
 const char *co_prog = "copyoffload";
 
+void (*co_warn_hook)(void);
+
 static void vwarn(const char *fmt, va_list ap)
 {
+	if (co_warn_hook)
+		co_warn_hook();
 	fprintf(stderr, "%s: ", co_prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -316,8 +320,7 @@ uint64_t co_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 if there is none. */
-static int utf8_len(const unsigned char *p)
+int co_utf8_len(const unsigned char *p)
 {
 	int n, i;
 
@@ -376,7 +379,7 @@ void co_json_string(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		n = utf8_len(p);
+		n = co_utf8_len(p);
 		if (n == 1)
 			json_char(f, *p);
 		else if (n)

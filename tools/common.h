@@ -25,6 +25,9 @@
 /* Program name used as the prefix of messages; set once by main(). */
 extern const char *co_prog;
 
+/* Called before every message (a progress display erases itself). */
+extern void (*co_warn_hook)(void);
+
 void co_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void co_print_version(void);
 /* "Try 'PROG [CMD] --help' for more information." on stderr. */
@@ -74,6 +77,9 @@ void co_add_result(struct copyoffload_result *to,
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t co_now_ns(void);
+
+/* Length of the valid UTF-8 sequence at p, 0 if there is none. */
+int co_utf8_len(const unsigned char *p);
 
 /* A JSON string literal, quotes included. */
 void co_json_string(FILE *f, const char *s);

@@ -24,6 +24,7 @@
 
 #include "common.h"
 #include "counters.h"
+#include "progress.h"
 
 struct cp {
 	struct copyoffload *co;
@@ -43,6 +44,8 @@ struct cp {
 	bool require_module;	/* --require-module */
 	bool said_no_module;	/* the note was printed */
 	uint64_t piece;		/* COPYOFFLOAD_CP_PIECE; 0: adapt (copy_body) */
+	int progress;		/* --progress: 1, --no-progress: 0, else -1 */
+	uint64_t progress_delay_ns;
 	void *copied;		/* --preserve=links: a tsearch tree */
 	mode_t umask;
 	int exit_code;
@@ -91,6 +94,8 @@ enum {
 	OPT_PRESERVE,
 	OPT_NO_PRESERVE,
 	OPT_JSON,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -115,6 +120,8 @@ static const struct option cp_options[] = {
 	{ "require-module", no_argument, NULL, OPT_REQUIRE_MODULE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "progress", optional_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -166,6 +173,12 @@ static void usage(void)
 	       "  -v, --verbose           print every file and the methods that copied it\n"
 	       "      --json              print JSON records on stdout: one per file,\n"
 	       "                          then a summary of the run\n"
+	       "      --progress[=SECONDS]  show progress on standard error (file,\n"
+	       "                          bytes, rate, time left, method) once the run\n"
+	       "                          has lasted SECONDS (default 1); the default\n"
+	       "                          when standard error is a terminal; elsewhere\n"
+	       "                          a line per second\n"
+	       "      --no-progress       do not show progress\n"
 	       "      --help              display this help and exit\n"
 	       "      --version           output version information and exit\n"
 	       "\n"
@@ -221,6 +234,7 @@ static void *interrupt_thread(void *arg)
 		return NULL;
 	/* never released: the copying thread changes nothing from now on */
 	pthread_mutex_lock(&busy.lock);
+	co_progress_stop();
 	co_signal_text(sig, name, sizeof(name));
 	if (!busy.dst)
 		co_warn("interrupted by %s", name);
@@ -408,6 +422,8 @@ static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 	else
 		cp->totals.copied++;
 	co_add_result(&cp->totals.res, &e->res);
+	if (!strcmp(e->type, "file"))
+		co_progress_file_end(!err && !e->skipped);
 	if (err) {
 		if (e->msg)
 			co_warn("%s", e->msg);
@@ -416,6 +432,8 @@ static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 				entry_status(e));
 		cp->exit_code = CO_EXIT_FAIL;
 	}
+	if (cp->json || (cp->verbose && !err && !e->skipped))
+		co_progress_clear_for_stdout();
 	if (cp->json)
 		print_json(e);
 	else if (cp->verbose && !err && !e->skipped)
@@ -811,6 +829,7 @@ static int copy_request(struct cp *cp, int sfd, int dfd, uint64_t off,
 	ret = copyoffload_copy(cp->co, flags, &r, 1, &res);
 	co_add_result(&e->res, &res);
 	*done += r.bytes_done;
+	co_progress_result(*done, &res);
 	if (ret < 0)
 		return -ret;
 	if (r.status < 0)
@@ -986,6 +1005,7 @@ static int copy_rest(struct cp *cp, int sfd, int dfd, struct cp_entry *e,
 		*done += n;
 		e->res.bytes_done += n;
 		e->res.method_bytes[m] += n;
+		co_progress_moved(*done, m, n);
 	}
 	free(buf);
 	return err;
@@ -1004,6 +1024,7 @@ static int copy_data(struct cp *cp, int sfd, int dfd, const struct stat *st,
 
 	*done = 0;
 	e->res.no_module = !copyoffload_has_module(cp->co);
+	co_progress_file(e->src, size);
 	err = copy_body(cp, sfd, dfd, tail, e, done);
 	if (err)
 		return err;
@@ -1138,6 +1159,7 @@ static bool declined(struct cp *cp, struct cp_entry *e)
 	if (!cp->interactive || lstat(e->dst, &st) || S_ISDIR(st.st_mode))
 		return false;
 	fflush(stdout);
+	co_progress_clear();
 	if (!S_ISLNK(st.st_mode) && geteuid() &&
 	    faccessat(AT_FDCWD, e->dst, W_OK, AT_EACCESS)) {
 		mode_string(st.st_mode, perms);
@@ -1629,6 +1651,46 @@ static int bad_argument(const char *option, const char *arg,
 			      "Valid arguments are: %s", arg, option, valid);
 }
 
+/* --progress=SECONDS: a decimal number of seconds, up to a day */
+static int parse_delay(const char *arg, uint64_t *ns)
+{
+	char *end;
+	double s;
+
+	*ns = CO_PROGRESS_DELAY_NS;
+	if (!arg)
+		return 0;
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno || end == arg || *end || !(s >= 0 && s <= 86400))
+		return -EINVAL;
+	*ns = s * 1e9;
+	return 0;
+}
+
+/*
+ * By default progress is shown where a person sees it: when standard
+ * error is a terminal.  --progress forces it elsewhere too, as a log (a
+ * line per update: redrawing in place would leave a file or a pipe full of
+ * carriage returns); --json (on standard output) and -q (the module's
+ * note) change nothing.  The numbers are per file; with several sources
+ * or -r, the files done are counted too (no pre-scan of the sizes: it
+ * would cost a walk of the whole tree before the first byte moves).
+ */
+static void start_progress(const struct cp *cp, int sources)
+{
+	enum co_progress_mode mode = CO_PROGRESS_OFF;
+	bool tty = isatty(STDERR_FILENO);
+
+	if (cp->progress == 1)
+		mode = tty ? CO_PROGRESS_TTY : CO_PROGRESS_LINES;
+	else if (cp->progress == -1 && tty)
+		mode = CO_PROGRESS_TTY;
+	co_warn_hook = co_progress_clear;
+	co_progress_start(mode, cp->progress_delay_ns,
+			  cp->recursive || sources > 1);
+}
+
 static int parse_options(struct cp *cp, int argc, char **argv,
 			 const char **target, bool *no_target)
 {
@@ -1730,6 +1792,15 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 		case OPT_JSON:
 			cp->json = true;
 			break;
+		case OPT_PROGRESS:
+			cp->progress = 1;
+			if (parse_delay(optarg, &cp->progress_delay_ns))
+				return bad_argument("progress", optarg,
+						    "seconds, such as 0, 0.5 or 2");
+			break;
+		case OPT_NO_PROGRESS:
+			cp->progress = 0;
+			break;
 		case OPT_HELP:
 			usage();
 			exit(CO_EXIT_OK);
@@ -1817,7 +1888,8 @@ static int open_library(struct cp *cp)
 
 int main(int argc, char **argv)
 {
-	struct cp cp = { .flags = COPYOFFLOAD_F_ALLOW_SHARE };
+	struct cp cp = { .flags = COPYOFFLOAD_F_ALLOW_SHARE, .progress = -1,
+			 .progress_delay_ns = CO_PROGRESS_DELAY_NS };
 	struct co_counters before, after;
 	const char *target = NULL;
 	bool no_target = false;
@@ -1839,7 +1911,9 @@ int main(int argc, char **argv)
 		return ret;
 	co_counters_read(&before);
 	watch_signals();
+	start_progress(&cp, target ? n : n - 1);
 	ret = copy_operands(&cp, argv + optind, n, target, no_target);
+	co_progress_stop();
 	copyoffload_close(cp.co);
 	if (cp.verbose || cp.json) {
 		co_counters_read(&after);

@@ -13,7 +13,7 @@ TOOLS_BIN := tools/copyoffload-cp tools/copyoffload
 TOOLS_MAN := man/man1/copyoffload-cp.1 man/man1/copyoffload.1
 TOOLS_COMMON_OBJ := tools/common.o
 TOOLS_OBJ := $(TOOLS_COMMON_OBJ) tools/copyoffload-cp.o tools/copyoffload.o \
-	tools/ranges.o tools/counters.o
+	tools/ranges.o tools/counters.o tools/progress.o
 
 tools: $(TOOLS_BIN)
 
@@ -22,7 +22,8 @@ tools/%.o: tools/%.c
 	$(CC) $(CO_CFLAGS) $(CO_PROBES) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # copyoffload-cp takes SIGINT, SIGTERM and SIGHUP in a thread of its own.
-tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o $(TOOLS_COMMON_OBJ) \
+tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o tools/progress.o \
+		$(TOOLS_COMMON_OBJ) \
 		lib/libcopyoffload.so | lib
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(filter %.o,$^) -Llib -lcopyoffload
 

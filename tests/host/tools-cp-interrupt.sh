@@ -8,14 +8,7 @@
 # filesystem, large enough to be caught half-way.
 . "$(dirname "$0")/../lib.sh"
 
-CP=$CO_TOOLS/copyoffload-cp
-if [ ! -x "$CP" ]; then
-	fail cp.interrupt.build "$CP is missing: run make tools"
-	exit 1
-fi
-
-tools_scratch T
-cd "$T" || exit 1
+tools_cp_setup cp.interrupt
 
 SIZE=$((512 * 1024 * 1024))
 

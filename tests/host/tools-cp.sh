@@ -5,14 +5,7 @@
 # btrfs and ext4; command-line behaviour in a scratch directory.
 . "$(dirname "$0")/../lib.sh"
 
-CP=$CO_TOOLS/copyoffload-cp
-if [ ! -x "$CP" ]; then
-	fail cp.build "$CP is missing: run make tools"
-	exit 1
-fi
-
-tools_scratch T
-cd "$T" || exit 1
+tools_cp_setup cp
 
 # --- command line ------------------------------------------------------------
 
