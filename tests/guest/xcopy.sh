@@ -54,7 +54,9 @@ counter() { cat "$CO_SYS/$1"; }
 # with --json), then check bytes, methods and witnesses; DEVS are the LUNs
 # involved.  The method's witness is the tool's JSON: WANT_METHOD moved
 # every data byte of SRC (its allocated bytes; holes stay holes) and no
-# other method moved data; FIEMAP shows nothing of DST shared.
+# other method moved data; FIEMAP shows nothing of DST shared.  With
+# CP_STDERR set, CMD's standard error goes to that file (else it is read
+# with the JSON).
 copy_case() {
 	local name=$1 src=$2 dst=$3 method=$4 lb bb out data
 	shift 4
@@ -62,7 +64,11 @@ copy_case() {
 	sync
 	witness "${DEVS[@]}"
 	lb=$WL bb=$WB
-	out=$("$@" 2>&1) || why "copy failed: $(tail -n 2 <<<"$out")"
+	if [ -n "${CP_STDERR:-}" ]; then
+		out=$("$@" 2>"$CP_STDERR") || why "copy failed: $(tail -n 2 "$CP_STDERR")"
+	else
+		out=$("$@" 2>&1) || why "copy failed: $(tail -n 2 <<<"$out")"
+	fi
 	python3 -c '
 import json, os, sys
 o = json.loads(sys.argv[1].splitlines()[0])
@@ -190,6 +196,45 @@ echo 3 > /proc/sys/vm/drop_caches
 case_end
 echo 1 > "$b1/attrib/emulate_3pc"
 "$CO_RANGE" info --refresh "$M1" >/dev/null 2>&1
+
+# Progress over an offloaded copy (issue #13): copyoffload-cp copies a
+# file's data in pieces of 256 MiB and more, and --progress (whole lines:
+# stderr is no terminal here) names the method moving the bytes.  A
+# 288 MiB file (a 256 MiB piece, then the rest) is copied with the
+# display from the first piece on, then in one request
+# (COPYOFFLOAD_CP_PIECE=0): both offloaded (copy_case's witnesses), the
+# line says xcopy, and the pieces cost no offload: the module's EXTENDED
+# COPY bytes are the same, its commands at most one more per piece.
+progress_case() {
+	local mnt=$1 err=$1/progress.err c0 b0 c1 b1 c2 b2
+	random_file "$mnt/big" $((288 * 1024))
+	c0=$(counter xcopy_commands) b0=$(counter xcopy_bytes)
+	CP_STDERR=$err copy_case progress/pieces "$mnt/big" "$mnt/big.pieces" \
+		xcopy "$CO_CP" --json --progress=0 --reflink=never "$mnt/big" \
+		"$mnt/big.pieces"
+	c1=$(counter xcopy_commands) b1=$(counter xcopy_bytes)
+	rm -f "$mnt/big.pieces"
+	COPYOFFLOAD_CP_PIECE=0 copy_case progress/one-request "$mnt/big" \
+		"$mnt/big.one" xcopy "$CO_CP" --json --reflink=never \
+		"$mnt/big" "$mnt/big.one"
+	c2=$(counter xcopy_commands) b2=$(counter xcopy_bytes)
+	rm -f "$mnt/big.one" "$mnt/big"
+
+	case_start "$P/progress/line"
+	grep -Eq "^$mnt/big  [0-9.]+ (KiB|MiB) / 288\.0 MiB \([0-9]+%\)  [0-9.]+ (KiB|MiB|GiB)/s  ETA ([0-9:]+|--:--)  xcopy\$" \
+		"$err" || why "no line with the numbers and xcopy: $(head -c 300 "$err")"
+	grep -q $'\r' "$err" && why "carriage returns in a log"
+	case_end
+	case_start "$P/progress/pieces-keep-offload"
+	want_eq "EXTENDED COPY bytes in pieces (one request: $((b2 - b1)))" \
+		"$((b2 - b1))" "$((b1 - b0))"
+	[ $((c1 - c0)) -le $((c2 - c1 + 2)) ] ||
+		why "$((c1 - c0)) EXTENDED COPY commands in pieces, $((c2 - c1)) in one request"
+	echo "# progress: EXTENDED COPY commands $((c1 - c0)) in pieces, $((c2 - c1)) in one request; bytes $((b1 - b0)), $((b2 - b1))"
+	case_end
+	rm -f "$err"
+}
+progress_case "$M0"
 
 # Concurrent work on both files while a big copy runs: a writer puts 0xAB
 # blocks into the destination, the destination is cut short once and the
