@@ -174,16 +174,19 @@ sys.exit(0 if ok else 1)' "$2" <<<"$3" 2>&1); then
 # new terminal WIDTH columns wide (standard input /dev/null), its exit
 # status in CO_RC, standard output in CO_OUT, and what it wrote to the
 # terminal (raw: carriage returns, the terminal's \r\n) in the file OUT.
-# With TTY_STDOUT=1 standard output goes to the terminal too.
+# With TTY_STDOUT=1 standard output goes to the terminal too; with
+# TTY_SIGNAL=SIG, SIG is sent to COMMAND once, when it has written a
+# carriage return (drawn a line in place).
 tty_run() {
 	local width=$1 out=$2
 	shift 2
 	CO_OUT=$(python3 -c '
 import fcntl, os, pty, struct, subprocess, sys, termios
-width, out, both = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+import signal
+width, out, both, sig = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 master, slave = pty.openpty()
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
-p = subprocess.Popen(sys.argv[4:], stdin=subprocess.DEVNULL,
+p = subprocess.Popen(sys.argv[5:], stdin=subprocess.DEVNULL,
                      stdout=slave if both else None, stderr=slave)
 os.close(slave)
 data = b""
@@ -195,11 +198,14 @@ while True:
     if not chunk:
         break
     data += chunk
+    if sig and b"\r" in data:
+        p.send_signal(getattr(signal, "SIG" + sig))
+        sig = ""
 with open(out, "wb") as f:
     f.write(data)
 rc = p.wait()
 sys.exit(rc if rc >= 0 else 128 - rc)' \
-		"$width" "$out" "${TTY_STDOUT:-0}" "$@")
+		"$width" "$out" "${TTY_STDOUT:-0}" "${TTY_SIGNAL:-}" "$@")
 	CO_RC=$?
 }
 

@@ -3,7 +3,8 @@
 # copyoffload-cp stopped in the middle of a large copy: SIGINT, SIGTERM and
 # SIGHUP end it promptly, remove a destination it created and say that an
 # existing one is incomplete; it dies of the signal as GNU cp does (status
-# 128 + N); SIGKILL leaves a destination whose size is not the source's.
+# 128 + N); SIGKILL leaves a destination whose size is not the source's;
+# a progress line on a terminal is erased before the message.
 # The copies are of real data (no holes) on the scratch directory's
 # filesystem, large enough to be caught half-way.
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +32,15 @@ rm -f new
 # GNU cp dies of the signal too (same status), but leaves its partial copy
 landed cp.interrupt.int.status-like-cp 130 'rm -f gnu' INT gnu "$GNU_CP" --reflink=never src gnu
 rm -f gnu
+
+# --- SIGINT while the progress line is on a terminal: erased first --------------
+TTY_SIGNAL=INT COPYOFFLOAD_CP_PIECE=1M tty_run 100 tty.out \
+	env --default-signal "$CP" -q --progress=0 --reflink=never src new
+check_eq cp.interrupt.progress.status 130 "$CO_RC"
+check_eq cp.interrupt.progress.screen \
+	"copyoffload-cp: interrupted by SIGINT: removed 'new', which was not complete" \
+	"$(tty_screen tty.out 100)"
+rm -f new
 
 # --- SIGHUP: the same ---------------------------------------------------------
 if landed cp.interrupt.hup.status 129 'rm -f new' HUP new "$CP" -q --reflink=never src new; then
