@@ -16,6 +16,9 @@
 /* A file's own rate once it has run this long; the run's before. */
 #define FILE_RATE_NS	500000000ULL
 #define LINE_MAX_LEN	1024
+/* Columns a name should get; fewer: compact numbers; under the least: none */
+#define NAME_MIN	24
+#define NAME_SHORTEST	8
 #define NR_METHODS	ARRAY_SIZE(((struct copyoffload_result *)0)->method_bytes)
 
 static struct {
@@ -40,6 +43,7 @@ static struct {
 void co_progress_start(enum co_progress_mode mode, uint64_t delay_ns,
 		       bool count_files)
 {
+	pg.name = "";
 	pg.mode = mode;
 	pg.delay_ns = delay_ns;
 	pg.count_files = count_files;
@@ -200,13 +204,18 @@ static void pick_method(void)
 	memset(pg.recent, 0, sizeof(pg.recent));
 }
 
-/* "  12.0 MiB / 1.0 GiB (1%)  120.0 MiB/s  ETA 0:08  xcopy" */
-static void format_stats(char *buf, size_t len, uint64_t now)
+/*
+ * "  12.0 MiB / 1.0 GiB (1%)  120.0 MiB/s  ETA 0:08  xcopy", or COMPACT,
+ * for a narrow line: " 12.0 MiB / 1.0 GiB 120.0 MiB/s 0:08 xcopy".
+ */
+static void format_stats(char *buf, size_t len, uint64_t now, bool compact)
 {
 	char done[CO_BYTES_TEXT_LEN], size[CO_BYTES_TEXT_LEN];
 	char speed[CO_BYTES_TEXT_LEN], eta[32] = "--:--";
 	char method[CO_METHOD_NAME_LEN];
+	const char *sep = compact ? " " : "  ";
 	double r = rate(now);
+	char pct[16] = "";
 	size_t at;
 
 	co_format_bytes(pg.done, done, sizeof(done));
@@ -215,23 +224,28 @@ static void format_stats(char *buf, size_t len, uint64_t now)
 		if (r >= 1)
 			format_duration((pg.size - pg.done) / r + 0.5, eta,
 					sizeof(eta));
-		at = snprintf(buf, len, "  %s / %s (%u%%)  %s/s  ETA %s", done,
+		if (!compact)
+			snprintf(pct, sizeof(pct), " (%u%%)",
+				 (unsigned int)(pg.done * 100 / pg.size));
+		at = snprintf(buf, len, "%s%s / %s%s%s%s/s%s%s%s", sep, done,
 			      co_format_bytes(pg.size, size, sizeof(size)),
-			      (unsigned int)(pg.done * 100 / pg.size), speed,
+			      pct, sep, speed, sep, compact ? "" : "ETA ",
 			      eta);
 	} else {
 		/* a file that holds more than its size said (or no size) */
-		at = snprintf(buf, len, "  %s  %s/s", done, speed);
+		at = snprintf(buf, len, "%s%s%s%s/s", sep, done, sep, speed);
 	}
 	if (pg.have_method && at < len)
-		snprintf(buf + at, len - at, "  %s",
+		snprintf(buf + at, len - at, "%s%s", sep,
 			 co_method_name(pg.method, method, sizeof(method)));
 }
 
 /*
  * The whole line, at most MAX columns (-1: no limit): the files done,
- * the name (shortened, or left out when little room is left) and the
- * numbers.  Returns its columns.
+ * the name (shortened; left out when little room is left) and the
+ * numbers (compact when the name does not fit and would get less than
+ * NAME_MIN columns).
+ * Returns its columns.
  */
 static int format_line(char *buf, size_t len, uint64_t now, int max)
 {
@@ -242,18 +256,21 @@ static int format_line(char *buf, size_t len, uint64_t now, int max)
 	if (pg.count_files)
 		snprintf(buf, len, "[%" PRIu64 " file%s done] ", pg.files_done,
 			 pg.files_done == 1 ? "" : "s");
-	format_stats(stats, sizeof(stats), now);
 	cols = strlen(buf);
+	format_stats(stats, sizeof(stats), now, false);
 	room = max < 0 ? -1 : max - cols - (int)strlen(stats);
-	if (room < 0 && max >= 0) {
+	if (max >= 0 && room < NAME_MIN && room < name_cols(pg.name)) {
+		format_stats(stats, sizeof(stats), now, true);
+		room = max - cols - (int)strlen(stats);
+	}
+	if (max >= 0 && room < NAME_SHORTEST && room < name_cols(pg.name)) {
 		/* no room for a name: the numbers, as many as fit */
-		snprintf(buf + cols, len - cols, "%s", stats + 2);
+		snprintf(buf + cols, len - cols, "%s", stats + 1);
 		if ((int)strlen(buf) > max)
 			buf[max > 0 ? max : 0] = '\0';
 		return strlen(buf);
 	}
-	if (room < 0 || room >= 8)
-		cols += put_name(buf, len, pg.name ? pg.name : "", room);
+	cols += put_name(buf, len, pg.name, room);
 	snprintf(buf + strlen(buf), len - strlen(buf), "%s", stats);
 	return cols + strlen(stats);
 }

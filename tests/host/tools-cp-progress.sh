@@ -106,13 +106,15 @@ line_tests() {
 	check_match cp.progress.tty.pieces.line $'\r'"big  $NUMBERS  copy_file_range" "$(cat tty.out)"
 	check_eq cp.progress.tty.pieces.erased "" "$(tty_screen tty.out 100)"
 
+	# a long name with an escape sequence: shortened from its start, the
+	# escape shown as '?', the numbers tighter to leave the name room
 	local long=dir-with-a-rather-long-name/and-a-file-name-that-goes-on-and-on$'\e'[31m-
 	mkdir -p "${long%/*}"
 	cp big "$long"
 	COPYOFFLOAD_CP_PIECE=1M tty_run 80 tty.out "$CP" -q --progress=0 \
 		--reflink=never "$long" long
 	check_eq cp.progress.long-name.status 0 "$CO_RC"
-	check_match cp.progress.long-name.shortened $'\r'"\.\.\.[a-z-]*\?\[31m-  [0-9.]+ (B|KiB|MiB) / " "$(cat tty.out)"
+	check_match cp.progress.long-name.shortened $'\r'"\.\.\.[a-z-]*\?\[31m- [0-9.]+ (B|KiB|MiB) / [0-9.]+ MiB [0-9.]+ [KMG]?i?B/s [0-9:]+ copy_file_range" "$(cat tty.out)"
 	check_eq cp.progress.long-name.screen "" "$(tty_screen tty.out 80)"
 	# narrower than the numbers: no name, the numbers cut, never wrapped
 	COPYOFFLOAD_CP_PIECE=1M tty_run 30 tty.out "$CP" -q --progress=0 \
