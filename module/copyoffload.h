@@ -35,13 +35,28 @@
 /* Largest range structure a caller may pass (a newer, larger ABI). */
 #define CO_MAX_RANGE_SIZE	4096U
 
+/*
+ * Adjacent ranges worked as one (request.c): their lengths, and the methods
+ * that moved each one's bytes.
+ */
+#define CO_MERGE_MAX	128
+struct co_parts {
+	u32 nr;
+	u64 len[CO_MERGE_MAX];
+	u32 methods[CO_MERGE_MAX];
+};
+
 /* One range as the module works on it: inputs, then outputs. */
 struct co_range {
 	struct copyoffload_range u;	/* as read from the caller */
 	struct file *src;
 	struct file *dst;
 	u64 len;			/* resolved: LEN_TO_EOF made concrete */
+	struct co_parts *parts;		/* several ranges worked as one */
 };
+
+void co_parts_account(struct co_parts *p, u64 start, u64 bytes,
+		      unsigned int method);
 
 /* What one request accumulates, and when its work should stop. */
 struct co_stats {
@@ -66,6 +81,8 @@ static inline void co_account(struct co_range *r, struct co_stats *st,
 {
 	if (!bytes)
 		return;
+	if (r->parts)
+		co_parts_account(r->parts, r->u.bytes_done, bytes, method);
 	r->u.bytes_done += bytes;
 	r->u.methods |= 1U << method;
 	st->method_bytes[method] += bytes;

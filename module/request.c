@@ -16,6 +16,15 @@
  * value is checked where it is used, so changing it under us gains a
  * caller nothing.
  *
+ * Ranges that continue one another (one file pair, each starting where the
+ * one before ended in both files, on the block grid) are worked as one, up
+ * to CO_MERGE_MAX of them: 10,000 adjacent 4 KiB clones cost one reflink
+ * instead of 10,000, and SMB's back-to-back 1 MiB copychunks one storage
+ * batch.  Each range still reports its own bytes, status and methods (the
+ * methods are tracked per range while the bytes move); where the merged
+ * outcome cannot be told apart per range (a clone or dedupe that did not
+ * take the whole run), the ranges are worked one by one as before.
+ *
  * A request of ABI version 2 (req.size >= COPYOFFLOAD_REQ_SIZE_VER1) stops
  * between two steps when any signal is pending or when its bytes_done
  * reaches req.max_bytes, and says so in req.stop: the range it was working
@@ -60,6 +69,7 @@ struct co_req {
 	struct co_fcache fsrc, fdst;
 	u8 *chunk;		/* ranges chunk_first .. + chunk_nr, as read */
 	u32 chunk_first, chunk_nr, chunk_max;
+	struct co_parts parts;	/* the run being worked as one range */
 };
 
 static struct file *co_fcache_get(struct co_fcache *c, int fd)
@@ -266,28 +276,9 @@ fail:
 	return ret;
 }
 
-/*
- * Work on range R, at most BUDGET bytes of it (0: no bound).  A range that
- * does not fit in the budget is bounded to whole COPYOFFLOAD_MAX_BYTES_ALIGN
- * units of it, so that it stops where storage offload can go on from, and
- * is not started when not one unit fits.  A range stopped by the budget or
- * by a signal (co_interrupted()) before its end gets
- * COPYOFFLOAD_STATUS_STOPPED; cr->req.stop says why.
- */
-static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
+/* The operation on R (prepared), and what its status means for the request. */
+static void co_run_op(struct co_req *cr, struct co_range *r, bool bounded)
 {
-	bool bounded = false;
-
-	if (co_range_prepare(cr, r))
-		return;
-	if (budget && r->len > budget) {
-		r->len = round_down(budget, COPYOFFLOAD_MAX_BYTES_ALIGN);
-		bounded = true;
-		if (!r->len) {
-			cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
-			return;		/* stays COPYOFFLOAD_STATUS_NOT_RUN */
-		}
-	}
 	switch (cr->req.op) {
 	case COPYOFFLOAD_OP_CLONE:
 		co_clone_range(r, &cr->stats);
@@ -317,6 +308,138 @@ static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 }
 
 /*
+ * Work on range R, at most BUDGET bytes of it (0: no bound).  A range that
+ * does not fit in the budget is bounded to whole COPYOFFLOAD_MAX_BYTES_ALIGN
+ * units of it, so that it stops where storage offload can go on from, and
+ * is not started when not one unit fits.  A range stopped by the budget or
+ * by a signal (co_interrupted()) before its end gets
+ * COPYOFFLOAD_STATUS_STOPPED; cr->req.stop says why.
+ */
+static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
+{
+	bool bounded = false;
+
+	if (co_range_prepare(cr, r))
+		return;
+	if (budget && r->len > budget) {
+		r->len = round_down(budget, COPYOFFLOAD_MAX_BYTES_ALIGN);
+		bounded = true;
+		if (!r->len) {
+			cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
+			return;		/* stays COPYOFFLOAD_STATUS_NOT_RUN */
+		}
+	}
+	co_run_op(cr, r, bounded);
+}
+
+void co_parts_account(struct co_parts *p, u64 start, u64 bytes,
+		      unsigned int method)
+{
+	u64 pos = 0;
+	u32 k;
+
+	for (k = 0; k < p->nr && pos < start + bytes; pos += p->len[k++])
+		if (pos + p->len[k] > start)
+			p->methods[k] |= 1U << method;
+}
+
+/* Whether R may be worked with others: two files, on both block grids. */
+static bool co_mergeable(const struct co_range *r)
+{
+	struct inode *in = file_inode(r->src), *out = file_inode(r->dst);
+	u64 blk = max(i_blocksize(in), i_blocksize(out));
+
+	return r->u.len != COPYOFFLOAD_LEN_TO_EOF && in != out &&
+	       !((r->u.src_off | r->u.dst_off | r->u.len) & (blk - 1));
+}
+
+/*
+ * Range I is prepared in R: gather the ranges after it that continue it
+ * (the same descriptors, adjacent in both files, mergeable, within BUDGET)
+ * into cr->parts and R's length.  Returns how many ranges R stands for.
+ */
+static u32 co_gather(struct co_req *cr, u32 i, struct co_range *r, u64 budget)
+{
+	struct co_parts *p = &cr->parts;
+	struct co_range t;
+	u32 j;
+
+	if (!co_mergeable(r) || (budget && r->len > budget))
+		return 1;
+	p->nr = 1;
+	p->len[0] = r->len;
+	for (j = i + 1; j < cr->req.nr_ranges && p->nr < CO_MERGE_MAX; j++) {
+		if (co_read_range(cr, j, &t))
+			break;
+		if (t.u.src_fd != r->u.src_fd || t.u.dst_fd != r->u.dst_fd ||
+		    t.u.src_off != r->u.src_off + r->len ||
+		    t.u.dst_off != r->u.dst_off + r->len ||
+		    (budget && t.u.len > budget - r->len))
+			break;
+		if (co_range_prepare(cr, &t) || t.src != r->src ||
+		    t.dst != r->dst || !co_mergeable(&t))
+			break;
+		p->len[p->nr++] = t.len;
+		r->len += t.len;
+	}
+	return p->nr;
+}
+
+/*
+ * Work ranges I .. I + N - 1, gathered into R, as one, and write back the
+ * outputs of those the outcome decides: every range whose bytes were all
+ * done, and the one the work stopped inside.  *FINISHED: how many, from
+ * I; the caller works the rest one by one.  A clone or dedupe that did not
+ * take the whole run decides none (which range failed, or differs, cannot
+ * be told): its counts are taken back and its ranges worked one by one
+ * (sharing again what it shared changes nothing).
+ */
+static int co_work_merged(struct co_req *cr, u32 i, u32 n, struct co_range *r,
+			  u32 *finished)
+{
+	struct co_parts *p = &cr->parts;
+	struct co_stats saved = cr->stats;
+	s32 ok = cr->req.op == COPYOFFLOAD_OP_DEDUPE ?
+		 COPYOFFLOAD_STATUS_SAME : COPYOFFLOAD_STATUS_OK;
+	u64 pos = 0, total = r->len, done, end;
+	struct co_range part;
+	u32 k;
+
+	*finished = 0;
+	memset(p->methods, 0, sizeof(p->methods));
+	r->parts = p;
+	co_run_op(cr, r, false);
+	r->parts = NULL;
+	done = r->u.bytes_done;
+	if (cr->req.op != COPYOFFLOAD_OP_COPY &&
+	    (r->u.status != ok || done != total)) {
+		cr->stats = saved;
+		cr->req.stop = COPYOFFLOAD_STOP_NONE;
+		return 0;
+	}
+	/*
+	 * A range all of whose bytes were done is done (the last of the run
+	 * takes the run's status); the one the work stopped inside takes the
+	 * run's status; one the work stopped in front of is left.
+	 */
+	for (k = 0; k < n && pos < done; pos += p->len[k++]) {
+		end = pos + p->len[k];
+		memset(&part, 0, sizeof(part));
+		part.u.bytes_done = min(done, end) - pos;
+		part.u.methods = p->methods[k];
+		part.u.status = end < done || (end == done && done < total) ?
+				ok : r->u.status;
+		if (co_write_range(cr, i + k, &part))
+			return -EFAULT;
+		if (part.u.status != COPYOFFLOAD_STATUS_STOPPED)
+			cr->req.nr_processed++;
+		cr->req.bytes_done += part.u.bytes_done;
+		*finished = k + 1;
+	}
+	return 0;
+}
+
+/*
  * Why the request should stop before its next range, if it should:
  * COPYOFFLOAD_STOP_*.  *BUDGET: the bytes the next range may move (0: no
  * bound).
@@ -337,8 +460,8 @@ static u32 co_stop_before(const struct co_req *cr, u64 *budget)
 static int co_work_all(struct co_req *cr)
 {
 	struct co_range r;
+	u32 i, n, finished, alone_until = 0;
 	u64 budget;
-	u32 i;
 	int ret;
 
 	co_pass_start(cr);
@@ -353,6 +476,25 @@ static int co_work_all(struct co_req *cr)
 		ret = co_read_range(cr, i, &r);
 		if (ret)
 			goto out;
+		n = i < alone_until || co_range_prepare(cr, &r) ? 1 :
+		    co_gather(cr, i, &r, budget);
+		if (n > 1) {
+			ret = co_work_merged(cr, i, n, &r, &finished);
+			if (ret)
+				goto out;
+			if (finished) {
+				i += finished - 1;
+				if (cr->req.stop)
+					break;
+				cond_resched();
+				continue;
+			}
+			/* one by one; not merged again */
+			alone_until = i + n;
+			ret = co_read_range(cr, i, &r);
+			if (ret)
+				goto out;
+		}
 		co_work_range(cr, &r, budget);
 		if (r.u.status != COPYOFFLOAD_STATUS_STOPPED &&
 		    r.u.status != COPYOFFLOAD_STATUS_NOT_RUN)

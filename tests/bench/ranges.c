@@ -5,7 +5,7 @@
  *
  *   ranges --header
  *   ranges --dir DIR --fs NAME [--ro-dir RODIR] [--ranges N] [--reps R]
- *          [--null-reps R] [--warmup W] [--op clone|dedupe|null]...
+ *          [--null-reps R] [--warmup W] [--op clone|dedupe|null|adj-clone|adj-dedupe]...
  *
  * In DIR (a fresh reflink-capable filesystem) it writes a source of N
  * 4-KiB blocks, each with its own bytes.  Range i takes source block i to
@@ -33,6 +33,12 @@
  * blocks after the others (btrfs on 6.1 spends seconds per thousand
  * extents working out FIEMAP's SHARED flag).  The destination is then
  * unlinked.
+ *
+ * The "adj-clone" and "adj-dedupe" operations are CLONE and DEDUPE with
+ * range i taking source block i to destination block i: every range
+ * continues the one before in both files (SMB clients send copychunks back
+ * to back), which the module works as one range per CO_MERGE_MAX of them,
+ * while each still reports its own outcome (checked as for the others).
  *
  * The "null" operation is DEDUPE into a read-only bind mount of DIR
  * (--ro-dir): every range fails with EROFS in vfs_dedupe_file_range_one()
@@ -77,10 +83,12 @@
 #define FIEMAP_BATCH	1024
 #define VERIFY_SAMPLES	250
 
-enum op { OP_CLONE, OP_DEDUPE, OP_NULL, OP_NR };
+enum op { OP_CLONE, OP_DEDUPE, OP_NULL, OP_ADJ_CLONE, OP_ADJ_DEDUPE, OP_NR };
 enum variant { PER_CALL, BATCHED, VARIANT_NR };
 
-static const char *const op_name[OP_NR] = { "clone", "dedupe", "null" };
+static const char *const op_name[OP_NR] = {
+	"clone", "dedupe", "null", "adj-clone", "adj-dedupe"
+};
 static const char *const variant_name[VARIANT_NR] = { "per-call", "batched" };
 
 /* Extent flags under which fe_physical says nothing comparable. */
@@ -177,9 +185,12 @@ static uint64_t stride(unsigned int n)
 	return k;
 }
 
+/* The adj-* operations: range i to destination block i. */
+static bool adjacent;
+
 static uint64_t dst_block(unsigned int i, unsigned int n)
 {
-	return (uint64_t)i * stride(n) % n;
+	return adjacent ? i : (uint64_t)i * stride(n) % n;
 }
 
 static void pwrite_all(int fd, const void *p, size_t len, off_t off,
@@ -749,19 +760,26 @@ static void measure_overheads(struct bench *b)
 
 static void print_header(void)
 {
-	printf("%-6s %-7s %6s %13s %12s %6s %15s %6s %7s\n", "fs", "op",
+	printf("%-6s %-10s %6s %13s %12s %6s %15s %6s %7s\n", "fs", "op",
 	       "ranges", "per-call r/s", "batched r/s", "ratio",
 	       "saved us/range", "best", "spread");
 }
 
-static void bench_op(struct bench *b, enum op op)
+static void bench_op(struct bench *b, enum op row)
 {
-	unsigned int reps = op == OP_NULL ? b->null_reps : b->reps;
-	unsigned int warmup = op == OP_NULL ? b->nr : b->warmup;
+	unsigned int reps = row == OP_NULL ? b->null_reps : b->reps;
+	unsigned int warmup = row == OP_NULL ? b->nr : b->warmup;
 	double t[VARIANT_NR][MAX_REPS], med[VARIANT_NR], spread = 0;
+	enum op op = row == OP_ADJ_CLONE ? OP_CLONE :
+		     row == OP_ADJ_DEDUPE ? OP_DEDUPE : row;
 	char label[16];
 	unsigned int rep;
 	int k;
+
+	if (adjacent != (op != row)) {
+		adjacent = op != row;
+		b->expect_nr = 0;	/* another layout */
+	}
 
 	if (warmup) {
 		run(b, op, PER_CALL, warmup, "warm-up", false);
@@ -786,8 +804,8 @@ static void bench_op(struct bench *b, enum op op)
 			spread = sp;
 	}
 	/* t[] is sorted: t[v][0] is the fastest run. */
-	printf("%-6s %-7s %6u %13.0f %12.0f %5.2fx %15.2f %5.2fx %6.0f%%\n",
-	       b->fs, op_name[op], b->nr, b->nr / med[PER_CALL],
+	printf("%-6s %-10s %6u %13.0f %12.0f %5.2fx %15.2f %5.2fx %6.0f%%\n",
+	       b->fs, op_name[row], b->nr, b->nr / med[PER_CALL],
 	       b->nr / med[BATCHED], med[PER_CALL] / med[BATCHED],
 	       (med[PER_CALL] - med[BATCHED]) * 1e6 / b->nr,
 	       t[PER_CALL][0] / t[BATCHED][0], spread * 100);
@@ -815,7 +833,7 @@ static void usage(int code)
 		"       ranges --dir DIR --fs NAME [--ro-dir RODIR] "
 		"[--ranges N] [--reps R]\n"
 		"              [--null-reps R] [--warmup W] "
-		"[--op clone|dedupe|null]...\n");
+		"[--op clone|dedupe|null|adj-clone|adj-dedupe]...\n");
 	exit(code);
 }
 
@@ -868,7 +886,7 @@ int main(int argc, char **argv)
 				if (!strcmp(optarg, op_name[k]))
 					break;
 			if (k == OP_NR)
-				die("--op: '%s' is not clone, dedupe or null",
+				die("--op: '%s' is not clone, dedupe, null, adj-clone or adj-dedupe",
 				    optarg);
 			b.ops[k] = true;
 			any_op = true;
