@@ -9,10 +9,12 @@
 #                     (BENCH_ARGS="--ranges N --reps R --fs xfs ..." to vary)
 #                     then tests/bench/xcopy: storage offload of a 1 GiB
 #                     file against cp, sg_xcopy and ddpt --xcopy
-#                     (BENCH_XCOPY_ARGS="--mib N --kernel K")
+#                     (BENCH_XCOPY_ARGS="--mib N --reps R --kernel K")
 #                     then tests/bench/odx: ODX of a 1 GiB file on a LUN
 #                     of tests/odx/odx-target against ddpt --odx and cp
-#                     (BENCH_ODX_ARGS="--mib N --kernel K")
+#                     (BENCH_ODX_ARGS="--mib N --reps R --kernel K");
+#                     both with every method's destination LBAs in the
+#                     same state, fresh and written (tests/bench/lib.sh)
 #   make bench-progs  only build the benchmark programs
 #   make clean-bench
 
