@@ -6,12 +6,14 @@
 # Every method writes into the same destination region of the LUN (REGION:
 # $blocks 512-byte blocks from LBA $D), and before each run that region is
 # put in one LBA state, the same for every method:
-#   fresh    never written since the LUN was made: the region is a hole of
-#            the backstore's image (a sparse file on the guest's tmpfs), as
-#            mkfs's discard left it; the first write of each page allocates
-#            and zeroes memory
+#   fresh    as never written since the LUN was made: the region is a
+#            hole of the backstore's image (a sparse file on the guest's
+#            tmpfs), as the LUN was made and mkfs's discard left it, and
+#            is punched again before each run; the first write of each
+#            page allocates and zeroes memory
 #   written  every LBA of the region written before the run (a non-zero
 #            pattern): the image's pages exist, a copy overwrites them
+# One warm-up round (fresh) comes first and is not counted.
 # The region is free space of the filesystem, found where xfs puts a new
 # file of that size: the file methods' copies (copyoffload-cp, cp) land in
 # it (checked with FIEMAP after every copy: column "region"), the LBA
@@ -51,7 +53,7 @@ bench_region() {
 # the guest's caches
 bench_prepare() {
 	case $1 in
-	fresh)	fallocate --punch-hole --keep-size -o $((D * 512)) \
+	fresh|warm-up) fallocate --punch-hole --keep-size -o $((D * 512)) \
 			-l "$bytes" "$IMG" ;;
 	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
 			-c fsync "$IMG" ;;
@@ -184,11 +186,15 @@ bench_table() {
 	printf ')\n'
 }
 
-# bench_states REPS FLOOR TITLE METHOD...: the rounds in each LBA state,
-# then one table per state and the written/fresh ratio of each method
+# bench_states REPS FLOOR TITLE METHOD...: one warm-up round (fresh, not
+# counted: the first copies of a boot pay for loading programs over 9p
+# and for guest memory the host never gave before), the rounds in each
+# LBA state, then one table per state and the written/fresh ratio of
+# each method
 bench_states() {
 	local reps=$1 floor=$2 title=$3 s n
 	shift 3
+	bench_rounds 1 warm-up "$@"
 	for s in fresh written; do
 		bench_rounds "$reps" "$s" "$@"
 	done
@@ -199,7 +205,9 @@ bench_states() {
 		bench_table "$s" "$floor" "$@"
 	done
 	echo
-	printf 'median written / fresh:'
+	printf '(warm-up round, not counted, fresh, ms:'
+	for n in "$@"; do printf ' %s%s;' "$n" "${T[warm-up/$n]:-}"; done
+	printf ')\nmedian written / fresh:'
 	for n in "$@"; do
 		printf ' %s %s;' "$n" "$(ratio "$(median "${T[written/$n]:-}")" \
 			"$(median "${T[fresh/$n]:-}")")"
