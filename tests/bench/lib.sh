@@ -187,8 +187,8 @@ bench_table() {
 }
 
 # bench_states REPS FLOOR TITLE METHOD...: one warm-up round (fresh, not
-# counted: the first copies of a boot pay for loading programs over 9p
-# and for guest memory the host never gave before), the rounds in each
+# counted: the first copy of a boot took several times as long as the
+# next ones in trial runs, for reasons not measured), the rounds in each
 # LBA state, then one table per state and the written/fresh ratio of
 # each method
 bench_states() {
