@@ -37,6 +37,9 @@ struct cp {
 	bool no_clobber;	/* -n */
 	bool interactive;	/* -i */
 	bool update;		/* -u */
+	bool remove_destination;	/* --remove-destination */
+	bool hard_link;		/* -l */
+	bool symbolic_link;	/* -s */
 	unsigned int preserve;	/* PRESERVE_*: -p, --preserve */
 	bool no_preserve_mode;	/* --no-preserve=mode: default modes */
 	bool archive;		/* -a: no word on extended attributes */
@@ -47,6 +50,10 @@ struct cp {
 	int progress;		/* --progress: 1, --no-progress: 0, else -1 */
 	uint64_t progress_delay_ns;
 	void *copied;		/* --preserve=links: a tsearch tree */
+	struct file_id *ancestors;	/* -r: the directories being copied */
+	size_t depth;
+	struct operand *operands;	/* the sources seen so far */
+	size_t nr_operands;
 	mode_t umask;
 	int exit_code;
 	struct totals {		/* for --json's summary */
@@ -65,9 +72,24 @@ struct copied {
 	char *dst;
 };
 
+/* A file by its inode. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/*
+ * A source operand, as GNU cp tells one named twice: the file, and its
+ * name as the parent directory and the last component ("./a" is "a").
+ */
+struct operand {
+	struct file_id file, parent;
+	char *name;
+};
+
 /* Which symbolic links in SRC are followed: -P, -H, -L. */
 enum {
-	DEREF_DEFAULT,		/* -P with -r, else -H */
+	DEREF_DEFAULT,		/* -P with -r (but not -l), else -L */
 	DEREF_NEVER,		/* -P */
 	DEREF_OPERANDS,		/* -H */
 	DEREF_ALWAYS,		/* -L */
@@ -81,9 +103,12 @@ enum {
 	PRESERVE_LINKS = 1 << 3,
 	PRESERVE_XATTR = 1 << 4,
 	PRESERVE_XATTR_NAMED = 1 << 5,	/* "xattr" itself: every failure counts */
+	PRESERVE_CONTEXT = 1 << 6,
+	PRESERVE_CONTEXT_NAMED = 1 << 7, /* "context" itself: SELinux required */
 	PRESERVE_DEFAULT = PRESERVE_MODE | PRESERVE_OWNERSHIP |
 			   PRESERVE_TIMESTAMPS,
-	PRESERVE_ALL = PRESERVE_DEFAULT | PRESERVE_LINKS | PRESERVE_XATTR,
+	PRESERVE_ALL = PRESERVE_DEFAULT | PRESERVE_LINKS | PRESERVE_XATTR |
+		       PRESERVE_CONTEXT,
 };
 
 enum {
@@ -93,6 +118,7 @@ enum {
 	OPT_REQUIRE_MODULE,
 	OPT_PRESERVE,
 	OPT_NO_PRESERVE,
+	OPT_REMOVE_DESTINATION,
 	OPT_JSON,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
@@ -109,6 +135,9 @@ static const struct option cp_options[] = {
 	{ "no-clobber", no_argument, NULL, 'n' },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "update", no_argument, NULL, 'u' },
+	{ "link", no_argument, NULL, 'l' },
+	{ "symbolic-link", no_argument, NULL, 's' },
+	{ "remove-destination", no_argument, NULL, OPT_REMOVE_DESTINATION },
 	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
 	{ "target-directory", required_argument, NULL, 't' },
@@ -143,7 +172,7 @@ static void usage(void)
 	       "  -L, --dereference       always follow symbolic links in SRC\n"
 	       "  -H                      follow symbolic links given as SRC\n"
 	       "  -P, --no-dereference    never follow symbolic links in SRC (the default\n"
-	       "                          with -r; without -r, SRC is followed)\n"
+	       "                          with -r and without -l; else SRC is followed)\n"
 	       "  -d                      same as --no-dereference --preserve=links\n"
 	       "      --reflink[=WHEN]    share extents: auto (default: when possible),\n"
 	       "                          always (bare --reflink: fail when not possible),\n"
@@ -156,6 +185,11 @@ static void usage(void)
 	       "                          loaded, instead of copying without it\n"
 	       "  -q, --quiet             do not say that the module is not loaded\n"
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
+	       "      --remove-destination  remove an existing DST before copying\n"
+	       "  -l, --link              hard link files instead of copying them\n"
+	       "  -s, --symbolic-link     make symbolic links instead of copying; SRC\n"
+	       "                          must be absolute unless DST is in the\n"
+	       "                          current directory\n"
 	       "  -i, --interactive       ask before overwriting an existing file\n"
 	       "  -n, --no-clobber        do not overwrite an existing file (a directory\n"
 	       "                          is still copied into); overrides -f; of -i\n"
@@ -166,7 +200,8 @@ static void usage(void)
 	       "      --preserve[=ATTR_LIST]  keep these attributes: mode, ownership\n"
 	       "                          (when permitted), timestamps (default: these\n"
 	       "                          three), links (hard links among the sources),\n"
-	       "                          xattr (extended attributes), all\n"
+	       "                          xattr (extended attributes), context\n"
+	       "                          (SELinux: an error where it is off), all\n"
 	       "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
@@ -285,7 +320,7 @@ static void set_busy(const char *dst, bool created)
 
 /*
  * ATTR_LIST of --preserve and --no-preserve: mode, ownership, timestamps,
- * links, xattr, all, separated by commas.  Returns 0 or -EINVAL.
+ * links, xattr, context, all, separated by commas.  Returns 0 or -EINVAL.
  */
 static int parse_preserve(const char *arg, unsigned int *bits)
 {
@@ -298,6 +333,7 @@ static int parse_preserve(const char *arg, unsigned int *bits)
 		{ "timestamps", PRESERVE_TIMESTAMPS },
 		{ "links", PRESERVE_LINKS },
 		{ "xattr", PRESERVE_XATTR | PRESERVE_XATTR_NAMED },
+		{ "context", PRESERVE_CONTEXT | PRESERVE_CONTEXT_NAMED },
 		{ "all", PRESERVE_ALL },
 	};
 	const char *p = arg;
@@ -545,7 +581,7 @@ static void *x_value(const struct xfile *f, const char *name, size_t *size)
  * The names GNU cp does not copy as extended attributes: those that
  * /etc/xattr.conf (libattr's list, which cp follows) marks "skip" or
  * "permissions" (ACLs, which go with the mode), and the SELinux context,
- * which is not ours to keep (--preserve=context is not supported).
+ * which goes with --preserve=context (keep_context).
  */
 static bool xattr_skipped(const char *name)
 {
@@ -676,6 +712,43 @@ static void keep_acl(struct cp *cp, const struct xfile *src,
 	}
 }
 
+/* SELinux is on when selinuxfs is mounted, as libselinux decides. */
+#define SELINUX_MAGIC		0xf97cff8c
+#define SELINUX_MNT		"/sys/fs/selinux"
+#define XATTR_NAME_SELINUX	"security.selinux"
+
+static bool selinux_enabled(void)
+{
+	struct statfs sfs;
+
+	return !statfs(SELINUX_MNT, &sfs) && sfs.f_type == SELINUX_MAGIC;
+}
+
+/*
+ * --preserve=context, -a, --preserve=all where SELinux is on: the source's
+ * context, through its extended attribute (no libselinux: the kernel
+ * checks the label).  A failure counts only when "context" was named, as
+ * GNU cp counts it; with -a and all it is silent.
+ */
+static void keep_context(struct cp *cp, const struct xfile *src,
+			 const struct xfile *dst)
+{
+	size_t size;
+	void *value = x_value(src, XATTR_NAME_SELINUX, &size);
+	int err = 0;
+
+	if (!value)
+		err = errno == ENODATA ? 0 : errno;
+	else if (x_set(dst, XATTR_NAME_SELINUX, value, size))
+		err = errno;
+	free(value);
+	if (err && (cp->preserve & PRESERVE_CONTEXT_NAMED)) {
+		co_warn("failed to set the security context of '%s': %s",
+			dst->path, strerror(err));
+		cp->exit_code = CO_EXIT_FAIL;
+	}
+}
+
 /*
  * -p and --preserve: the source's (st) ownership, extended attributes,
  * mode and times on the destination, open as fd or, with fd -1, at path
@@ -696,6 +769,8 @@ static void keep_attributes(struct cp *cp, int fd, const char *path,
 	/* after chown(2), which drops security.capability */
 	if ((cp->preserve & PRESERVE_XATTR) && src)
 		keep_xattrs(cp, &sx, &dx);
+	if ((cp->preserve & PRESERVE_CONTEXT) && src)
+		keep_context(cp, &sx, &dx);
 	if ((cp->preserve & PRESERVE_MODE) && !link) {
 		ret = fd >= 0 ? fchmod(fd, mode) : chmod(path, mode);
 		if (ret) {
@@ -1180,6 +1255,23 @@ static bool declined(struct cp *cp, struct cp_entry *e)
 	return true;
 }
 
+/*
+ * --remove-destination: an existing non-directory destination is removed
+ * before the copy.  Returns true when that failed (and was reported).
+ */
+static bool remove_destination(struct cp *cp, struct cp_entry *e)
+{
+	struct stat st;
+
+	if (!cp->remove_destination || lstat(e->dst, &st) ||
+	    S_ISDIR(st.st_mode) || !unlink(e->dst) || errno == ENOENT)
+		return false;
+	e->msg = co_xasprintf("cannot remove '%s': %s", e->dst,
+			      strerror(errno));
+	report(cp, e, errno, NULL);
+	return true;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -1214,7 +1306,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		report(cp, e, -1, NULL);
 		return;
 	}
-	if (skip_newer(cp, e, st, true) || declined(cp, e))
+	if (skip_newer(cp, e, st, true) || declined(cp, e) ||
+	    remove_destination(cp, e))
 		return;
 	/*
 	 * As cp without -p: a new file gets the source's permission bits
@@ -1290,7 +1383,8 @@ static int cmp_copied(const void *a, const void *b)
 static bool may_meet_again(const struct cp *cp, const struct stat *st,
 			   int deref, bool operand)
 {
-	if (!(cp->preserve & PRESERVE_LINKS) || S_ISDIR(st->st_mode))
+	if (!(cp->preserve & PRESERVE_LINKS) || S_ISDIR(st->st_mode) ||
+	    cp->hard_link)
 		return false;
 	return st->st_nlink > 1 || deref == DEREF_ALWAYS ||
 	       (deref == DEREF_OPERANDS && operand);
@@ -1346,6 +1440,100 @@ static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
 	if (err)
 		e->msg = co_xasprintf("cannot create hard link '%s' to '%s': %s",
 				      e->dst, earlier, strerror(err));
+	report(cp, e, err, NULL);
+}
+
+/* --- -l and -s ---------------------------------------------------------- */
+
+/* A name with no character a shell would mind is printed bare (quotef). */
+static char *quotef(const char *name)
+{
+	if (*name && !name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-.,/:=@%^")])
+		return co_xstrdup(name);
+	return co_xasprintf("'%s'", name);
+}
+
+/*
+ * Whether PATH names an entry of the current directory: its directory is
+ * "." or the same directory (true, too, when either cannot be stat'ed:
+ * then the link itself fails, as in GNU cp).
+ */
+static bool in_current_dir(const char *path)
+{
+	char *dir = co_xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat dot, parent;
+	bool in;
+
+	while (slash && slash > dir && slash[1] == '\0') {
+		*slash = '\0';		/* "a/b/" is "b" in "a" */
+		slash = strrchr(dir, '/');
+	}
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	in = !strcmp(dir, ".") || stat(".", &dot) || stat(dir, &parent) ||
+	     (dot.st_dev == parent.st_dev && dot.st_ino == parent.st_ino);
+	free(dir);
+	return in;
+}
+
+static int make_link(const struct cp *cp, const struct cp_entry *e,
+		     bool follow)
+{
+	if (cp->symbolic_link)
+		return symlink(e->src, e->dst) ? errno : 0;
+	return linkat(AT_FDCWD, e->src, AT_FDCWD, e->dst,
+		      follow ? AT_SYMLINK_FOLLOW : 0) ? errno : 0;
+}
+
+/*
+ * -l and -s, as GNU cp: a non-directory source (st, followed when FOLLOW)
+ * becomes a hard link, or a symbolic link holding SRC as given, at DST;
+ * no attribute is set.  A relative SRC makes a symbolic link only in the
+ * current directory.  A DST that is SRC already is fine for -l and an
+ * error for -s; another existing one is an error ("File exists") unless
+ * -f or --remove-destination removes it, or -n, -u or -i leave it alone.
+ */
+static void link_source(struct cp *cp, struct cp_entry *e,
+			const struct stat *st, bool follow)
+{
+	struct stat dst_st;
+	char *name;
+	int err;
+
+	e->type = cp->symbolic_link ? "symlink" : "hardlink";
+	if (!lstat(e->dst, &dst_st) && dst_st.st_dev == st->st_dev &&
+	    dst_st.st_ino == st->st_ino) {
+		if (cp->hard_link) {
+			report(cp, e, 0, NULL);
+			return;
+		}
+		e->msg = co_xasprintf("'%s' and '%s' are the same file",
+				      e->src, e->dst);
+		report(cp, e, -1, NULL);
+		return;
+	}
+	if (cp->symbolic_link && e->src[0] != '/' &&
+	    !in_current_dir(e->dst)) {
+		name = quotef(e->dst);
+		e->msg = co_xasprintf("%s: can make relative symbolic links only in current directory",
+				      name);
+		free(name);
+		report(cp, e, -1, NULL);
+		return;
+	}
+	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
+	    declined(cp, e) || remove_destination(cp, e))
+		return;
+	err = make_link(cp, e, follow);
+	if (err == EEXIST && cp->force && !lstat(e->dst, &dst_st) &&
+	    !S_ISDIR(dst_st.st_mode) && !unlink(e->dst))
+		err = make_link(cp, e, follow);
+	if (err)
+		e->msg = co_xasprintf("cannot create %s link '%s' to '%s': %s",
+				      cp->symbolic_link ? "symbolic" : "hard",
+				      e->dst, e->src, strerror(err));
 	report(cp, e, err, NULL);
 }
 
@@ -1479,7 +1667,11 @@ static void copy_dir(struct cp *cp, struct cp_entry *e, const struct stat *st)
 		return;
 	}
 	report(cp, e, 0, NULL);
+	cp->ancestors = co_xreallocarray(cp->ancestors, cp->depth + 1,
+					 sizeof(*cp->ancestors));
+	cp->ancestors[cp->depth++] = (struct file_id){ st->st_dev, st->st_ino };
 	copy_children(cp, e);
+	cp->depth--;
 	/* written into with u+rwx; now the mode it should have */
 	if (cp->preserve) {
 		if (created && !(cp->preserve & PRESERVE_MODE) &&
@@ -1540,10 +1732,28 @@ static bool dst_inside_src(const char *src, const char *dst)
 	return inside;
 }
 
+/* -L: a directory being copied (ST) met again inside itself. */
+static bool is_ancestor(const struct cp *cp, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < cp->depth; i++)
+		if (cp->ancestors[i].dev == st->st_dev &&
+		    cp->ancestors[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
 static void copy_dir_path(struct cp *cp, struct cp_entry *e,
 			  const struct stat *st, bool operand)
 {
 	e->type = "directory";
+	if (cp->recursive && is_ancestor(cp, st)) {
+		e->msg = co_xasprintf("cannot copy cyclic symbolic link '%s'",
+				      e->src);
+		report(cp, e, -1, NULL);
+		return;
+	}
 	if (!cp->recursive) {
 		e->msg = co_xasprintf("-r not specified; omitting directory '%s'", e->src);
 		report(cp, e, EISDIR, NULL);
@@ -1560,21 +1770,35 @@ static void copy_dir_path(struct cp *cp, struct cp_entry *e,
  * with -L always, with -H when it is a command-line operand, with -P
  * never; by default as -H without -r and as -P with -r.
  */
+static int effective_deref(const struct cp *cp)
+{
+	if (cp->deref != DEREF_DEFAULT)
+		return cp->deref;
+	/* as GNU cp 9.1: -r -l follows them all */
+	return cp->recursive && !cp->hard_link ? DEREF_NEVER : DEREF_ALWAYS;
+}
+
+/* Stat SRC, following a symbolic link as -L, -H and -P say. */
+static int stat_source(const struct cp *cp, const char *src, bool operand,
+		       struct stat *st, bool *follow)
+{
+	int deref = effective_deref(cp);
+
+	*follow = deref == DEREF_ALWAYS || (deref == DEREF_OPERANDS && operand);
+	return *follow ? stat(src, st) : lstat(src, st);
+}
+
 static void copy_path(struct cp *cp, const char *src, const char *dst,
 		      bool operand)
 {
 	struct cp_entry e = { .src = src, .dst = dst, .type = "unknown" };
-	int deref = cp->deref;
+	int deref = effective_deref(cp);
 	const char *earlier = NULL;
 	struct stat st;
 	bool follow;
 	int err;
 
-	if (deref == DEREF_DEFAULT)
-		deref = cp->recursive ? DEREF_NEVER : DEREF_OPERANDS;
-	follow = deref == DEREF_ALWAYS ||
-		 (deref == DEREF_OPERANDS && operand);
-	if (follow ? stat(src, &st) : lstat(src, &st)) {
+	if (stat_source(cp, src, operand, &st, &follow)) {
 		err = errno;
 		e.msg = co_xasprintf("cannot stat '%s': %s", src,
 				     strerror(err));
@@ -1589,6 +1813,8 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 	}
 	if (S_ISDIR(st.st_mode)) {
 		copy_dir_path(cp, &e, &st, operand);
+	} else if (cp->hard_link || cp->symbolic_link) {
+		link_source(cp, &e, &st, follow);
 	} else if (S_ISLNK(st.st_mode)) {
 		e.type = "symlink";
 		copy_symlink(cp, &e, &st);
@@ -1605,11 +1831,66 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 
 /* --- operands ------------------------------------------------------------ */
 
+/*
+ * A source named again (the same file under the same name in the same
+ * directory: "a" and "./a", "d" and "d/") is left alone with a warning,
+ * as GNU cp does; the run still succeeds.  Otherwise it is remembered.
+ */
+static bool named_twice(struct cp *cp, const char *src)
+{
+	struct operand op = { .name = last_component(src) };
+	struct cp_entry e = { .src = src, .dst = "", .skipped = true };
+	char *dir = co_xstrdup(src), *slash;
+	struct stat st, parent;
+	bool follow;
+	size_t i;
+
+	/* the directory that holds the name ("a/b/": "a") */
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	if (stat_source(cp, src, true, &st, &follow) || stat(dir, &parent)) {
+		free(dir);
+		free(op.name);
+		return false;	/* copy_path reports it */
+	}
+	free(dir);
+	op.file = (struct file_id){ st.st_dev, st.st_ino };
+	op.parent = (struct file_id){ parent.st_dev, parent.st_ino };
+	for (i = 0; i < cp->nr_operands; i++) {
+		const struct operand *o = &cp->operands[i];
+
+		if (o->file.dev == op.file.dev && o->file.ino == op.file.ino &&
+		    o->parent.dev == op.parent.dev &&
+		    o->parent.ino == op.parent.ino && !strcmp(o->name, op.name))
+			break;
+	}
+	if (i < cp->nr_operands) {
+		free(op.name);
+		co_warn("warning: source %s '%s' specified more than once",
+			S_ISDIR(st.st_mode) ? "directory" : "file", src);
+		e.type = S_ISDIR(st.st_mode) ? "directory" : "file";
+		report(cp, &e, 0, NULL);
+		return true;
+	}
+	cp->operands = co_xreallocarray(cp->operands, cp->nr_operands + 1,
+					sizeof(*cp->operands));
+	cp->operands[cp->nr_operands++] = op;
+	return false;
+}
+
 static void copy_into(struct cp *cp, const char *src, const char *dir)
 {
-	char *name = last_component(src);
-	char *dst = co_xasprintf("%s/%s", dir, name);
+	char *name, *dst;
 
+	if (named_twice(cp, src))
+		return;
+	name = last_component(src);
+	dst = co_xasprintf("%s/%s", dir, name);
 	copy_path(cp, src, dst, true);
 	free(dst);
 	free(name);
@@ -1642,7 +1923,7 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	return cp->exit_code;
 }
 
-#define PRESERVE_VALID "'mode', 'ownership', 'timestamps', 'links', 'xattr', 'all'"
+#define PRESERVE_VALID "'mode', 'ownership', 'timestamps', 'links', 'context', 'xattr', 'all'"
 
 static int bad_argument(const char *option, const char *arg,
 			const char *valid)
@@ -1698,7 +1979,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRLHPadfinpt:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPadfilnpst:Tuvq", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -1738,6 +2019,15 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 		case 'u':
 			cp->update = true;
 			break;
+		case 'l':
+			cp->hard_link = true;
+			break;
+		case 's':
+			cp->symbolic_link = true;
+			break;
+		case OPT_REMOVE_DESTINATION:
+			cp->remove_destination = true;
+			break;
 		case 'p':
 			cp->preserve |= PRESERVE_DEFAULT;
 			break;
@@ -1753,6 +2043,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			if (parse_preserve(optarg, &bits))
 				return bad_argument("no-preserve", optarg,
 						    PRESERVE_VALID);
+			/* as GNU cp: only "context" itself takes it back */
 			if (bits & PRESERVE_XATTR)
 				bits |= PRESERVE_XATTR_NAMED;
 			cp->preserve &= ~bits;
@@ -1818,6 +2109,8 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 static int check_operands(const struct cp *cp, char **ops, int n,
 			  const char *target, bool no_target)
 {
+	if (cp->hard_link && cp->symbolic_link)
+		return co_usage_error(NULL, "cannot make both hard and symbolic links");
 	if ((cp->flags & COPYOFFLOAD_F_REQUIRE_SHARE) &&
 	    (cp->flags & COPYOFFLOAD_F_OFFLOAD_MASK))
 		return co_usage_error(NULL, "--reflink=always cannot be combined with --offload");
@@ -1829,6 +2122,22 @@ static int check_operands(const struct cp *cp, char **ops, int n,
 		return co_usage_error(NULL, "missing destination file operand after '%s'", ops[0]);
 	if (no_target && n > 2)
 		return co_usage_error(NULL, "extra operand '%s'", ops[2]);
+	return 0;
+}
+
+/*
+ * SELinux off: --preserve=context is an error before anything is copied,
+ * and -a and --preserve=all leave the context out, silently, as GNU cp.
+ */
+static int check_context(struct cp *cp)
+{
+	if (selinux_enabled())
+		return 0;
+	if (cp->preserve & PRESERVE_CONTEXT_NAMED) {
+		co_warn("cannot preserve security context without an SELinux-enabled kernel");
+		return CO_EXIT_FAIL;
+	}
+	cp->preserve &= ~PRESERVE_CONTEXT;
 	return 0;
 }
 
@@ -1902,7 +2211,7 @@ int main(int argc, char **argv)
 		return CO_EXIT_FAIL;
 	n = argc - optind;
 	if (check_operands(&cp, argv + optind, n, target, no_target) ||
-	    parse_piece_env(&cp))
+	    check_context(&cp) || parse_piece_env(&cp))
 		return CO_EXIT_FAIL;
 	cp.umask = umask(0);
 	umask(cp.umask);
