@@ -1292,7 +1292,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	bool created;
 	int dfd, err;
 
-	if (dangling_symlink(e->dst)) {
+	/* --remove-destination: the link goes, nothing is written through */
+	if (!cp->remove_destination && dangling_symlink(e->dst)) {
 		e->msg = co_xasprintf("not writing through dangling symlink '%s'",
 				      e->dst);
 		report(cp, e, -1, NULL);
@@ -1493,17 +1494,20 @@ static int make_link(const struct cp *cp, const struct cp_entry *e,
  * no attribute is set.  A relative SRC makes a symbolic link only in the
  * current directory.  A DST that is SRC already is fine for -l and an
  * error for -s; another existing one is an error ("File exists") unless
- * -f or --remove-destination removes it, or -n, -u or -i leave it alone.
+ * -f or --remove-destination removes it, or -n, -u or -i leave it alone
+ * (GNU cp 9.1 replaces it after a yes to -i for -l, not for -s).
  */
 static void link_source(struct cp *cp, struct cp_entry *e,
 			const struct stat *st, bool follow)
 {
+	bool exists, replace = cp->force;
 	struct stat dst_st;
 	char *name;
 	int err;
 
 	e->type = cp->symbolic_link ? "symlink" : "hardlink";
-	if (!lstat(e->dst, &dst_st) && dst_st.st_dev == st->st_dev &&
+	exists = !lstat(e->dst, &dst_st);
+	if (exists && dst_st.st_dev == st->st_dev &&
 	    dst_st.st_ino == st->st_ino) {
 		if (cp->hard_link) {
 			report(cp, e, 0, NULL);
@@ -1526,8 +1530,10 @@ static void link_source(struct cp *cp, struct cp_entry *e,
 	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
 	    declined(cp, e) || remove_destination(cp, e))
 		return;
+	if (cp->interactive && cp->hard_link && exists)
+		replace = true;		/* not declined: a yes */
 	err = make_link(cp, e, follow);
-	if (err == EEXIST && cp->force && !lstat(e->dst, &dst_st) &&
+	if (err == EEXIST && replace && !lstat(e->dst, &dst_st) &&
 	    !S_ISDIR(dst_st.st_mode) && !unlink(e->dst))
 		err = make_link(cp, e, follow);
 	if (err)
@@ -1906,6 +1912,7 @@ static bool is_dir(const char *path)
 static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 			 bool no_target)
 {
+	struct stat st;
 	int i;
 
 	if (!target && n == 2 && (no_target || !is_dir(ops[1]))) {
@@ -1915,7 +1922,10 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	if (!target)
 		target = ops[--n];
 	if (!is_dir(target)) {
-		co_warn("target '%s' is not a directory", target);
+		if (stat(target, &st))
+			co_warn("target '%s': %s", target, strerror(errno));
+		else
+			co_warn("target '%s' is not a directory", target);
 		return CO_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++)
@@ -2043,7 +2053,10 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			if (parse_preserve(optarg, &bits))
 				return bad_argument("no-preserve", optarg,
 						    PRESERVE_VALID);
-			/* as GNU cp: only "context" itself takes it back */
+			/*
+			 * "context" itself takes its error back, "all"
+			 * does not (as GNU cp)
+			 */
 			if (bits & PRESERVE_XATTR)
 				bits |= PRESERVE_XATTR_NAMED;
 			cp->preserve &= ~bits;
