@@ -246,7 +246,8 @@ print("\n".join(sorted(set(bad)) + text))' "$1" "$2"
 GNU_CP=${GNU_CP:-/bin/cp}
 
 # gnu_cp ARG...: run GNU cp as run_cmd does; its exit status in GNU_RC, its
-# first message without the "PROG: " prefix in GNU_MSG
+# first message without the "PROG: " prefix in GNU_MSG, all its messages
+# (prompts too) with PROG for its name in GNU_ERR, sorted
 gnu_cp() {
 	local err
 	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
@@ -255,6 +256,8 @@ gnu_cp() {
 	GNU_MSG=$(head -n 1 "$err")
 	GNU_MSG=${GNU_MSG#"$GNU_CP: "}
 	GNU_MSG=${GNU_MSG#cp: }
+	GNU_ERR=$(sed -e "s|$GNU_CP: |PROG: |g" -e 's/\(^\|? \)cp: /\1PROG: /g' \
+		-e "s|'$GNU_CP --help'|'PROG --help'|" "$err" | LC_ALL=C sort)
 	rm -f "$err"
 }
 
@@ -277,6 +280,15 @@ check_msg_like_cp() {
 	check_eq "$1" "$GNU_MSG" "${msg#*: }"
 }
 
+# check_msgs_like_cp NAME: ok when all the tool's messages and prompts
+# (CO_ERR) are GNU cp's (GNU_ERR), with PROG for the program names; in any
+# order (GNU cp walks a directory in inode order, the tool in name order)
+check_msgs_like_cp() {
+	local ours=${CO_ERR//copyoffload-cp: /PROG: }
+	check_eq "$1" "$GNU_ERR" \
+		"$(sed "s|'copyoffload-cp --help'|'PROG --help'|" <<<"$ours" | LC_ALL=C sort)"
+}
+
 # xattr_state PATH: PATH's extended attributes (not followed), sorted, with
 # their values in hex
 xattr_state() {
@@ -291,11 +303,11 @@ print(" ".join("%s=%s" % (n, os.getxattr(p, n, follow_symlinks=False).hex())
 # is under it, with PATH) (sorted): its path, type,
 # mode, and a file's size and checksum, a link's target or a device's
 # numbers, and for a
-# non-directory with several hard links the first path (in this order) of
-# its inode, so that the links among the copies are compared; with
-# TREE_TIMES=1 access and modification times too (read before the
-# checksum), with TREE_OWNER=1 owner and group, with TREE_XATTRS=1 the
-# extended attributes (ACLs too).  PATH must exist.
+# non-directory with several hard links its link count and the first path
+# (in this order) of its inode, so that the links among the copies are
+# compared; with TREE_TIMES=1 access and modification times too (read
+# before the checksum), with TREE_OWNER=1 owner and group, with
+# TREE_XATTRS=1 the extended attributes (ACLs too).  PATH must exist.
 tree_state() {
 	local f extra ino
 	local -A first_of
@@ -311,7 +323,7 @@ tree_state() {
 		if [ ! -d "$1/$f" ] && [ "$(stat -c %h "$1/$f")" -gt 1 ]; then
 			ino=$(stat -c %d:%i "$1/$f")
 			[ -n "${first_of[$ino]:-}" ] || first_of[$ino]=$f
-			extra+=" inode-of ${first_of[$ino]}"
+			extra+=" links $(stat -c %h "$1/$f") inode-of ${first_of[$ino]}"
 		fi
 		if [ -L "$1/$f" ]; then
 			echo "$f link $(readlink "$1/$f")$extra"
@@ -364,6 +376,21 @@ check_like_cp() {
 	fi
 	check_eq "$name.result" "$(TREE_TIMES='' TREE_OWNER='' tree_state "$name.gnu")" \
 		"$(TREE_TIMES='' TREE_OWNER='' tree_state "$name.ours")"
+}
+
+# like_cp_each NAME TOOL SETUP ARGS...: check_like_cp and check_msgs_like_cp
+# for each ARGS (the words of one run, split at blanks), named
+# NAME.ARGS with blanks and slashes as _; CP_STDIN as for check_like_cp.
+# TOOL should be quiet (-q): GNU cp has no note that the module is missing.
+like_cp_each() {
+	local name=$1 tool=$2 setup=$3 args run
+	shift 3
+	for args; do
+		run="$name.${args//[ \/]/_}"
+		# shellcheck disable=SC2086 # the words are the arguments
+		check_like_cp "$run" "$tool" "$setup" $args
+		check_msgs_like_cp "$run.msgs"
+	done
 }
 
 # file_blocks FILE: allocated 512-byte blocks

@@ -6,6 +6,11 @@
 . "$(dirname "$0")/../lib.sh"
 
 tools_cp_setup cp
+# the tool without its note that the module is missing, for comparing
+# every message with GNU cp's
+CPQ=$T/cp-quiet
+printf '#!/bin/sh\nexec "%s" -q "$@"\n' "$CP" > "$CPQ"
+chmod +x "$CPQ"
 
 # --- command line ------------------------------------------------------------
 
@@ -447,6 +452,103 @@ links_tests() {
 		"$CO_OUT"
 }
 
+# --- -l, -s and --remove-destination, next to GNU cp --------------------------
+
+# -l and -s make links instead of copies: a hard link (-r -l follows every
+# symbolic link, -P links the link itself), or a symbolic link holding SRC
+# as given, which must be absolute unless DST is in the current directory;
+# an existing DST is "File exists" unless -f or --remove-destination
+# removes it or -n, -u, -i leave it alone; DST already SRC is fine for -l,
+# "the same file" for -s.  tree_state compares link counts, inodes shared
+# and link targets; every message is compared.
+link_tests() {
+	local setup='echo a > a; ln a ha; ln -s a la; ln -s nowhere dl; echo z > z; ln z z2; ln -s a sa; mkdir -p d/sub o; echo b > d/b; echo c > d/sub/c; ln -s b d/lb; ln -s nowhere d/dang; mkfifo d/f; echo old > o/a; echo new > new; touch -d 2030-01-01 new; echo old > old; touch -d 2000-01-01 old'
+	local abs=$T/link.abs
+	mkdir -p "$abs/d/sub"
+	echo a > "$abs/a"
+	echo c > "$abs/d/sub/c"
+	ln -s c "$abs/d/sub/lc"
+	like_cp_each cp.link "$CPQ" "$setup" \
+		"-l a b" "--link a b" "-l a ha" "-l a a" "-l a z" "-lf a z" \
+		"-l --remove-destination a z" "-ln a z" "-lu a new" "-lu a old" \
+		"-l la b" "-lP la b" "-lL la b" "-l dl b" "-lP dl b" "-l d b" \
+		"-rl d b" "-rlP d b" "-rlH d b" "-rlL d b" "-l a o" "-lf a o" \
+		"-rl d o" "-lv a b" "-l a la" "-lf a sa" "-l nosuch b" "-ls a b" \
+		"-ld a ha o" "-lp a b" "-la a b" "-lT d o" "-l d/f b" \
+		"-rl --remove-destination d o"
+	like_cp_each cp.symlink "$CPQ" "$setup" \
+		"-s a b" "--symbolic-link a b" "-s a a" "-sf a a" "-s a sa" \
+		"-sf a sa" "-s a z" "-sf a z" "--remove-destination -s a z" \
+		"-sn a z" "-su a new" "-su a old" "-s a o" "-s d/b b" "-s la b" \
+		"-s dl b" "-s nosuch b" "-s d b" "-rs d b" "-sv a b" "-sp a b" \
+		"-sa a b" "-s a ha" "-s a ./b" "-s a o/../b" "-rs d/sub ." \
+		"-s $abs/a o" "-sf $abs/a o" "-s $abs/a $abs/a o/x" \
+		"-rs $abs/d o" "-rsL $abs/d o" "-t o -s $abs/a" "-s $abs/a d/b"
+	CP_STDIN=y like_cp_each cp.link.i.yes "$CPQ" "$setup" \
+		"-li a z" "-si a z" "-lif a z" "-sif a z" "-li --remove-destination a z"
+	CP_STDIN=n like_cp_each cp.link.i.no "$CPQ" "$setup" "-li a z" "-si a z"
+	# an ordinary copy with --remove-destination: a new inode (z2 keeps
+	# the old data), a dangling symlink replaced, not written through
+	like_cp_each cp.remove-destination "$CPQ" "$setup" \
+		"--remove-destination a z" "--remove-destination a dl" \
+		"--remove-destination a a" "-r --remove-destination d o" \
+		"--remove-destination -n a z" "--remove-destination a o"
+	echo j > link.json
+	check_exit cp.link.json 0 "$CP" -q -l --json link.json link.json.l
+	json_check cp.link.json.type \
+		'd[0]["type"] == "hardlink" and d[0]["bytes"] == 0 and d[0]["status"] == "ok"' "$CO_OUT"
+	check_exit cp.symlink.json 0 "$CP" -q -s --json link.json link.json.s
+	json_check cp.symlink.json.type 'd[0]["type"] == "symlink"' "$CO_OUT"
+}
+
+# --- -L on cycles, sources named twice, next to GNU cp ---------------------
+
+# A directory met again inside itself through a symbolic link (-r -L, -H
+# on an operand) is "cannot copy cyclic symbolic link"; a chain of links
+# that loops is "Too many levels of symbolic links".  The same source
+# under the same name ("a", "./a", "d/") is skipped with a warning and
+# status 0; another hard link to it (another name) is not the same.
+cycle_tests() {
+	local setup='echo a > a; ln a a2; mkdir -p d/s x; echo b > d/b; ln -s .. d/s/up; ln -s d ld; ln -s c1 c2; ln -s c2 c1; mkdir -p e; ln -s ../e e/self'
+	like_cp_each cp.cycle "$CPQ" "$setup" \
+		"-rL d o" "-rL d/s/up o" "-rH d o" "-r d o" "-rL ld o" \
+		"-rL e o" "-L c1 o" "c1 o" "-rL c1 o" "-H c1 o" "-P c1 o" \
+		"-rP c1 o" "-rL c1 x"
+	echo t > cp.twice.abs
+	like_cp_each cp.twice "$CPQ" "$setup" \
+		"a a x" "a ./a x" "a a2 a x" "-r d d/ x" "-r d ./d x" \
+		"-n a a x" "-l a a2 a x" "-t x a a" "-L a a x" "-d a a2 a x" \
+		"-rL ld d x" "-rL ld ld x" "-s $T/cp.twice.abs $T/cp.twice.abs x" \
+		"-v a a x" "-u a a x"
+	mkdir twice.json
+	check_exit cp.twice.json 0 "$CP" -q --json twice.json/../cp.twice.abs cp.twice.abs twice.json
+	json_check cp.twice.json.skipped \
+		'd[-1]["entries"] == 2 and d[-1]["copied"] == 1 and d[-1]["skipped"] == 1 and d[1]["status"] == "skipped" and d[-1]["exit_status"] == 0' "$CO_OUT"
+}
+
+# --- --preserve=context, next to GNU cp --------------------------------------
+
+# Where SELinux is off (these hosts), --preserve=context is an error before
+# anything is copied, -a and --preserve=all leave the context out
+# silently; --no-preserve=context takes the error back, =all does not.
+context_tests() {
+	local setup='echo a > a; mkdir -p d; echo b > d/b'
+	like_cp_each cp.context "$CPQ" "$setup" \
+		"--preserve=context a b" "--preserve=context -a a b" \
+		"-a --preserve=context a b" "--preserve=all,context a b" \
+		"--preserve=context --no-preserve=context a b" \
+		"--preserve=context --no-preserve=all a b" \
+		"--no-preserve=context a b" "-a d o" "--preserve=all a b" \
+		"-r --preserve=context d o" "--preserve=mode,context a b"
+	if [ -d /sys/fs/selinux ]; then
+		skip cp.context.off "SELinux may be on here"
+		return
+	fi
+	check_exit cp.context.off 1 "$CP" --preserve=context a.none b.none
+	check_eq cp.context.off.msg \
+		"copyoffload-cp: cannot preserve security context without an SELinux-enabled kernel" "$CO_ERR"
+}
+
 # --- special files, next to GNU cp ----------------------------------------------
 
 # With -r, FIFOs, devices and sockets are made anew (mkfifo, mknod) with
@@ -820,6 +922,9 @@ update_tests
 preserve_tests
 deref_tests
 links_tests
+link_tests
+cycle_tests
+context_tests
 special_tests
 no_module_tests
 json_tests
