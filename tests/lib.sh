@@ -247,7 +247,7 @@ GNU_CP=${GNU_CP:-/bin/cp}
 
 # gnu_cp ARG...: run GNU cp as run_cmd does; its exit status in GNU_RC, its
 # first message without the "PROG: " prefix in GNU_MSG, all its messages
-# (prompts too) with PROG for its name in GNU_ERR, sorted
+# (prompts too) with PROG for its name in GNU_ERR, as cp_msgs gives them
 gnu_cp() {
 	local err
 	err=$(mktemp "${TMPDIR:-/tmp}/co-err.XXXXXX")
@@ -257,7 +257,7 @@ gnu_cp() {
 	GNU_MSG=${GNU_MSG#"$GNU_CP: "}
 	GNU_MSG=${GNU_MSG#cp: }
 	GNU_ERR=$(sed -e "s|$GNU_CP: |PROG: |g" -e 's/\(^\|? \)cp: /\1PROG: /g' \
-		-e "s|'$GNU_CP --help'|'PROG --help'|" "$err" | LC_ALL=C sort)
+		-e "s|'$GNU_CP --help'|'PROG --help'|" "$err" | cp_msgs)
 	rm -f "$err"
 }
 
@@ -280,13 +280,19 @@ check_msg_like_cp() {
 	check_eq "$1" "$GNU_MSG" "${msg#*: }"
 }
 
+# cp_msgs: the messages on stdin, a prompt ("...? ") ending a line too,
+# sorted: GNU cp walks a directory in inode order, the tool in name order
+cp_msgs() {
+	sed 's/? /?\n/g' | LC_ALL=C sort
+}
+
 # check_msgs_like_cp NAME: ok when all the tool's messages and prompts
-# (CO_ERR) are GNU cp's (GNU_ERR), with PROG for the program names; in any
-# order (GNU cp walks a directory in inode order, the tool in name order)
+# (CO_ERR) are GNU cp's (GNU_ERR), with PROG for the program names, in any
+# order (cp_msgs)
 check_msgs_like_cp() {
 	local ours=${CO_ERR//copyoffload-cp: /PROG: }
 	check_eq "$1" "$GNU_ERR" \
-		"$(sed "s|'copyoffload-cp --help'|'PROG --help'|" <<<"$ours" | LC_ALL=C sort)"
+		"$(printf %s "$ours" | sed "s|'copyoffload-cp --help'|'PROG --help'|" | cp_msgs)"
 }
 
 # xattr_state PATH: PATH's extended attributes (not followed), sorted, with

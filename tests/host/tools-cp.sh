@@ -288,21 +288,19 @@ no_clobber_tests() {
 # undo -i; a new file, a dangling symlink and the same file are not asked.
 interactive_tests() {
 	local setup='echo new > s; echo old > d; ln -s nowhere dl; ln -s d ld; mkdir -p t/sub o/t/sub; echo a > t/a; echo b > t/sub/b; ln -s a t/l; echo old > o/t/a; echo old > o/t/l; mkfifo t/f; echo old > o/t/f'
-	local answer args gnu_err
+	local answer gnu_err
+	# -iv last: its output is checked below
+	local runs=("--interactive s d" "-in s d" "-ni s d" "-if s d" "-fi s d"
+		    "-i s new" "-i s dl" "-i s s" "-i s ld" "-ri t o" "-iu s d"
+		    "-id s d" "-iv s d")
 	for answer in n y Y yes "" " y" x; do
 		CP_STDIN=$answer check_like_cp "cp.i.answer-${answer// /_}" "$CP" "$setup" -i s d
 	done
 	CP_STDIN=n check_like_cp cp.i.asked "$CP" "$setup" -i s d
 	check_msg_like_cp cp.i.asked.prompt-like-cp
 	check_like_cp cp.i.eof "$CP" "$setup" -i s d </dev/null
-	for args in "--interactive s d" "-in s d" "-ni s d" "-if s d" "-fi s d" \
-		    "-i s new" "-i s dl" "-i s s" "-i s ld" "-iv s d" "-ri t o" \
-		    "-iu s d" "-id s d"; do
-		# shellcheck disable=SC2086 # the words are the arguments
-		CP_STDIN=y check_like_cp "cp.i.${args// /_}" "$CP" "$setup" $args
-		# shellcheck disable=SC2086
-		CP_STDIN=n check_like_cp "cp.i.no.${args// /_}" "$CP" "$setup" $args
-	done
+	CP_STDIN=y like_cp_each cp.i "$CPQ" "$setup" "${runs[@]}"
+	CP_STDIN=n like_cp_each cp.i.no "$CPQ" "$setup" "${runs[@]}"
 	check_eq cp.i.no.-iv_s_d.silent "" "$CO_OUT"
 	# one line per question, in the order of the operands
 	CP_STDIN=$'n\ny' check_like_cp cp.i.answers "$CP" "$setup; mkdir q; echo old > q/s; echo old > q/d" -i s d q
@@ -410,16 +408,13 @@ preserve_tests() {
 # wins.
 deref_tests() {
 	local setup='echo f > f; ln -s f lf; mkdir -p d/sub; echo g > d/sub/g; ln -s sub/g d/lg; ln -s sub d/lsub; ln -s d ld; ln -s nowhere dangling; mkdir -p dd; ln -s nowhere dd/dangling'
-	local args
-	for args in "lf out" "-P lf out" "-H lf out" "-L lf out" \
-		    "-r ld out" "-rP ld out" "-rH ld out" "-rL ld out" \
-		    "-r d out" "-rH d out" "-rL d out" "--dereference -r d out" \
-		    "--no-dereference lf out" "-L -P lf out" "-P -L lf out" \
-		    "-H -rL d out" "-P ld out" "-rL dd out" "-P dangling out" \
-		    "-rP lf f out.dir"; do
-		# shellcheck disable=SC2086 # the words are the arguments
-		check_like_cp "cp.deref.${args// /_}" "$CP" "$setup; mkdir out.dir" $args
-	done
+	like_cp_each cp.deref "$CPQ" "$setup; mkdir out.dir" \
+		"lf out" "-P lf out" "-H lf out" "-L lf out" \
+		"-r ld out" "-rP ld out" "-rH ld out" "-rL ld out" \
+		"-r d out" "-rH d out" "-rL d out" "--dereference -r d out" \
+		"--no-dereference lf out" "-L -P lf out" "-P -L lf out" \
+		"-H -rL d out" "-P ld out" "-rL dd out" "-P dangling out" \
+		"-rP lf f out.dir"
 	check_like_cp cp.deref.dangling-in-tree "$CP" "$setup" -rL dd out
 	check_msg_like_cp cp.deref.dangling-in-tree.msg-like-cp
 }
@@ -431,16 +426,13 @@ deref_tests() {
 # tree_state compares which paths share an inode.
 links_tests() {
 	local setup='mkdir -p t/s; echo a > t/a; ln t/a t/s/b; ln t/a t/c; ln -s a t/l; ln t/l t/l2; echo x > x; ln x y; mkdir -p L; echo q > L/f; ln -s f L/s; mkdir o; echo old > o/y'
-	local args
-	for args in "-d x y o" "--preserve=links x y o" "x y o" "-rd t o" \
-		    "-r --preserve=links t o" "-r t o" "-rp --preserve=links t o" \
-		    "-rd --no-preserve=links t o" "-rL --preserve=links L o" \
-		    "-L --preserve=links L/f L/s o" "-H --preserve=links L/f L/s o" \
-		    "--preserve=links L/f L/s o" "-d L/f L/s o" "-dn x y o" \
-		    "-rd t t o" "-d x x o"; do
-		# shellcheck disable=SC2086 # the words are the arguments
-		check_like_cp "cp.links.${args//[ \/]/_}" "$CP" "$setup" $args
-	done
+	like_cp_each cp.links "$CPQ" "$setup" \
+		"-d x y o" "--preserve=links x y o" "x y o" "-rd t o" \
+		"-r --preserve=links t o" "-r t o" "-rp --preserve=links t o" \
+		"-rd --no-preserve=links t o" "-rL --preserve=links L o" \
+		"-L --preserve=links L/f L/s o" "-H --preserve=links L/f L/s o" \
+		"--preserve=links L/f L/s o" "-d L/f L/s o" "-dn x y o" \
+		"-rd t t o" "-d x x o"
 	check_like_cp cp.links.verbose "$CP" "$setup" -dv x y o
 	check_match cp.links.verbose.line "^'y' -> 'o/y'$" "$CO_OUT"
 	mkdir links.json
@@ -558,14 +550,12 @@ context_tests() {
 special_tests() {
 	local setup='mkfifo -m 0640 f; mknod -m 0604 c c 1 3; mknod -m 0660 b b 7 200; python3 -c "import socket; socket.socket(socket.AF_UNIX).bind(\"s\")"; echo old > e; mkdir -p t; mkfifo t/f; chmod 4755 t/f; mknod t/c c 1 5; touch -h -d 2019-01-01 t/f t/c; mkdir o'
 	local feed='(timeout 10 sh -c "echo hello > f" &)'
-	local args saved
+	local saved
 	saved=$(umask)
 	umask 022
-	for args in "-R f c b s o" "-R f e" "-r t o" "-rn f e" "-Ru f e" "c y" \
-		    "-R --no-preserve=mode t o" "-RP s e"; do
-		# shellcheck disable=SC2086 # the words are the arguments
-		check_like_cp "cp.special.${args//[ \/]/_}" "$CP" "$setup" $args
-	done
+	like_cp_each cp.special "$CPQ" "$setup" \
+		"-R f c b s o" "-R f e" "-r t o" "-rn f e" "-Ru f e" "c y" \
+		"-R --no-preserve=mode t o" "-RP s e"
 	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.special.p.fifo "$CP" "$setup" -Rp t/f g
 	TREE_TIMES=1 TREE_OWNER=1 check_like_cp cp.special.p.device "$CP" "$setup" -Rp t/c h
 	check_like_cp cp.special.socket-data "$CP" "$setup" s x
@@ -826,7 +816,7 @@ nofallback_tests() {
 # POSIX ACLs (with the mode: -p), a directory's default ACL, hard links.
 # Written by Python: setfattr and setfacl may be missing.
 xattr_tests() {
-	local fs=$1 d=$2 args
+	local fs=$1 d=$2
 	local setup="python3 -c '
 import os, struct
 def acl(ents):
@@ -851,14 +841,12 @@ os.setxattr(\"t/sub\", \"system.posix_acl_default\",
 		return
 	fi
 	cd "$d" || return
-	for args in "--preserve=xattr t/f g" "-p t/f g" "-a t/f g" "--preserve=all t/f g" \
-		    "t/f g" "--preserve=xattr --no-preserve=xattr t/f g" \
-		    "-a --no-preserve=mode t/f g" "--preserve=mode t/f g" "-a t o" \
-		    "-r --preserve=xattr t o" "-rp t o"; do
-		# shellcheck disable=SC2086 # the words are the arguments
-		TREE_XATTRS=1 check_like_cp "cp.$fs.xattr.${args//[ \/]/_}" "$CP" "$setup" $args
-	done
-	check_eq "cp.$fs.xattr.-a_t_o.silent" "" "$(grep -v 'module is not loaded' <<<"$CO_ERR")"
+	TREE_XATTRS=1 like_cp_each "cp.$fs.xattr" "$CPQ" "$setup" \
+		"--preserve=xattr t/f g" "-p t/f g" "-a t/f g" "--preserve=all t/f g" \
+		"t/f g" "--preserve=xattr --no-preserve=xattr t/f g" \
+		"-a --no-preserve=mode t/f g" "--preserve=mode t/f g" "-a t o" \
+		"-r --preserve=xattr t o" "-rp t o"
+	check_eq "cp.$fs.xattr.-a_t_o.silent" "" "$CO_ERR"
 	check_match "cp.$fs.xattr.-a_t_o.kept" "user.bin=000102" "$(xattr_state "cp.$fs.xattr.-a_t_o.ours/o/f")"
 	cd "$T" || return
 }
