@@ -520,12 +520,15 @@ static mode_t keep_owner(struct cp *cp, int fd, const char *path,
 struct xfile {
 	int fd;
 	const char *path;
+	bool link;		/* path is a symbolic link: its own attributes */
 };
 
 static ssize_t x_list(const struct xfile *f, char *buf, size_t size)
 {
 	if (f->fd >= 0)
 		return flistxattr(f->fd, buf, size);
+	if (f->link)
+		return llistxattr(f->path, buf, size);
 	return listxattr(f->path, buf, size);
 }
 
@@ -534,6 +537,8 @@ static ssize_t x_get(const struct xfile *f, const char *name, void *buf,
 {
 	if (f->fd >= 0)
 		return fgetxattr(f->fd, name, buf, size);
+	if (f->link)
+		return lgetxattr(f->path, name, buf, size);
 	return getxattr(f->path, name, buf, size);
 }
 
@@ -542,6 +547,8 @@ static int x_set(const struct xfile *f, const char *name, const void *value,
 {
 	if (f->fd >= 0)
 		return fsetxattr(f->fd, name, value, size, 0);
+	if (f->link)
+		return lsetxattr(f->path, name, value, size, 0);
 	return setxattr(f->path, name, value, size, 0);
 }
 
@@ -549,6 +556,8 @@ static int x_remove(const struct xfile *f, const char *name)
 {
 	if (f->fd >= 0)
 		return fremovexattr(f->fd, name);
+	if (f->link)
+		return lremovexattr(f->path, name);
 	return removexattr(f->path, name);
 }
 
@@ -753,9 +762,10 @@ static void keep_context(struct cp *cp, const struct xfile *src,
  * -p and --preserve: the source's (st) ownership, extended attributes,
  * mode and times on the destination, open as fd or, with fd -1, at path
  * (a symbolic link itself when link).  Extended attributes and ACLs come
- * from the source open as sfd or at src, unless src is NULL (they are
- * kept for files and directories).  Failures are reported and make the
- * exit status 1 (but see xattr_failed); the copy stays.
+ * from the source open as sfd or at src (a symbolic link's own, as GNU cp
+ * keeps them: only trusted.* and security.* can be there), unless src is
+ * NULL.  Failures are reported and make the exit status 1 (but see
+ * xattr_failed); the copy stays.
  */
 static void keep_attributes(struct cp *cp, int fd, const char *path,
 			    const struct stat *st, bool link, int sfd,
@@ -763,7 +773,7 @@ static void keep_attributes(struct cp *cp, int fd, const char *path,
 {
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
 	mode_t mode = keep_owner(cp, fd, path, st);
-	struct xfile sx = { sfd, src }, dx = { fd, path };
+	struct xfile sx = { sfd, src, link }, dx = { fd, path, link };
 	int ret;
 
 	/* after chown(2), which drops security.capability */
@@ -1582,7 +1592,7 @@ static void copy_special(struct cp *cp, struct cp_entry *e,
 				      S_ISFIFO(st->st_mode) ? "fifo" :
 				      "special file", e->dst, strerror(err));
 	else if (cp->preserve)
-		keep_attributes(cp, -1, e->dst, st, false, -1, NULL);
+		keep_attributes(cp, -1, e->dst, st, false, -1, e->src);
 	report(cp, e, err, NULL);
 }
 
@@ -1613,7 +1623,7 @@ static void copy_symlink(struct cp *cp, struct cp_entry *e,
 			err = symlink(target, e->dst) ? errno : 0;
 	}
 	if (!err && cp->preserve)
-		keep_attributes(cp, -1, e->dst, src_st, true, -1, NULL);
+		keep_attributes(cp, -1, e->dst, src_st, true, -1, e->src);
 	report(cp, e, err, NULL);
 }
 

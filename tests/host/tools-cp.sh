@@ -813,7 +813,8 @@ nofallback_tests() {
 
 # --preserve=xattr, all, -a and -p on FS, next to GNU cp: user and
 # trusted attributes, binary values, names that /etc/xattr.conf skips,
-# POSIX ACLs (with the mode: -p), a directory's default ACL, hard links.
+# POSIX ACLs (with the mode: -p), a directory's default ACL, hard links,
+# a symbolic link's and a FIFO's own (trusted) attributes.
 # Written by Python: setfattr and setfacl may be missing.
 xattr_tests() {
 	local fs=$1 d=$2
@@ -827,6 +828,9 @@ with open(\"t/f\", \"w\") as f:
     f.write(\"data\")
 os.link(\"t/f\", \"t/sub/f2\")
 os.symlink(\"f\", \"t/l\")
+os.setxattr(\"t/l\", \"trusted.l\", b\"link\", follow_symlinks=False)
+os.mkfifo(\"t/p\")
+os.setxattr(\"t/p\", \"trusted.p\", b\"fifo\")
 for n, v in ((\"user.a\", b\"1\"), (\"user.bin\", bytes(range(256))),
              (\"user.Beagle.x\", b\"skipped\"), (\"trusted.t\", b\"root\")):
     os.setxattr(\"t/f\", n, v)
