@@ -110,8 +110,12 @@ extents_shared() {
 }
 
 CO_CLEANUP=()
+# On exit, however the script ended: out of any mount it is about to undo
+# (a script that died inside a scratch filesystem kept it busy, and every
+# script after it found the device still mounted).
 co_cleanup() {
 	local i
+	cd / || true
 	for ((i = ${#CO_CLEANUP[@]} - 1; i >= 0; i--)); do
 		eval "${CO_CLEANUP[$i]}" >/dev/null 2>&1
 	done

@@ -22,13 +22,13 @@
 # shellcheck source=tests/guest/fslib.sh
 . "$(dirname "$0")/fslib.sh"
 P=adjacent
-CO_CLEANUP+=("rm -f '$FS_ERRF.why' '$FS_ERRF.merged'")
 
 # ranges N SIZE [FIRST]: RANGES, N adjacent ranges of SIZE bytes from
 # FIRST (0), at the same offsets in both files
 ranges() {
-	local i size first=${3:-0}
+	local i size first
 	to_bytes size "$2"
+	to_bytes first "${3:-0}"
 	RANGES=()
 	for ((i = 0; i < $1; i++)); do
 		RANGES+=("$((first + i * size)):$((first + i * size)):$size")
@@ -98,14 +98,11 @@ adj_copy() {
 
 	data_file l 16M
 	case_start "$c.rlimit-in-range-7"
-	# 7.5 MiB in 1 KiB blocks (bash's ulimit -f unit)
-	(ulimit -f 7680; trap '' XFSZ
-	 ranges 16 1M
-	 differential copy l m -- "${RANGES[@]}"
-	 printf '%s\n' "${CASE_WHY[@]}" > "$FS_ERRF.why"
-	 echo "$MERGED" > "$FS_ERRF.merged")
-	mapfile -t CASE_WHY < <(grep . "$FS_ERRF.why")
-	want_eq "range 7" "524288|EFBIG|kernel" "$(sed -n 8p "$FS_ERRF.merged")"
+	ranges 16 1M
+	CO_PREFIX=(prlimit --fsize=$((7 * MiB + 512 * KiB)) env --ignore-signal=XFSZ)
+	differential copy l m -- "${RANGES[@]}"
+	CO_PREFIX=()
+	want_eq "range 7" "524288|EFBIG|kernel" "$(sed -n 8p <<<"$MERGED")"
 	case_end
 
 	case_start "$c.no-fallback"
@@ -134,7 +131,7 @@ adj_clone() {
 	want_eq "outcomes" "$(for i in $(seq 64); do echo "4096|ok|clone"; done)" \
 		"$(outcomes)"
 	want_same a b
-	want_shared b
+	want_shared b 0 256K
 	case_end
 
 	case_start "$c.unaligned-in-the-middle"

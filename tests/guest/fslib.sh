@@ -274,7 +274,7 @@ co() {
 	[ "${CO_FS_DEBUG_NO_MODULE:-}" = 1 ] || set -- --require-module "$@"
 	[ "$op" = copy ] && [ -n "$FS_OFFLOAD" ] &&
 		[[ " $* " != *" --require-share "* ]] && set -- "$FS_OFFLOAD" "$@"
-	CO_OUT=$("$CO_RANGE" "$op" "$@" 2>"$FS_ERRF")
+	CO_OUT=$("${CO_PREFIX[@]}" "$CO_RANGE" "$op" "$@" 2>"$FS_ERRF")
 	CO_RC=$?
 	CO_ERR=$(<"$FS_ERRF")
 	[ "${CO_FS_DEBUG_NO_MODULE:-}" = 1 ] && return 0
@@ -284,6 +284,9 @@ co() {
 	[ "$CO_RC" = 2 ] && why "usage error: $CO_ERR"
 	return 0
 }
+
+# CO_PREFIX: a command co runs the tool under (e.g. prlimit), none by default
+CO_PREFIX=()
 
 # want_rc CODE: the last co exited with CODE
 want_rc() {
