@@ -38,6 +38,10 @@ struct cp {
 	bool interactive;	/* -i */
 	bool update;		/* -u */
 	bool remove_destination;	/* --remove-destination */
+	int backup;		/* BACKUP_*: -b, --backup, -S */
+	const char *suffix;	/* -S, SIMPLE_BACKUP_SUFFIX, "~" */
+	bool one_file_system;	/* -x */
+	int sparse;		/* SPARSE_*: --sparse */
 	bool hard_link;		/* -l */
 	bool symbolic_link;	/* -s */
 	unsigned int preserve;	/* PRESERVE_*: -p, --preserve */
@@ -95,6 +99,21 @@ enum {
 	DEREF_ALWAYS,		/* -L */
 };
 
+/* --backup's CONTROL: whether and how an existing destination is kept. */
+enum {
+	BACKUP_NONE,
+	BACKUP_SIMPLE,		/* DST~ */
+	BACKUP_EXISTING,	/* numbered where such backups exist, else simple */
+	BACKUP_NUMBERED,	/* DST.~N~ */
+};
+
+/* --sparse=WHEN */
+enum {
+	SPARSE_AUTO,		/* the source's holes stay holes */
+	SPARSE_NEVER,		/* the destination is fully allocated */
+	SPARSE_ALWAYS,
+};
+
 /* What -p and --preserve keep of the source. */
 enum {
 	PRESERVE_MODE = 1 << 0,
@@ -122,6 +141,8 @@ enum {
 	OPT_JSON,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_BACKUP,
+	OPT_SPARSE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -138,6 +159,10 @@ static const struct option cp_options[] = {
 	{ "link", no_argument, NULL, 'l' },
 	{ "symbolic-link", no_argument, NULL, 's' },
 	{ "remove-destination", no_argument, NULL, OPT_REMOVE_DESTINATION },
+	{ "backup", optional_argument, NULL, OPT_BACKUP },
+	{ "suffix", required_argument, NULL, 'S' },
+	{ "one-file-system", no_argument, NULL, 'x' },
+	{ "sparse", required_argument, NULL, OPT_SPARSE },
 	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
 	{ "target-directory", required_argument, NULL, 't' },
@@ -186,6 +211,14 @@ static void usage(void)
 	       "  -q, --quiet             do not say that the module is not loaded\n"
 	       "  -f, --force             if DST cannot be opened, remove it and retry\n"
 	       "      --remove-destination  remove an existing DST before copying\n"
+	       "      --backup[=CONTROL]  rename each existing destination file first:\n"
+	       "                          none/off (no backups), numbered/t (DST.~N~),\n"
+	       "                          existing/nil (numbered where such backups\n"
+	       "                          exist, else simple), simple/never (DST~);\n"
+	       "                          default: $VERSION_CONTROL, else existing\n"
+	       "  -b                      like --backup, without an argument\n"
+	       "  -S, --suffix=SUFFIX     the simple backups' suffix (default:\n"
+	       "                          $SIMPLE_BACKUP_SUFFIX, else ~); implies -b\n"
 	       "  -l, --link              hard link files instead of copying them\n"
 	       "  -s, --symbolic-link     make symbolic links instead of copying; SRC\n"
 	       "                          must be absolute unless DST is in the\n"
@@ -203,6 +236,11 @@ static void usage(void)
 	       "                          xattr (extended attributes), context\n"
 	       "                          (SELinux: an error where it is off), all\n"
 	       "      --no-preserve=ATTR_LIST  do not keep these attributes\n"
+	       "      --sparse=WHEN       holes in the copies: auto (default: the\n"
+	       "                          source's holes), always (also where whole\n"
+	       "                          blocks of zeroes are), never (no holes)\n"
+	       "  -x, --one-file-system   with -r, leave empty the directories that are\n"
+	       "                          on another file system than their parent\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
@@ -366,6 +404,7 @@ struct cp_entry {
 	int err;		/* 0, a positive errno, or -1 (no errno) */
 	const char *why;	/* instead of strerror(err) */
 	char *msg;		/* a whole message instead of "cannot copy" */
+	char *backup;		/* where --backup moved the destination */
 	bool skipped;		/* left alone: -n or -u */
 };
 
@@ -414,6 +453,8 @@ static void print_summary(const struct cp *cp, int exit_status)
 static void print_verbose(const struct cp_entry *e)
 {
 	printf("'%s' -> '%s'", e->src, e->dst);
+	if (e->backup)
+		printf(" (backup: '%s')", e->backup);
 	if (!strcmp(e->type, "file")) {
 		printf(" (");
 		if (!co_print_method_bytes(stdout, &e->res))
@@ -477,6 +518,8 @@ static void report(struct cp *cp, struct cp_entry *e, int err, const char *why)
 	fflush(stdout);
 	free(e->msg);
 	e->msg = NULL;
+	free(e->backup);
+	e->backup = NULL;
 }
 
 /* --- -p ------------------------------------------------------------------ */
@@ -1138,6 +1181,105 @@ static int check_size(int dfd, uint64_t done)
 	return 0;
 }
 
+/* --sparse=never: every hole of the destination (SIZE bytes) written with zeroes. */
+static int fill_holes(int fd, uint64_t size)
+{
+	char *zeroes = NULL;
+	uint64_t len;
+	off_t h = 0, d;
+	int err = 0;
+
+	while (!err && (uint64_t)h < size) {
+		h = lseek(fd, h, SEEK_HOLE);
+		if (h < 0 || (uint64_t)h >= size) {
+			err = h < 0 ? errno : 0;
+			break;
+		}
+		d = lseek(fd, h, SEEK_DATA);
+		if (d < 0 && errno != ENXIO) {
+			err = errno;
+			break;
+		}
+		if (!zeroes) {
+			zeroes = calloc(1, CP_READ_CHUNK);
+			if (!zeroes)
+				return ENOMEM;
+		}
+		for (d = d < 0 || (uint64_t)d > size ? (off_t)size : d; !err && h < d;
+		     h += len) {
+			len = d - h < CP_READ_CHUNK ? (uint64_t)(d - h) : CP_READ_CHUNK;
+			err = write_all(fd, zeroes, len, h);
+		}
+	}
+	free(zeroes);
+	return err;
+}
+
+static bool all_zero(const char *buf, size_t len)
+{
+	return !len || (!buf[0] && !memcmp(buf, buf + 1, len - 1));
+}
+
+/*
+ * --sparse=always: every whole block of zeroes (a block of the
+ * destination's filesystem) in its data made a hole, as GNU cp makes them
+ * while writing; the zeroes are looked for in the source (sfd), as GNU cp
+ * looks for them, the destination being write-only.  Where holes cannot
+ * be punched, the zeroes stay.
+ */
+static int punch_zeroes(int sfd, int fd, uint64_t size)
+{
+	uint64_t blk = 4096, off, end, run = 0, start = 0;
+	struct statfs sfs;
+	off_t d = 0, h;
+	char *buf;
+	ssize_t n;
+	int err = 0;
+
+	if (!fstatfs(fd, &sfs) && sfs.f_bsize > 0)
+		blk = sfs.f_bsize;
+	buf = malloc(blk);
+	if (!buf)
+		return ENOMEM;
+	while (!err && (uint64_t)d < size) {
+		d = lseek(fd, d, SEEK_DATA);
+		if (d < 0) {
+			err = errno == ENXIO ? 0 : errno;
+			break;
+		}
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0) {
+			err = errno;
+			break;
+		}
+		end = (uint64_t)h < size ? (uint64_t)h : size;
+		for (off = d / blk * blk; !err && off + blk <= end; off += blk) {
+			n = pread(sfd, buf, blk, off);
+			if (n < 0) {
+				err = errno;
+			} else if ((uint64_t)n == blk && all_zero(buf, blk)) {
+				if (!run)
+					start = off;
+				run += blk;
+				continue;
+			}
+			if (run && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					     FALLOC_FL_KEEP_SIZE, start, run) &&
+			    errno != EOPNOTSUPP)
+				err = errno;
+			run = 0;
+		}
+		if (!err && run && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					     FALLOC_FL_KEEP_SIZE, start, run) &&
+		    errno != EOPNOTSUPP)
+			err = errno;
+		run = 0;
+		d = h;
+	}
+	free(buf);
+	return err;
+}
+
 static int open_dst(struct cp *cp, const char *dst, mode_t mode, bool *created)
 {
 	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC;
@@ -1282,6 +1424,106 @@ static bool remove_destination(struct cp *cp, struct cp_entry *e)
 	return true;
 }
 
+static char *last_component(const char *path);
+
+/*
+ * --backup's name for DST: DST and the suffix (simple), or DST.~N~, N one
+ * more than the highest such backup in its directory (numbered; existing
+ * when there is one), as GNU cp names them.
+ */
+static char *backup_name(const struct cp *cp, const char *dst)
+{
+	const char *base = strrchr(dst, '/');
+	unsigned long max = 0, n;
+	struct dirent *de;
+	char *dir, *end;
+	size_t len;
+	DIR *d;
+
+	if (cp->backup == BACKUP_SIMPLE)
+		return co_xasprintf("%s%s", dst, cp->suffix);
+	base = base ? base + 1 : dst;
+	dir = base > dst ? strndup(dst, base - dst) : co_xstrdup(".");
+	len = strlen(base);
+	d = dir ? opendir(dir) : NULL;
+	while (d && (de = readdir(d))) {
+		const char *p = de->d_name;
+
+		if (strncmp(p, base, len) || strncmp(p + len, ".~", 2) ||
+		    p[len + 2] < '1' || p[len + 2] > '9')
+			continue;
+		n = strtoul(p + len + 2, &end, 10);
+		if (!strcmp(end, "~") && n > max)
+			max = n;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	if (cp->backup == BACKUP_EXISTING && !max)
+		return co_xasprintf("%s%s", dst, cp->suffix);
+	return co_xasprintf("%s.~%lu~", dst, max + 1);
+}
+
+/*
+ * GNU cp will not back up DST when the source (st) is DST's simple backup
+ * ("cp -b a~ a"): the backup would replace the source.
+ */
+static bool source_is_backup(const struct cp *cp, const struct cp_entry *e,
+			     const struct stat *st)
+{
+	char *sbase = last_component(e->src), *dbase = last_component(e->dst);
+	char *name = co_xasprintf("%s%s", dbase, cp->suffix);
+	bool is = false;
+	struct stat bst;
+
+	if (!strcmp(sbase, name)) {
+		free(name);
+		name = co_xasprintf("%s%s", e->dst, cp->suffix);
+		is = !stat(name, &bst) && bst.st_dev == st->st_dev &&
+		     bst.st_ino == st->st_ino;
+	}
+	free(name);
+	free(sbase);
+	free(dbase);
+	return is;
+}
+
+/*
+ * --backup: an existing non-directory destination is renamed to its
+ * backup name before the copy, which then makes a new file.  Returns true
+ * when the entry failed (and was reported).
+ */
+static bool backup_destination(struct cp *cp, struct cp_entry *e,
+			       const struct stat *src_st)
+{
+	struct stat st;
+	char *name;
+	int err;
+
+	if (cp->backup == BACKUP_NONE || lstat(e->dst, &st) ||
+	    S_ISDIR(st.st_mode))
+		return false;
+	if (source_is_backup(cp, e, src_st)) {
+		e->msg = co_xasprintf("backing up '%s' might destroy source;  '%s' not copied",
+				      e->dst, e->src);
+		report(cp, e, -1, NULL);
+		return true;
+	}
+	name = backup_name(cp, e->dst);
+	if (rename(e->dst, name)) {
+		err = errno;
+		free(name);
+		if (err == ENOENT)
+			return false;
+		e->msg = co_xasprintf("cannot backup '%s': %s", e->dst,
+				      strerror(err));
+		report(cp, e, err, NULL);
+		return true;
+	}
+	e->backup = name;
+	return false;
+}
+
 static bool same_file(const char *dst, const struct stat *st)
 {
 	struct stat dst_st;
@@ -1303,7 +1545,8 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	int dfd, err;
 
 	/* --remove-destination: the link goes, nothing is written through */
-	if (!cp->remove_destination && dangling_symlink(e->dst)) {
+	if (!cp->remove_destination && !cp->backup &&
+	    dangling_symlink(e->dst)) {
 		e->msg = co_xasprintf("not writing through dangling symlink '%s'",
 				      e->dst);
 		report(cp, e, -1, NULL);
@@ -1311,14 +1554,15 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	}
 	if (skip_existing(cp, e))
 		return;
-	if (same_file(e->dst, st)) {
+	/* -b -f: the destination is backed up, the source read from there */
+	if (same_file(e->dst, st) && !(cp->backup && cp->force)) {
 		e->msg = co_xasprintf("'%s' and '%s' are the same file",
 				      e->src, e->dst);
 		report(cp, e, -1, NULL);
 		return;
 	}
 	if (skip_newer(cp, e, st, true) || declined(cp, e) ||
-	    remove_destination(cp, e))
+	    remove_destination(cp, e) || backup_destination(cp, e, st))
 		return;
 	/*
 	 * As cp without -p: a new file gets the source's permission bits
@@ -1340,6 +1584,10 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 	err = copy_data(cp, sfd, dfd, st, e, &done);
 	if (!err)
 		err = check_size(dfd, done);
+	if (!err && cp->sparse == SPARSE_NEVER)
+		err = fill_holes(dfd, done);
+	else if (!err && cp->sparse == SPARSE_ALWAYS)
+		err = punch_zeroes(sfd, dfd, done);
 	if (!err && cp->preserve)
 		keep_attributes(cp, dfd, e->dst, st, false, sfd, e->src);
 	if (err && !created && ftruncate(dfd, done))
@@ -1428,7 +1676,8 @@ static void remember_copy(struct cp *cp, const struct stat *st,
  * The destination becomes one more link to EARLIER, the copy of the same
  * source; an existing non-directory there is replaced, as GNU cp does.
  */
-static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
+static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier,
+		      const struct stat *src_st)
 {
 	struct stat st, earlier_st;
 	int err = 0;
@@ -1440,7 +1689,8 @@ static void link_copy(struct cp *cp, struct cp_entry *e, const char *earlier)
 		report(cp, e, 0, NULL);
 		return;
 	}
-	if (skip_existing(cp, e) || declined(cp, e))
+	if (skip_existing(cp, e) || declined(cp, e) ||
+	    backup_destination(cp, e, src_st))
 		return;
 	if (link(earlier, e->dst)) {
 		err = errno;
@@ -1538,7 +1788,8 @@ static void link_source(struct cp *cp, struct cp_entry *e,
 		return;
 	}
 	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
-	    declined(cp, e) || remove_destination(cp, e))
+	    declined(cp, e) || remove_destination(cp, e) ||
+	    backup_destination(cp, e, st))
 		return;
 	if (cp->interactive && cp->hard_link && exists)
 		replace = true;		/* not declined: a yes */
@@ -1579,7 +1830,7 @@ static void copy_special(struct cp *cp, struct cp_entry *e,
 
 	e->type = "special";
 	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
-	    declined(cp, e))
+	    declined(cp, e) || backup_destination(cp, e, st))
 		return;
 	if (make_special(e->dst, st, mode)) {
 		err = errno;
@@ -1608,7 +1859,7 @@ static void copy_symlink(struct cp *cp, struct cp_entry *e,
 	int err = 0;
 
 	if (skip_existing(cp, e) || skip_newer(cp, e, src_st, false) ||
-	    declined(cp, e))
+	    declined(cp, e) || backup_destination(cp, e, src_st))
 		return;
 	n = readlink(e->src, target, sizeof(target) - 1);
 	if (n < 0) {
@@ -1686,7 +1937,10 @@ static void copy_dir(struct cp *cp, struct cp_entry *e, const struct stat *st)
 	cp->ancestors = co_xreallocarray(cp->ancestors, cp->depth + 1,
 					 sizeof(*cp->ancestors));
 	cp->ancestors[cp->depth++] = (struct file_id){ st->st_dev, st->st_ino };
-	copy_children(cp, e);
+	/* -x: a directory on another filesystem is made, but left empty */
+	if (!cp->one_file_system || cp->depth < 2 ||
+	    cp->ancestors[cp->depth - 2].dev == st->st_dev)
+		copy_children(cp, e);
 	cp->depth--;
 	/* written into with u+rwx; now the mode it should have */
 	if (cp->preserve) {
@@ -1824,7 +2078,7 @@ static void copy_path(struct cp *cp, const char *src, const char *dst,
 	if (may_meet_again(cp, &st, deref, operand))
 		earlier = copied_before(cp, &st);
 	if (earlier) {
-		link_copy(cp, &e, earlier);
+		link_copy(cp, &e, earlier, &st);
 		return;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -1952,6 +2206,88 @@ static int bad_argument(const char *option, const char *arg,
 			      "Valid arguments are: %s", arg, option, valid);
 }
 
+/*
+ * An argument among NAMES (values in VALUES), or an unambiguous
+ * abbreviation of one, as GNU's argmatch takes it: -1 when invalid, -2
+ * when ambiguous.
+ */
+static int match_arg(const char *arg, const char *const *names,
+		     const int *values, size_t n)
+{
+	size_t i, len = strlen(arg);
+	int found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(arg, names[i]))
+			return values[i];
+		if (!strncmp(arg, names[i], len)) {
+			if (found >= 0 && found != values[i])
+				return -2;
+			found = values[i];
+		}
+	}
+	return len ? found : -1;
+}
+
+static const char *const backup_names[] = {
+	"none", "off", "simple", "never", "existing", "nil", "numbered", "t",
+};
+static const int backup_values[] = {
+	BACKUP_NONE, BACKUP_NONE, BACKUP_SIMPLE, BACKUP_SIMPLE,
+	BACKUP_EXISTING, BACKUP_EXISTING, BACKUP_NUMBERED, BACKUP_NUMBERED,
+};
+
+/*
+ * -b, --backup[=CONTROL], -S: CONTROL, else VERSION_CONTROL, else
+ * existing; the suffix: -S, else SIMPLE_BACKUP_SUFFIX, else "~" (also for
+ * an empty one or one with a slash), as GNU cp.
+ */
+static int parse_backup(struct cp *cp, const char *control,
+			const char *suffix)
+{
+	const char *what = "backup type";
+	int type;
+
+	if (!control) {
+		control = getenv("VERSION_CONTROL");
+		what = "$VERSION_CONTROL";
+	}
+	type = control ? match_arg(control, backup_names, backup_values,
+				   ARRAY_SIZE(backup_names)) : BACKUP_EXISTING;
+	if (type < 0)
+		return co_usage_error(NULL, "%s argument '%s' for '%s'\n"
+				      "Valid arguments are:\n"
+				      "  - 'none', 'off'\n"
+				      "  - 'simple', 'never'\n"
+				      "  - 'existing', 'nil'\n"
+				      "  - 'numbered', 't'",
+				      type == -2 ? "ambiguous" : "invalid",
+				      control, what);
+	cp->backup = type;
+	if (!suffix)
+		suffix = getenv("SIMPLE_BACKUP_SUFFIX");
+	cp->suffix = suffix && *suffix && !strchr(suffix, '/') ? suffix : "~";
+	return 0;
+}
+
+static int parse_sparse(struct cp *cp, const char *arg)
+{
+	static const char *const names[] = { "never", "auto", "always" };
+	static const int values[] = { SPARSE_NEVER, SPARSE_AUTO,
+				      SPARSE_ALWAYS };
+	int v = match_arg(arg, names, values, ARRAY_SIZE(names));
+
+	if (v < 0)
+		return co_usage_error(NULL, "%s argument '%s' for '--sparse'\n"
+				      "Valid arguments are:\n"
+				      "  - 'never'\n"
+				      "  - 'auto'\n"
+				      "  - 'always'",
+				      v == -2 ? "ambiguous" : "invalid", arg);
+	cp->sparse = v;
+	return 0;
+}
+
 /* --progress=SECONDS: a decimal number of seconds, up to a day */
 static int parse_delay(const char *arg, uint64_t *ns)
 {
@@ -1995,11 +2331,13 @@ static void start_progress(const struct cp *cp, int sources)
 static int parse_options(struct cp *cp, int argc, char **argv,
 			 const char **target, bool *no_target)
 {
+	const char *control = NULL, *suffix = NULL;
+	bool backup = false;
 	unsigned int bits;
 	uint64_t flag;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "rRLHPadfilnpst:Tuvq", cp_options,
+	while ((c = getopt_long(argc, argv, "rRLHPabdfilnpst:TuvqS:x", cp_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -2047,6 +2385,25 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case OPT_REMOVE_DESTINATION:
 			cp->remove_destination = true;
+			break;
+		case 'b':
+			backup = true;
+			break;
+		case OPT_BACKUP:
+			backup = true;
+			if (optarg)
+				control = optarg;
+			break;
+		case 'S':
+			backup = true;
+			suffix = optarg;
+			break;
+		case 'x':
+			cp->one_file_system = true;
+			break;
+		case OPT_SPARSE:
+			if (parse_sparse(cp, optarg))
+				return CO_EXIT_FAIL;
 			break;
 		case 'p':
 			cp->preserve |= PRESERVE_DEFAULT;
@@ -2126,6 +2483,13 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			return CO_EXIT_FAIL;
 		}
 	}
+	if (backup && cp->no_clobber)
+		return co_usage_error(NULL, "options --backup and --no-clobber are mutually exclusive");
+	if (backup && parse_backup(cp, control, suffix))
+		return CO_EXIT_FAIL;
+	if ((cp->flags & COPYOFFLOAD_F_REQUIRE_SHARE) &&
+	    cp->sparse != SPARSE_AUTO)
+		return co_usage_error(NULL, "--reflink can be used only with --sparse=auto");
 	return 0;
 }
 
