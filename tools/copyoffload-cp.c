@@ -41,6 +41,7 @@ struct cp {
 	int backup;		/* BACKUP_*: -b, --backup, -S */
 	const char *suffix;	/* -S, SIMPLE_BACKUP_SUFFIX, "~" */
 	bool one_file_system;	/* -x */
+	bool parents;		/* --parents */
 	int sparse;		/* SPARSE_*: --sparse */
 	bool hard_link;		/* -l */
 	bool symbolic_link;	/* -s */
@@ -143,6 +144,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_BACKUP,
 	OPT_SPARSE,
+	OPT_PARENTS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -162,6 +164,7 @@ static const struct option cp_options[] = {
 	{ "backup", optional_argument, NULL, OPT_BACKUP },
 	{ "suffix", required_argument, NULL, 'S' },
 	{ "one-file-system", no_argument, NULL, 'x' },
+	{ "parents", no_argument, NULL, OPT_PARENTS },
 	{ "sparse", required_argument, NULL, OPT_SPARSE },
 	{ "preserve", optional_argument, NULL, OPT_PRESERVE },
 	{ "no-preserve", required_argument, NULL, OPT_NO_PRESERVE },
@@ -241,6 +244,8 @@ static void usage(void)
 	       "                          blocks of zeroes are), never (no holes)\n"
 	       "  -x, --one-file-system   with -r, leave empty the directories that are\n"
 	       "                          on another file system than their parent\n"
+	       "      --parents           copy SRC to DIR/SRC, its whole name, making\n"
+	       "                          the directories it names under DIR\n"
 	       "  -t, --target-directory=DIR  copy every SRC into DIR\n"
 	       "  -T, --no-target-directory   treat DST as a file name, even a directory's\n"
 	       "  -v, --verbose           print every file and the methods that copied it\n"
@@ -2153,12 +2158,126 @@ static bool named_twice(struct cp *cp, const char *src)
 	return false;
 }
 
+/* --parents: a directory made for a source's name, and its source. */
+struct parent {
+	char *src, *dst;
+	struct stat st;
+	mode_t mode;
+};
+
+/*
+ * --parents, as GNU cp: the directories named in SRC (symbolic links
+ * followed) that DIR lacks are made, with the source's mode less setuid,
+ * setgid and the umask (written into with u+rwx until the copy is in),
+ * and said with -v.  Returns false when one cannot be (reported); *made
+ * (*nr) holds those made.
+ */
+static bool make_parents(struct cp *cp, const char *src, const char *dir,
+			 struct parent **made, size_t *nr)
+{
+	struct cp_entry e = { .src = src, .type = "directory" };
+	const char *slash;
+	struct stat st;
+	char *s, *d;
+	mode_t mode;
+	int err;
+
+	for (slash = src; (slash = strchr(slash + 1, '/')); ) {
+		if (!slash[strspn(slash, "/")])
+			break;		/* "a/b/": b is the source itself */
+		s = strndup(src, slash - src);
+		if (!s)
+			s = co_xstrdup("");
+		d = co_xasprintf("%s/%s", dir, s + strspn(s, "/"));
+		e.dst = d;
+		if (!stat(d, &st)) {
+			if (!S_ISDIR(st.st_mode)) {
+				e.msg = co_xasprintf("'%s' exists but is not a directory",
+						     d);
+				report(cp, &e, ENOTDIR, NULL);
+				goto fail;
+			}
+		} else if (stat(s, &st)) {
+			err = errno;
+			e.msg = co_xasprintf("failed to get attributes of '%s': %s",
+					     s, strerror(err));
+			report(cp, &e, err, NULL);
+			goto fail;
+		} else {
+			mode = cp->no_preserve_mode ? 0777 & ~cp->umask :
+			       st.st_mode & (0777 | S_ISVTX) & ~cp->umask;
+			if (mkdir(d, mode | 0700)) {
+				err = errno;
+				e.msg = co_xasprintf("cannot make directory '%s': %s",
+						     d, strerror(err));
+				report(cp, &e, err, NULL);
+				goto fail;
+			}
+			if (cp->verbose && !cp->json) {
+				printf("%s -> %s\n", s, d);
+				fflush(stdout);
+			}
+			*made = co_xreallocarray(*made, *nr + 1,
+						 sizeof(**made));
+			(*made)[(*nr)++] = (struct parent){ s, d, st, mode };
+			continue;
+		}
+		free(s);
+		free(d);
+		while (slash[1] == '/')
+			slash++;
+	}
+	return true;
+fail:
+	free(s);
+	free(d);
+	return false;
+}
+
+/*
+ * After the copy, the directories --parents made get their mode (with -p,
+ * every attribute --preserve asks for), deepest first, as GNU cp.
+ */
+static void finish_parents(struct cp *cp, struct parent *made, size_t nr)
+{
+	while (nr--) {
+		struct parent *p = &made[nr];
+
+		if (cp->preserve)
+			keep_attributes(cp, -1, p->dst, &p->st, false, -1,
+					p->src);
+		if ((!cp->preserve || !(cp->preserve & PRESERVE_MODE)) &&
+		    (p->mode & 0700) != 0700 && chmod(p->dst, p->mode)) {
+			co_warn("cannot set permissions of '%s': %s", p->dst,
+				strerror(errno));
+			cp->exit_code = CO_EXIT_FAIL;
+		}
+		free(p->src);
+		free(p->dst);
+	}
+	free(made);
+}
+
 static void copy_into(struct cp *cp, const char *src, const char *dir)
 {
+	struct parent *made = NULL;
 	char *name, *dst;
+	size_t nr = 0;
 
 	if (named_twice(cp, src))
 		return;
+	if (cp->parents) {
+		/* the whole name of the source under DIR */
+		if (make_parents(cp, src, dir, &made, &nr)) {
+			dst = co_xasprintf("%s/%s", dir, src + strspn(src, "/"));
+			while (strlen(dst) > 1 && dst[strlen(dst) - 1] == '/')
+				dst[strlen(dst) - 1] = '\0';
+			copy_path(cp, src, dst, true);
+			free(dst);
+		}
+		finish_parents(cp, made, nr);
+		return;
+	}
 	name = last_component(src);
 	dst = co_xasprintf("%s/%s", dir, name);
 	copy_path(cp, src, dst, true);
@@ -2180,6 +2299,8 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	int i;
 
 	if (!target && n == 2 && (no_target || !is_dir(ops[1]))) {
+		if (cp->parents)
+			return co_usage_error(NULL, "with --parents, the destination must be a directory");
 		copy_path(cp, ops[0], ops[1], true);
 		return cp->exit_code;
 	}
@@ -2400,6 +2521,9 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 			break;
 		case 'x':
 			cp->one_file_system = true;
+			break;
+		case OPT_PARENTS:
+			cp->parents = true;
 			break;
 		case OPT_SPARSE:
 			if (parse_sparse(cp, optarg))
