@@ -10,7 +10,9 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <search.h>
 #include <signal.h>
@@ -1470,8 +1472,8 @@ static char *backup_name(const struct cp *cp, const char *dst)
 }
 
 /*
- * GNU cp will not back up DST when the source (st) is DST's simple backup
- * ("cp -b a~ a"): the backup would replace the source.
+ * GNU cp will not make a simple backup of DST when the source (st) is that
+ * backup ("cp -b a~ a"): the backup would replace the source.
  */
 static bool source_is_backup(const struct cp *cp, const struct cp_entry *e,
 			     const struct stat *st)
@@ -1508,13 +1510,15 @@ static bool backup_destination(struct cp *cp, struct cp_entry *e,
 	if (cp->backup == BACKUP_NONE || lstat(e->dst, &st) ||
 	    S_ISDIR(st.st_mode))
 		return false;
-	if (source_is_backup(cp, e, src_st)) {
+	name = backup_name(cp, e->dst);
+	if (!strcmp(name + strlen(e->dst), cp->suffix) &&
+	    source_is_backup(cp, e, src_st)) {
+		free(name);
 		e->msg = co_xasprintf("backing up '%s' might destroy source;  '%s' not copied",
 				      e->dst, e->src);
 		report(cp, e, -1, NULL);
 		return true;
 	}
-	name = backup_name(cp, e->dst);
 	if (rename(e->dst, name)) {
 		err = errno;
 		free(name);
@@ -1567,7 +1571,7 @@ static void copy_fd(struct cp *cp, int sfd, const struct stat *st,
 		return;
 	}
 	if (skip_newer(cp, e, st, true) || declined(cp, e) ||
-	    remove_destination(cp, e) || backup_destination(cp, e, st))
+	    backup_destination(cp, e, st) || remove_destination(cp, e))
 		return;
 	/*
 	 * As cp without -p: a new file gets the source's permission bits
@@ -1793,8 +1797,8 @@ static void link_source(struct cp *cp, struct cp_entry *e,
 		return;
 	}
 	if (skip_existing(cp, e) || skip_newer(cp, e, st, false) ||
-	    declined(cp, e) || remove_destination(cp, e) ||
-	    backup_destination(cp, e, st))
+	    declined(cp, e) || backup_destination(cp, e, st) ||
+	    remove_destination(cp, e))
 		return;
 	if (cp->interactive && cp->hard_link && exists)
 		replace = true;		/* not declined: a yes */
@@ -2332,6 +2336,25 @@ static int bad_argument(const char *option, const char *arg,
  * abbreviation of one, as GNU's argmatch takes it: -1 when invalid, -2
  * when ambiguous.
  */
+/*
+ * The quotes of GNU's argmatch messages (gnulib's quote()): curly in a
+ * UTF-8 locale, else ASCII.
+ */
+static bool utf8_locale(void)
+{
+	static int utf8 = -1;
+
+	if (utf8 < 0) {
+		setlocale(LC_CTYPE, "");
+		utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+		setlocale(LC_CTYPE, "C");
+	}
+	return utf8;
+}
+
+#define LQ	(utf8_locale() ? "\u2018" : "'")
+#define RQ	(utf8_locale() ? "\u2019" : "'")
+
 static int match_arg(const char *arg, const char *const *names,
 		     const int *values, size_t n)
 {
@@ -2376,14 +2399,16 @@ static int parse_backup(struct cp *cp, const char *control,
 	type = control ? match_arg(control, backup_names, backup_values,
 				   ARRAY_SIZE(backup_names)) : BACKUP_EXISTING;
 	if (type < 0)
-		return co_usage_error(NULL, "%s argument '%s' for '%s'\n"
+		return co_usage_error(NULL, "%s argument %s%s%s for %s%s%s\n"
 				      "Valid arguments are:\n"
-				      "  - 'none', 'off'\n"
-				      "  - 'simple', 'never'\n"
-				      "  - 'existing', 'nil'\n"
-				      "  - 'numbered', 't'",
+				      "  - %snone%s, %soff%s\n"
+				      "  - %ssimple%s, %snever%s\n"
+				      "  - %sexisting%s, %snil%s\n"
+				      "  - %snumbered%s, %st%s",
 				      type == -2 ? "ambiguous" : "invalid",
-				      control, what);
+				      LQ, control, RQ, LQ, what, RQ,
+				      LQ, RQ, LQ, RQ, LQ, RQ, LQ, RQ,
+				      LQ, RQ, LQ, RQ, LQ, RQ, LQ, RQ);
 	cp->backup = type;
 	if (!suffix)
 		suffix = getenv("SIMPLE_BACKUP_SUFFIX");
@@ -2399,12 +2424,14 @@ static int parse_sparse(struct cp *cp, const char *arg)
 	int v = match_arg(arg, names, values, ARRAY_SIZE(names));
 
 	if (v < 0)
-		return co_usage_error(NULL, "%s argument '%s' for '--sparse'\n"
+		return co_usage_error(NULL, "%s argument %s%s%s for %s--sparse%s\n"
 				      "Valid arguments are:\n"
-				      "  - 'never'\n"
-				      "  - 'auto'\n"
-				      "  - 'always'",
-				      v == -2 ? "ambiguous" : "invalid", arg);
+				      "  - %snever%s\n"
+				      "  - %sauto%s\n"
+				      "  - %salways%s",
+				      v == -2 ? "ambiguous" : "invalid",
+				      LQ, arg, RQ, LQ, RQ, LQ, RQ, LQ, RQ,
+				      LQ, RQ);
 	cp->sparse = v;
 	return 0;
 }

@@ -493,6 +493,94 @@ link_tests() {
 	json_check cp.symlink.json.type 'd[0]["type"] == "symlink"' "$CO_OUT"
 }
 
+# --- --backup, -b, -S and --sparse, next to GNU cp ---------------------------
+
+# An existing non-directory destination is renamed before the copy:
+# simple (DST~, or -S's suffix), numbered (DST.~N~ after the highest N,
+# "010" is no N), existing (numbered where such a backup exists), none;
+# VERSION_CONTROL and SIMPLE_BACKUP_SUFFIX when the options say nothing;
+# -b with -n is a usage error; -b -f copies a file onto itself; a source
+# that is the destination's simple backup is not copied.  tree_state
+# compares the backups and what they hold.
+backup_tests() {
+	echo t > "$T/cp.backup.abs"
+	local setup='echo a > a; echo b > b; echo c > c; echo n1 > c.~1~; echo n9 > c.~9~; echo z > c.~010~; echo old > a~; mkdir -p d/s o/s; echo x > d/x; ln -s x d/l; mkfifo d/f; echo ox > o/x; ln -s old o/l; echo of > o/f; echo os > o/s/x; echo s > d/s/x; ln -s nowhere dl; echo e > e; ln e e2'
+	like_cp_each cp.backup "$CPQ" "$setup" \
+		"-b a b" "--backup a b" "--backup=simple a b" "--backup=never a b" \
+		"--backup=t a b" "--backup=numbered a c" "--backup=t a c" \
+		"--backup=existing a c" "--backup=nil a b" "--backup=off a b" \
+		"--backup=none a b" "--backup=num a c" "--backup=n a b" \
+		"--backup=bogus a b" "-b -S .old a b" "-S .old a b" \
+		"--suffix=.old a c" "-S x/y a b" "-bn a b" "-nb a b" "-in -b a b" \
+		"-b a a" "-bf a a" "-bf a e2" "-b a~ a" "--backup=t a~ a" \
+		"-b a new" "-rb d o" "-r --backup=t d o" "-b a dl" "-bl a b" \
+		"-bu a b" "-b --remove-destination a b" "-rb d/x d/l o" "-bv a b" \
+		"-bs $T/cp.backup.abs b" "-b a b o" "-b --backup=none a b"
+	VERSION_CONTROL=t like_cp_each cp.backup.env "$CPQ" "$setup" \
+		"-b a b" "--backup=simple a b" "-S .s a b"
+	VERSION_CONTROL=bogus like_cp_each cp.backup.env-bad "$CPQ" "$setup" \
+		"-b a b" "--backup=t a b" "a b"
+	SIMPLE_BACKUP_SUFFIX=.bak like_cp_each cp.backup.suffix-env "$CPQ" \
+		"$setup" "-b a b" "--backup=simple a b" "-S .x a b" "-b a c"
+}
+
+# --sparse: the bytes, and the usage errors; the holes are checked on
+# each filesystem (sparse_test)
+sparse_cmdline_tests() {
+	local setup='head -c 8192 /dev/zero > a; echo x >> a; echo b > b'
+	like_cp_each cp.sparse "$CPQ" "$setup" \
+		"--sparse=never a b" "--sparse=always a b" "--sparse=auto a b" \
+		"--sparse=al a b" "--sparse=a a b" "--sparse=bogus a b" \
+		"--sparse a b" "--reflink=always --sparse=never a b" \
+		"--reflink --sparse=always a b" "--reflink=auto --sparse=never a b"
+}
+
+# -x with -r: a directory on another filesystem than its parent is made
+# (with its mode) but left empty; an operand is copied whole.  The other
+# filesystem is one the tests mounted, reached through a symbolic link.
+one_file_system_tests() {
+	local m=$T/mnt-ext4
+	if [ ! -d "$m" ]; then
+		skip cp.x "no second filesystem mounted"
+		return
+	fi
+	local setup="mkdir -p t/sub; echo f > t/sub/f; ln -s $m t/m; ln -s sub t/ls"
+	like_cp_each cp.x "$CPQ" "$setup" \
+		"-rLx t o" "--one-file-system -rL t o" "-rx t o" "-x t/sub/f o" \
+		"-rHx t o" "-rLx t/ls o" "-x -rL --preserve=mode t o"
+}
+
+# --- --parents, next to GNU cp ------------------------------------------------
+
+# Each SRC goes to DIR/SRC: the directories of its name that DIR lacks
+# are made (symbolic links followed) with the source's mode less setuid,
+# setgid and the umask, with -p its times too; -v names each one; a
+# target that is not a directory is a usage error, a file in the way an
+# error.
+parents_tests() {
+	local setup='mkdir -p a/b/c q/r o x/q; echo f > a/b/c/f; chmod 750 a/b; chmod 705 a; touch -d 2001-01-01 a a/b; echo g > q/r/f; chmod 3777 q; chmod 0500 q/r; ln -s q lq; echo n > n; mkdir -p o/a; chmod 700 o/a; touch x/q/r'
+	like_cp_each cp.parents "$CPQ" "$setup" \
+		"--parents a/b/c/f o" "-v --parents q/r/f o" "--parents q/r/f o" \
+		"--parents --no-preserve=mode q/r/f o" "--parents lq/r/f o" \
+		"--parents -r q/r o" "--parents -r a/b/c/ o" "--parents q//r/f o" \
+		"--parents a/b/c/f x" "--parents a/b/c/f n" "--parents -T a/b/c/f o" \
+		"--parents a/b/c/f" "--parents a/b/c o" "--parents q/r/f x" \
+		"--parents n a/b/c/f o" "--parents -t o n q/r/f" \
+		"--parents ./a/b/c/f o" "-v --parents -r a o"
+	# the times of the directories made (the target's own moved)
+	local args run d
+	for args in "-p --parents a/b/c/f p" "--preserve=timestamps --parents a/b/c/f p" \
+		    "-a --parents a/b p"; do
+		run=cp.parents.times.${args//[ \/]/_}
+		# shellcheck disable=SC2086 # the words are the arguments
+		check_like_cp "$run" "$CPQ" "$setup; mkdir p" $args
+		for d in p/a p/a/b; do
+			check_eq "$run.$d" "$(stat -c '%a %y' "$run.gnu/$d")" \
+				"$(stat -c '%a %y' "$run.ours/$d")"
+		done
+	done
+}
+
 # --- -L on cycles, sources named twice, next to GNU cp ---------------------
 
 # A directory met again inside itself through a symbolic link (-r -L, -H
@@ -751,6 +839,31 @@ sparse_test() {
 	else
 		fail "cp.$fs.sparse.blocks" "source $sb blocks, copy $db blocks"
 	fi
+	# --sparse=never: no hole left (8 MiB: 16384 blocks); --sparse=always:
+	# 4 MiB of written zeroes become a hole, as with GNU cp
+	head -c 4M /dev/zero > "$d/zeroes"
+	head -c 64K /dev/urandom >> "$d/zeroes"
+	sparse_when_test "$fs" "$d" never "$d/sparse" 16384 999999
+	sparse_when_test "$fs" "$d" always "$d/zeroes" 0 1024
+	sparse_when_test "$fs" "$d" auto "$d/zeroes" 8192 999999
+}
+
+# sparse_when_test FS DIR WHEN SRC MIN MAX: --sparse=WHEN copies SRC with
+# its bytes, and a copy of MIN to MAX blocks, as GNU cp's
+sparse_when_test() {
+	local fs=$1 d=$2 when=$3 src=$4 min=$5 max=$6 b g
+	check_exit "cp.$fs.sparse.$when" 0 "$CP" --reflink=never --sparse="$when" "$src" "$d/sparse.$when"
+	"$GNU_CP" --reflink=never --sparse="$when" "$src" "$d/sparse.$when.gnu"
+	same_bytes "$src" "$d/sparse.$when" && pass "cp.$fs.sparse.$when.bytes" ||
+		fail "cp.$fs.sparse.$when.bytes" "differ"
+	sync -f "$d"
+	b=$(file_blocks "$d/sparse.$when")
+	g=$(file_blocks "$d/sparse.$when.gnu")
+	if [ "$b" -ge "$min" ] && [ "$b" -le "$max" ]; then
+		pass "cp.$fs.sparse.$when.blocks"
+	else
+		fail "cp.$fs.sparse.$when.blocks" "$b blocks, not $min to $max (GNU cp: $g)"
+	fi
 }
 
 # reflink FS: auto and always share on xfs/btrfs, never does not
@@ -915,6 +1028,9 @@ preserve_tests
 deref_tests
 links_tests
 link_tests
+backup_tests
+sparse_cmdline_tests
+parents_tests
 cycle_tests
 context_tests
 special_tests
@@ -926,5 +1042,6 @@ for fs in xfs btrfs ext4; do
 done
 cross_fs_test
 xattr_fail_tests
+one_file_system_tests
 
 done_testing
