@@ -2303,8 +2303,11 @@ static int copy_operands(struct cp *cp, char **ops, int n, const char *target,
 	int i;
 
 	if (!target && n == 2 && (no_target || !is_dir(ops[1]))) {
-		if (cp->parents)
-			return co_usage_error(NULL, "with --parents, the destination must be a directory");
+		if (cp->parents) {
+			/* a usage error, which cp too exits 1 for */
+			co_usage_error(NULL, "with --parents, the destination must be a directory");
+			return CO_EXIT_FAIL;
+		}
 		copy_path(cp, ops[0], ops[1], true);
 		return cp->exit_code;
 	}
