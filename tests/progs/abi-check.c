@@ -1811,6 +1811,14 @@ static void swap_setup(void)
 	swap_active = true;
 }
 
+/* co_fd: the device, or the program dies saying why */
+static void open_device(void)
+{
+	co_fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
+	if (co_fd < 0)
+		die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1832,15 +1840,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	page_size = sysconf(_SC_PAGESIZE);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sigcopy")) {
-		co_fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
-		if (co_fd < 0)
-			die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
+		open_device();
 		return sigcopy(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	}
 	if (argc == 5 && !strcmp(argv[1], "stopcopy")) {
-		co_fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
-		if (co_fd < 0)
-			die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
+		open_device();
 		return stopcopy(argv[2], argv[3], argv[4]);
 	}
 	if (argc == 5 && !strcmp(argv[1], "sigafter"))
@@ -1878,9 +1882,7 @@ int main(int argc, char **argv)
 	}
 	if (!xfs_dir)
 		usage();
-	co_fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
-	if (co_fd < 0)
-		die("%s: %s", COPYOFFLOAD_DEVICE, strerror(errno));
+	open_device();
 	xfs_maxbytes = max_file_size(xfs_dir);
 	if (ext4_dir)
 		ext4_maxbytes = max_file_size(ext4_dir);
