@@ -65,22 +65,31 @@ static int same_bytes(int a, int b)
 	       !memcmp(x, y, SIZE);
 }
 
-static void check_info(void)
+/*
+ * ioctl CMD on the version 1 structure S of SIZE bytes, placed in a larger
+ * buffer: WHY when it failed or wrote past the structure.
+ */
+static const char *ioctl_v1(unsigned long cmd, void *s, size_t size)
 {
-	unsigned char buf[128];
-	struct copyoffload_info info;
-	const char *why = NULL;
+	unsigned char buf[512];
 	size_t i;
 
 	memset(buf, 0x5a, sizeof(buf));
-	info = (struct copyoffload_info){ .size = sizeof(info) };
-	memcpy(buf, &info, sizeof(info));
-	if (ioctl(co_fd, COPYOFFLOAD_IOC_INFO, buf) < 0)
-		why = strerror(errno);
-	memcpy(&info, buf, sizeof(info));
-	for (i = sizeof(info); i < sizeof(buf) && !why; i++)
+	memcpy(buf, s, size);
+	if (ioctl(co_fd, cmd, buf) < 0)
+		return strerror(errno);
+	memcpy(s, buf, size);
+	for (i = size; i < sizeof(buf); i++)
 		if (buf[i] != 0x5a)
-			why = "bytes past the version 1 structure written";
+			return "bytes past the version 1 structure written";
+	return NULL;
+}
+
+static void check_info(void)
+{
+	struct copyoffload_info info = { .size = sizeof(info) };
+	const char *why = ioctl_v1(COPYOFFLOAD_IOC_INFO, &info, sizeof(info));
+
 	if (!why && info.size != COPYOFFLOAD_INFO_SIZE_VER0)
 		why = "info.size is not version 1's";
 	if (!why && info.abi_version < COPYOFFLOAD_ABI_VERSION)
@@ -160,24 +169,15 @@ static void check_clone_dedupe(int a, int c)
 
 static void check_devinfo(const char *blockdev)
 {
-	unsigned char buf[COPYOFFLOAD_DEVINFO_SIZE_VER1 + 64];
 	struct copyoffload_devinfo di = { .size = sizeof(di) };
-	const char *why = NULL;
-	size_t i;
+	const char *why;
 
 	di.fd = open(blockdev, O_RDONLY);
 	if (di.fd < 0) {
 		report("devinfo", strerror(errno));
 		return;
 	}
-	memset(buf, 0x5a, sizeof(buf));
-	memcpy(buf, &di, sizeof(di));
-	if (ioctl(co_fd, COPYOFFLOAD_IOC_DEVINFO, buf) < 0)
-		why = strerror(errno);
-	memcpy(&di, buf, sizeof(di));
-	for (i = sizeof(di); i < sizeof(buf) && !why; i++)
-		if (buf[i] != 0x5a)
-			why = "bytes past the version 1 structure written";
+	why = ioctl_v1(COPYOFFLOAD_IOC_DEVINFO, &di, sizeof(di));
 	if (!why && (di.size != COPYOFFLOAD_DEVINFO_SIZE_VER1 ||
 		     !di.logical_block_size))
 		why = "size or logical_block_size wrong";
