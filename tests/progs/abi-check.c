@@ -1477,11 +1477,11 @@ static void run_icase(const struct icase *c)
 		     info.range_size != COPYOFFLOAD_RANGE_SIZE_VER0 ||
 		     info.devinfo_size != COPYOFFLOAD_DEVINFO_SIZE_VER2 ||
 		     info.devinfo_flags != COPYOFFLOAD_DEVINFO_F_REFRESH ||
-		     info.reserved))
-			whyf("version 2 fields: nr_methods %u req_size %u range_size %u devinfo_size %u devinfo_flags %#x reserved %u",
+		     !(info.features & COPYOFFLOAD_FEAT_JOBS) != !info.max_jobs))
+			whyf("version 2 fields: nr_methods %u req_size %u range_size %u devinfo_size %u devinfo_flags %#x max_jobs %u",
 			     info.nr_methods, info.req_size, info.range_size,
 			     info.devinfo_size, info.devinfo_flags,
-			     info.reserved);
+			     info.max_jobs);
 		if (info.abi_version != COPYOFFLOAD_ABI_VERSION)
 			whyf("abi_version %u", info.abi_version);
 		if (info.max_ranges != COPYOFFLOAD_MAX_RANGES)

@@ -199,6 +199,83 @@
  * reads and writes ranges one at a time, so its memory does not grow with
  * nr_ranges or with file sizes.
  *
+ * Asynchronous jobs (COPYOFFLOAD_FEAT_JOBS)
+ * ----------------------------------------
+ * COPYOFFLOAD_IOC_SUBMIT (struct copyoffload_req, read-write)
+ *   Validates a COPY or DEDUPE request exactly as COPYOFFLOAD_IOC_RUN does
+ *   (the same errnos, the same pre-filled outputs, nothing worked on when it
+ *   fails) and queues it as a job; returns the job's id (a positive number)
+ *   at once.  On top of RUN's rules: req.size must be at least
+ *   COPYOFFLOAD_REQ_SIZE_VER1, req.op CLONE is EINVAL (a clone is quick and
+ *   all or nothing), nr_ranges over COPYOFFLOAD_JOB_MAX_RANGES is E2BIG, and
+ *   EAGAIN says the caller's user already has info.max_jobs jobs (running
+ *   or not yet reaped).  The job takes the files the descriptors name at
+ *   submission (closing or reusing a descriptor afterwards changes nothing)
+ *   and the caller's credentials and RLIMIT_FSIZE (a range that crosses it
+ *   gets EFBIG; no SIGXFSZ is sent), and charges its I/O and page cache to
+ *   the caller's cgroups.  It does not read the caller's memory again: the
+ *   outputs are kept until COPYOFFLOAD_IOC_WAIT hands them over.
+ *   The work goes through the same range loop as RUN's, on a workqueue, in
+ *   steps of a bounded number of bytes and ranges (each range's outputs are
+ *   carried over from step to step, so a job's results equal RUN's);
+ *   req.max_bytes bounds the whole job as it bounds a RUN.
+ *
+ * COPYOFFLOAD_IOC_WAIT (struct copyoffload_wait, read-write)
+ *   Waits until job wait.job_id has finished (interruptibly: EINTR leaves
+ *   the job running), writes its outputs into the struct copyoffload_req at
+ *   wait.req (nr_processed, bytes_done, method_bytes, the array at its
+ *   method_bytes_ptr, stop) and into its range array (each range's
+ *   bytes_done, status and methods), exactly as RUN writes them, and reaps
+ *   the job: its id is then unknown.  The request at wait.req must name as
+ *   many ranges of the same range_size as were submitted (else EINVAL); it
+ *   is normally the one submitted.  wait.req = 0 reaps without outputs.
+ *   COPYOFFLOAD_WAIT_F_NOHANG: EAGAIN instead of waiting.  ENOENT: no job of
+ *   that id was submitted through this open file (or it was reaped);
+ *   EFAULT: the outputs could not be written, the job is kept.
+ *
+ * COPYOFFLOAD_IOC_CANCEL (job id as the argument)
+ *   Asks job arg to stop: it stops between two steps of its work, as a
+ *   signal stops a RUN, with req.stop COPYOFFLOAD_STOP_CANCELLED, the range
+ *   it was working on COPYOFFLOAD_STATUS_STOPPED with a true bytes_done and
+ *   the ranges after it COPYOFFLOAD_STATUS_NOT_RUN.  0 also when the job had
+ *   already finished; ENOENT as for WAIT.  It still has to be reaped.
+ *
+ * Lifetime: jobs belong to the open file description of /dev/copyoffload
+ * that submitted them.  When it is closed, its jobs are cancelled and
+ * waited for (close() returns after their current step) and their results
+ * dropped.  Unloading the module needs every such file closed first.  Each
+ * user (effective uid of the submitter) has at most info.max_jobs jobs at a
+ * time (module parameter max_jobs_per_user).
+ *
+ * Events and queries: the generic netlink family COPYOFFLOAD_GENL_NAME
+ * (version COPYOFFLOAD_GENL_VERSION, commands and attributes below).
+ *   COPYOFFLOAD_CMD_JOB_GET     A_JOB_ID: that job; without it, a dump of
+ *                               every job the caller may see;
+ *   COPYOFFLOAD_CMD_JOB_CANCEL  A_JOB_ID: as COPYOFFLOAD_IOC_CANCEL;
+ *   COPYOFFLOAD_CMD_SUBSCRIBE   events of the caller's jobs are sent to this
+ *                               socket from now on (A_SUBSCRIBE_ALL with
+ *                               CAP_SYS_ADMIN: every user's); until
+ *                               COPYOFFLOAD_CMD_UNSUBSCRIBE or its close;
+ *   COPYOFFLOAD_CMD_EVENT_PROGRESS  (from the module) a running job's
+ *                               counters, at most every job_progress_ms
+ *                               (module parameter) and only when they moved;
+ *   COPYOFFLOAD_CMD_EVENT_DONE  (from the module) the job finished: its
+ *                               totals, A_JOB_STOP, the first failed range
+ *                               (A_JOB_ERROR, A_JOB_ERROR_RANGE) and the
+ *                               outputs of its first
+ *                               COPYOFFLOAD_EVENT_MAX_RANGES ranges
+ *                               (A_JOB_RANGES; A_JOB_RANGES_TRUNCATED if
+ *                               there are more).
+ * A caller sees (GET, CANCEL, events) the jobs its effective uid submitted,
+ * every job with CAP_SYS_ADMIN; others are ENOENT.  There is no multicast
+ * group: before Linux 6.7 any user may join any generic netlink group, so
+ * events are unicast to the sockets that subscribed.  Every event carries
+ * A_JOB_SEQ, numbered from 1 per job: a subscriber sees each job's events
+ * in order, and a gap (or ENOBUFS on its socket when it read too slowly)
+ * says it missed some; events are notifications only, WAIT's outputs are
+ * the results.  A job's bytes done may step back while a merged clone or
+ * dedupe is redone range by range.
+ *
  * Versions
  * --------
  * Version 2 added, each at the end of its structure: info.nr_methods,
@@ -211,7 +288,10 @@
  * info.devinfo_flags) and COPYOFFLOAD_METHOD_NR (info.nr_methods), whose
  * values would have changed under compiled programs; and it gave every bit
  * of copyoffload_range.methods to the module (version 1 left bits 16 to 31
- * to libcopyoffload, which now reports its own work apart).
+ * to libcopyoffload, which now reports its own work apart).  Asynchronous
+ * jobs came with it: COPYOFFLOAD_IOC_SUBMIT, _WAIT and _CANCEL,
+ * COPYOFFLOAD_FEAT_JOBS, info.max_jobs, COPYOFFLOAD_STOP_CANCELLED and the
+ * generic netlink family.
  */
 #ifndef _UAPI_LINUX_COPYOFFLOAD_H
 #define _UAPI_LINUX_COPYOFFLOAD_H
@@ -300,6 +380,7 @@ enum copyoffload_method {
 #define COPYOFFLOAD_STOP_NONE		0
 #define COPYOFFLOAD_STOP_SIGNAL		1	/* a signal is pending */
 #define COPYOFFLOAD_STOP_MAX_BYTES	2	/* req.max_bytes reached */
+#define COPYOFFLOAD_STOP_CANCELLED	3	/* a job was cancelled */
 
 /* copyoffload_req.max_bytes is 0 or a multiple of this. */
 #define COPYOFFLOAD_MAX_BYTES_ALIGN	(1ULL << 20)
@@ -313,6 +394,9 @@ enum copyoffload_method {
 #define COPYOFFLOAD_FEAT_XCOPY		(1ULL << 5)
 #define COPYOFFLOAD_FEAT_ODX		(1ULL << 6)
 #define COPYOFFLOAD_FEAT_DEVINFO	(1ULL << 7)	/* IOC_DEVINFO */
+#define COPYOFFLOAD_FEAT_JOBS		(1ULL << 8)	/* IOC_SUBMIT, WAIT,
+							 * CANCEL, netlink
+							 */
 
 struct copyoffload_info {
 	__u32 size;		/* in: sizeof what the caller knows; out: written */
@@ -328,7 +412,7 @@ struct copyoffload_info {
 	__u32 range_size;	/* out: sizeof(struct copyoffload_range) known */
 	__u32 devinfo_size;	/* out: sizeof(struct copyoffload_devinfo) known */
 	__u32 devinfo_flags;	/* out: COPYOFFLOAD_DEVINFO_F_* accepted */
-	__u32 reserved;
+	__u32 max_jobs;		/* out: jobs one user may have at a time */
 };
 #define COPYOFFLOAD_INFO_SIZE_VER0	64
 #define COPYOFFLOAD_INFO_SIZE_VER1	88
@@ -457,6 +541,89 @@ struct copyoffload_devinfo {
 #define COPYOFFLOAD_DEVINFO_SIZE_VER1	144	/* + rod_* */
 #define COPYOFFLOAD_DEVINFO_SIZE_VER2	280	/* + transport */
 
+/* COPYOFFLOAD_IOC_SUBMIT: most ranges in one job. */
+#define COPYOFFLOAD_JOB_MAX_RANGES	4096U
+
+/* COPYOFFLOAD_IOC_WAIT */
+#define COPYOFFLOAD_WAIT_F_NOHANG	(1U << 0)	/* EAGAIN, not a wait */
+
+struct copyoffload_wait {
+	__u32 size;		/* in: sizeof(struct copyoffload_wait) */
+	__u32 flags;		/* in: COPYOFFLOAD_WAIT_F_* */
+	__u32 job_id;		/* in: COPYOFFLOAD_IOC_SUBMIT's return value */
+	__u32 reserved;		/* in: must be 0 */
+	__u64 req;		/* in: 0, or a user pointer to the struct
+				 * copyoffload_req that receives the outputs
+				 */
+};
+#define COPYOFFLOAD_WAIT_SIZE_VER0	24
+
+/*
+ * The generic netlink family of jobs.  Attributes are flat: the members of
+ * the nests (A_JOB_METHOD_BYTES, A_JOB_RANGES, A_RANGE) share the space.
+ */
+#define COPYOFFLOAD_GENL_NAME		"copyoffload"
+#define COPYOFFLOAD_GENL_VERSION	1
+
+/* Ranges whose outputs a COPYOFFLOAD_CMD_EVENT_DONE carries at most. */
+#define COPYOFFLOAD_EVENT_MAX_RANGES	256
+
+enum copyoffload_genl_cmd {
+	COPYOFFLOAD_CMD_UNSPEC,
+	COPYOFFLOAD_CMD_JOB_GET,
+	COPYOFFLOAD_CMD_JOB_CANCEL,
+	COPYOFFLOAD_CMD_SUBSCRIBE,
+	COPYOFFLOAD_CMD_UNSUBSCRIBE,
+	COPYOFFLOAD_CMD_EVENT_PROGRESS,
+	COPYOFFLOAD_CMD_EVENT_DONE,
+	__COPYOFFLOAD_CMD_MAX
+};
+#define COPYOFFLOAD_CMD_MAX	(__COPYOFFLOAD_CMD_MAX - 1)
+
+/* COPYOFFLOAD_A_JOB_STATE */
+#define COPYOFFLOAD_JOB_QUEUED		1	/* not started yet */
+#define COPYOFFLOAD_JOB_RUNNING		2
+#define COPYOFFLOAD_JOB_DONE		3	/* finished, not reaped yet */
+
+enum copyoffload_genl_attr {
+	COPYOFFLOAD_A_UNSPEC,
+	COPYOFFLOAD_A_PAD,
+	COPYOFFLOAD_A_JOB_ID,		/* u32 */
+	COPYOFFLOAD_A_JOB_STATE,	/* u32: COPYOFFLOAD_JOB_* */
+	COPYOFFLOAD_A_JOB_OP,		/* u32: enum copyoffload_op */
+	COPYOFFLOAD_A_JOB_FLAGS,	/* u64: COPYOFFLOAD_F_* */
+	COPYOFFLOAD_A_JOB_UID,		/* u32: submitter's euid (GET only) */
+	COPYOFFLOAD_A_JOB_PID,		/* u32: submitter's process, 0 when
+					 * gone or not in the reader's pid
+					 * namespace (GET only)
+					 */
+	COPYOFFLOAD_A_JOB_NR_RANGES,	/* u32 */
+	COPYOFFLOAD_A_JOB_RANGES_DONE,	/* u32: ranges with a final status */
+	COPYOFFLOAD_A_JOB_BYTES_DONE,	/* u64: over all ranges */
+	COPYOFFLOAD_A_JOB_BYTES_TOTAL,	/* u64: the bytes the ranges named at
+					 * submission (up to the sources' EOF)
+					 */
+	COPYOFFLOAD_A_JOB_METHOD,	/* u32: method of the latest bytes */
+	COPYOFFLOAD_A_JOB_METHOD_BYTES,	/* nest: u64 per method, attribute
+					 * type = COPYOFFLOAD_METHOD_* + 1
+					 */
+	COPYOFFLOAD_A_JOB_ELAPSED_NS,	/* u64: since submission */
+	COPYOFFLOAD_A_JOB_SEQ,		/* u32: events only, from 1 per job */
+	COPYOFFLOAD_A_JOB_STOP,		/* u32: COPYOFFLOAD_STOP_* (DONE) */
+	COPYOFFLOAD_A_JOB_ERROR,	/* s32: first negative range status */
+	COPYOFFLOAD_A_JOB_ERROR_RANGE,	/* u32: that range's index */
+	COPYOFFLOAD_A_JOB_RANGES,	/* nest of COPYOFFLOAD_A_RANGE */
+	COPYOFFLOAD_A_JOB_RANGES_TRUNCATED, /* flag: not every range is in */
+	COPYOFFLOAD_A_RANGE,		/* nest: one range's outputs */
+	COPYOFFLOAD_A_RANGE_INDEX,	/* u32 */
+	COPYOFFLOAD_A_RANGE_BYTES_DONE,	/* u64 */
+	COPYOFFLOAD_A_RANGE_STATUS,	/* s32: COPYOFFLOAD_STATUS_* or -errno */
+	COPYOFFLOAD_A_RANGE_METHODS,	/* u32: 1U << COPYOFFLOAD_METHOD_* */
+	COPYOFFLOAD_A_SUBSCRIBE_ALL,	/* flag: SUBSCRIBE to every user's */
+	__COPYOFFLOAD_A_MAX
+};
+#define COPYOFFLOAD_A_MAX	(__COPYOFFLOAD_A_MAX - 1)
+
 #define COPYOFFLOAD_IOC_INFO \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x00, \
 	     COPYOFFLOAD_INFO_SIZE_VER0)
@@ -467,5 +634,13 @@ struct copyoffload_devinfo {
 #define COPYOFFLOAD_IOC_DEVINFO \
 	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x02, \
 	     COPYOFFLOAD_DEVINFO_SIZE_VER0)
+#define COPYOFFLOAD_IOC_SUBMIT \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x03, \
+	     COPYOFFLOAD_REQ_SIZE_VER1)
+#define COPYOFFLOAD_IOC_WAIT \
+	_IOC(_IOC_READ | _IOC_WRITE, COPYOFFLOAD_IOC_MAGIC, 0x04, \
+	     COPYOFFLOAD_WAIT_SIZE_VER0)
+#define COPYOFFLOAD_IOC_CANCEL \
+	_IO(COPYOFFLOAD_IOC_MAGIC, 0x05)
 
 #endif /* _UAPI_LINUX_COPYOFFLOAD_H */
