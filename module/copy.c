@@ -367,23 +367,35 @@ static int co_copy_kernel(struct co_range *r, struct co_stats *st)
 }
 
 /*
- * The limits a write of range R would meet, as generic_write_check_limits()
- * applies them (not exported on 6.1): RLIMIT_FSIZE and the largest offset
- * the destination file may take.  A range that crosses them is shortened
- * to end there (*CUT); one that starts there fails with EFBIG, and
- * RLIMIT_FSIZE sends SIGXFSZ, as write(2) does.  Every method is held to
- * them, storage offload included.
+ * RLIMIT_FSIZE was met: a call sends SIGXFSZ, as write(2) does; a job's
+ * worker is no process of the caller's (the range's EFBIG says it).
  */
-static int co_write_limits(struct co_range *r, bool *cut)
+static void co_fsize_signal(const struct co_stats *st)
+{
+	if (!st->cancel)
+		send_sig(SIGXFSZ, current, 0);
+}
+
+/*
+ * The limits a write of range R would meet, as generic_write_check_limits()
+ * applies them (not exported on 6.1): the caller's RLIMIT_FSIZE (taken with
+ * the request: a job's worker has its own) and the largest offset the
+ * destination file may take.  A range that crosses them is shortened to
+ * end there (*CUT); one that starts there fails with EFBIG.  Every method
+ * is held to them, storage offload included: the filesystem's own check
+ * would see the worker's limit in a job.
+ */
+static int co_write_limits(struct co_range *r, const struct co_stats *st,
+			   bool *cut)
 {
 	struct file *out = r->dst;
-	loff_t pos = r->u.dst_off, limit = rlimit(RLIMIT_FSIZE);
+	loff_t pos = r->u.dst_off, limit = st->fsize;
 	loff_t max = file_inode(out)->i_sb->s_maxbytes;
 	u64 count = r->len;
 
 	if (limit != RLIM_INFINITY) {
 		if (pos >= limit) {
-			send_sig(SIGXFSZ, current, 0);
+			co_fsize_signal(st);
 			return -EFBIG;
 		}
 		count = min_t(u64, count, limit - pos);
@@ -410,7 +422,7 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 		return;
 	}
 	r->len = min_t(u64, r->len, size_in - r->u.src_off);
-	ret = co_write_limits(r, &cut);
+	ret = co_write_limits(r, st, &cut);
 	if (ret)
 		goto out;
 
@@ -440,8 +452,8 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st)
 out:
 	/* copied up to a limit: the rest is what a write there refuses */
 	if (!ret && cut && !co_rest(r)) {
-		if (r->u.dst_off + r->u.bytes_done >= rlimit(RLIMIT_FSIZE))
-			send_sig(SIGXFSZ, current, 0);
+		if (r->u.dst_off + r->u.bytes_done >= st->fsize)
+			co_fsize_signal(st);
 		ret = -EFBIG;
 	}
 	r->u.status = ret;

@@ -14,7 +14,8 @@
 #define CO_FEATURES	(COPYOFFLOAD_FEAT_CLONE | COPYOFFLOAD_FEAT_DEDUPE | \
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
 			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO | \
-			 COPYOFFLOAD_FEAT_XCOPY | COPYOFFLOAD_FEAT_ODX)
+			 COPYOFFLOAD_FEAT_XCOPY | COPYOFFLOAD_FEAT_ODX | \
+			 COPYOFFLOAD_FEAT_JOBS)
 
 /* COPYOFFLOAD_F_* this build accepts (info.flags). */
 #define CO_F_ALL	(COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE | \
@@ -58,19 +59,29 @@ struct co_range {
 void co_parts_account(struct co_parts *p, u64 start, u64 bytes,
 		      unsigned int method);
 
-/* What one request accumulates, and when its work should stop. */
+/*
+ * What one request accumulates, and when its work should stop.  A job's
+ * progress is read from another thread while its worker writes it
+ * (method_bytes, method): written with WRITE_ONCE().
+ */
 struct co_stats {
 	u64 method_bytes[CO_METHOD_NR];
+	u32 method;		/* the method of the latest bytes */
 	bool intr;		/* any signal stops it (ABI 2), not only SIGKILL */
+	const bool *cancel;	/* a job's: no signals, this stops it */
+	unsigned long fsize;	/* the caller's RLIMIT_FSIZE */
 };
 
 /*
  * Whether the work should stop between two steps: for a fatal signal
- * always, for any other pending signal when the request asked for that.
+ * always, for any other pending signal when the request asked for that; a
+ * job (on a workqueue, where no signal comes) when it was cancelled.
  * Steps are never cut short: a storage command in flight is waited for.
  */
 static inline bool co_interrupted(const struct co_stats *st)
 {
+	if (st->cancel)
+		return READ_ONCE(*st->cancel);
 	return fatal_signal_pending(current) ||
 	       (st->intr && signal_pending(current));
 }
@@ -85,7 +96,8 @@ static inline void co_account(struct co_range *r, struct co_stats *st,
 		co_parts_account(r->parts, r->u.bytes_done, bytes, method);
 	r->u.bytes_done += bytes;
 	r->u.methods |= 1U << method;
-	st->method_bytes[method] += bytes;
+	WRITE_ONCE(st->method_bytes[method], st->method_bytes[method] + bytes);
+	WRITE_ONCE(st->method, method);
 }
 
 static inline loff_t co_src_pos(const struct co_range *r)
@@ -220,6 +232,57 @@ void co_disk_put(struct co_disk_stats *ds);
 void co_discover_exit(void);
 
 /* request.c */
+struct co_req;
+
+/* A job's counters, as its progress events and queries show them. */
+struct co_progress {
+	u32 op, nr_ranges, ranges_done, method, stop;
+	u64 flags, bytes_done, bytes_total;
+	u64 method_bytes[CO_METHOD_NR];
+};
+
 long co_ioctl_run(void __user *arg);
+struct co_req *co_req_submit(void __user *arg, int *err);
+bool co_req_step(struct co_req *cr);
+void co_req_cancel(struct co_req *cr);
+void co_req_progress(const struct co_req *cr, struct co_progress *p);
+int co_req_range_out(const struct co_req *cr, u32 i, u64 *bytes_done,
+		     s32 *status, u32 *methods);
+int co_req_wait_out(const struct co_req *cr, void __user *ureq);
+void co_req_put_files(struct co_req *cr);
+void co_req_free(struct co_req *cr);
+
+/* job.c */
+struct co_owner;
+struct co_job;
+
+extern unsigned int co_max_jobs_per_user;
+int co_jobs_init(void);
+void co_jobs_exit(void);
+struct co_owner *co_owner_new(void);
+void co_owner_release(struct co_owner *ow);
+long co_ioctl_submit(struct co_owner *ow, void __user *arg);
+long co_ioctl_wait(struct co_owner *ow, void __user *arg);
+long co_ioctl_cancel(struct co_owner *ow, unsigned long id);
+
+/* What netlink may see of a job; filled under the jobs' lock. */
+struct co_job_view {
+	u32 id, state, pid;
+	kuid_t uid;
+	u64 elapsed_ns;
+	struct co_progress p;
+};
+
+typedef int (*co_job_visit_t)(const struct co_job_view *v, void *ctx);
+int co_jobs_visit(u32 first, kuid_t uid, bool all, co_job_visit_t visit,
+		  void *ctx, u32 *next);
+int co_job_cancel_id(u32 id, kuid_t uid, bool all);
+int co_job_view_id(u32 id, kuid_t uid, bool all, struct co_job_view *v);
+
+/* genl.c */
+int co_genl_init(void);
+void co_genl_exit(void);
+void co_genl_event(const struct co_job_view *v, const struct co_req *done,
+		   u32 seq);
 
 #endif /* COPYOFFLOAD_INTERNAL_H */

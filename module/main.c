@@ -39,6 +39,7 @@ static long co_ioctl_info(void __user *arg)
 	info.range_size = sizeof(struct copyoffload_range);
 	info.devinfo_size = sizeof(struct copyoffload_devinfo);
 	info.devinfo_flags = CO_DEVINFO_F_ALL;
+	info.max_jobs = max(1U, READ_ONCE(co_max_jobs_per_user));
 
 	/* A newer caller's larger structure keeps its tail as it was. */
 	if (copy_to_user(arg, &info, info.size))
@@ -57,13 +58,34 @@ static long co_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return co_ioctl_run(uarg);
 	case COPYOFFLOAD_IOC_DEVINFO:
 		return co_ioctl_devinfo(uarg);
+	case COPYOFFLOAD_IOC_SUBMIT:
+		return co_ioctl_submit(file->private_data, uarg);
+	case COPYOFFLOAD_IOC_WAIT:
+		return co_ioctl_wait(file->private_data, uarg);
+	case COPYOFFLOAD_IOC_CANCEL:
+		return co_ioctl_cancel(file->private_data, arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/* Each open file owns the jobs submitted through it (job.c). */
+static int co_open(struct inode *inode, struct file *file)
+{
+	file->private_data = co_owner_new();
+	return file->private_data ? 0 : -ENOMEM;
+}
+
+static int co_release(struct inode *inode, struct file *file)
+{
+	co_owner_release(file->private_data);
+	return 0;
+}
+
 static const struct file_operations co_fops = {
 	.owner		= THIS_MODULE,
+	.open		= co_open,
+	.release	= co_release,
 	.unlocked_ioctl	= co_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -92,19 +114,36 @@ static int __init co_init(void)
 	ret = co_stats_init();
 	if (ret)
 		return ret;
+	ret = co_jobs_init();
+	if (ret)
+		goto err_stats;
+	ret = co_genl_init();
+	if (ret) {
+		pr_err("cannot register the netlink family: %d\n", ret);
+		goto err_jobs;
+	}
 	ret = misc_register(&co_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/copyoffload: %d\n", ret);
-		co_stats_exit();
-		return ret;
+		goto err_genl;
 	}
 	pr_info("version %s loaded\n", COPYOFFLOAD_VERSION);
 	return 0;
+
+err_genl:
+	co_genl_exit();
+err_jobs:
+	co_jobs_exit();
+err_stats:
+	co_stats_exit();
+	return ret;
 }
 
 static void __exit co_exit(void)
 {
 	misc_deregister(&co_miscdev);
+	co_genl_exit();
+	co_jobs_exit();
 	co_discover_exit();
 	co_stats_exit();
 }

@@ -31,9 +31,20 @@
  * on gets COPYOFFLOAD_STATUS_STOPPED with a true bytes_done, and the caller
  * resumes from there.  A version 1 request stops for fatal signals only,
  * as it always did.
+ *
+ * A job (COPYOFFLOAD_IOC_SUBMIT, job.c) is the same request worked by the
+ * same loop, with the range array and the files snapshotted in kernel
+ * memory at submission (struct co_jrange: its worker has neither the
+ * caller's memory nor its descriptor table).  The worker runs it in steps:
+ * each is co_work_all() from the range the last one stopped in, bounded by
+ * a budget of bytes and ranges as max_bytes bounds a call, and resumes a
+ * stopped range from its bytes_done, as a caller of RUN would; the range
+ * keeps what earlier steps did (base) so that its outputs are those of one
+ * call.  Cancelling is the job's signal.
  */
 #include <linux/fs.h>
 #include <linux/file.h>
+#include <linux/moduleparam.h>
 #include <linux/uaccess.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -61,6 +72,25 @@ struct co_fcache {
 
 #define CO_CHUNK_BYTES	4096U
 
+/* One range of a job: as submitted, with its outputs so far. */
+struct co_jrange {
+	struct copyoffload_range u;
+	struct file *src, *dst;		/* references */
+	u64 base;			/* bytes done by the steps before */
+	u32 base_methods;
+};
+
+/* A job's step reached its bound (internal, never in req.stop). */
+#define CO_STOP_STEP	(~0U)
+
+/* Ranges one step of a job starts at most. */
+#define CO_JOB_STEP_RANGES	256
+
+/* Bytes one step of a job moves at most (a storage batch: CO_BATCH). */
+static unsigned int co_job_step_mib = 256;
+module_param_named(job_step_mib, co_job_step_mib, uint, 0644);
+MODULE_PARM_DESC(job_step_mib, "MiB a job moves before it yields its worker (default 256)");
+
 struct co_req {
 	struct copyoffload_req req;
 	u32 usize;		/* the caller's req.size */
@@ -70,6 +100,14 @@ struct co_req {
 	u8 *chunk;		/* ranges chunk_first .. + chunk_nr, as read */
 	u32 chunk_first, chunk_nr, chunk_max;
 	struct co_parts parts;	/* the run being worked as one range */
+	u64 limit;		/* bytes_done that stops the work (0: none) */
+	u32 limit_stop;		/* why: STOP_MAX_BYTES, or CO_STOP_STEP */
+	u32 first;		/* the range the work starts at */
+	u32 step_ranges;	/* 0, or ranges the work may start */
+	/* a job's */
+	struct co_jrange *snap;	/* the ranges, or NULL for a call */
+	bool cancel;
+	u64 bytes_total;
 };
 
 static struct file *co_fcache_get(struct co_fcache *c, int fd)
@@ -156,12 +194,34 @@ static void __user *co_urange(const struct co_req *cr, u32 i)
 	return cr->ranges + (size_t)i * cr->req.range_size;
 }
 
+/* Range I of a job: resumed from what the steps before did. */
+static void co_read_jrange(const struct co_req *cr, u32 i, struct co_range *r)
+{
+	const struct co_jrange *j = &cr->snap[i];
+
+	memset(r, 0, sizeof(*r));
+	r->u = j->u;
+	r->src = j->src;
+	r->dst = j->dst;
+	r->u.src_off += j->base;
+	r->u.dst_off += j->base;
+	if (r->u.len != COPYOFFLOAD_LEN_TO_EOF)
+		r->u.len -= j->base;
+	r->u.bytes_done = 0;
+	r->u.status = COPYOFFLOAD_STATUS_NOT_RUN;
+	r->u.methods = 0;
+}
+
 /* Read range I; its outputs start zeroed, whatever the caller left there. */
 static int co_read_range(struct co_req *cr, u32 i, struct co_range *r)
 {
 	size_t rsize = cr->req.range_size;
 	const u8 *p;
 
+	if (cr->snap) {
+		co_read_jrange(cr, i, r);
+		return 0;
+	}
 	if (i < cr->chunk_first || i >= cr->chunk_first + cr->chunk_nr) {
 		u32 n = min(cr->chunk_max, cr->req.nr_ranges - i);
 
@@ -182,21 +242,35 @@ static int co_read_range(struct co_req *cr, u32 i, struct co_range *r)
 	return 0;
 }
 
-static int co_write_range(const struct co_req *cr, u32 i,
-			  const struct co_range *r)
+/* The outputs of range I of the caller's array at RANGES. */
+static int co_put_range(void __user *ranges, u32 range_size, u32 i,
+			const struct copyoffload_range *u)
 {
 	struct co_range_out out = {
-		.bytes_done = r->u.bytes_done,
-		.status = r->u.status,
-		.methods = r->u.methods,
+		.bytes_done = u->bytes_done,
+		.status = u->status,
+		.methods = u->methods,
 	};
-	void __user *p = co_urange(cr, i) +
+	void __user *p = ranges + (size_t)i * range_size +
 			 offsetof(struct copyoffload_range, bytes_done);
 
 	return copy_to_user(p, &out, sizeof(out)) ? -EFAULT : 0;
 }
 
-static int co_prefill_from(const struct co_req *cr, u32 first)
+static int co_write_range(struct co_req *cr, u32 i, const struct co_range *r)
+{
+	struct co_jrange *j;
+
+	if (!cr->snap)
+		return co_put_range(cr->ranges, cr->req.range_size, i, &r->u);
+	j = &cr->snap[i];
+	j->u.bytes_done = j->base + r->u.bytes_done;
+	j->u.status = r->u.status;
+	j->u.methods = j->base_methods | r->u.methods;
+	return 0;
+}
+
+static int co_prefill_from(struct co_req *cr, u32 first)
 {
 	struct co_range r = { .u.status = COPYOFFLOAD_STATUS_NOT_RUN };
 	u32 i;
@@ -217,8 +291,11 @@ static int co_range_prepare(struct co_req *cr, struct co_range *r)
 {
 	int ret;
 
-	r->src = co_fcache_get(&cr->fsrc, r->u.src_fd);
-	r->dst = co_fcache_get(&cr->fdst, r->u.dst_fd);
+	/* a job's files were taken at submission (co_read_jrange()) */
+	if (!cr->snap) {
+		r->src = co_fcache_get(&cr->fsrc, r->u.src_fd);
+		r->dst = co_fcache_get(&cr->fdst, r->u.dst_fd);
+	}
 	/*
 	 * The work pass checks everything again: a descriptor may name
 	 * another file by now (dup2() from a sibling thread), and the VFS
@@ -295,15 +372,18 @@ static void co_run_op(struct co_req *cr, struct co_range *r, bool bounded)
 	    r->u.status >= -ERESTART_RESTARTBLOCK)
 		r->u.status = -EINTR;
 
-	if (r->u.status == -EINTR && cr->stats.intr &&
-	    !fatal_signal_pending(current) && signal_pending(current)) {
+	if (r->u.status == -EINTR && cr->snap && READ_ONCE(cr->cancel)) {
+		r->u.status = COPYOFFLOAD_STATUS_STOPPED;
+		cr->req.stop = COPYOFFLOAD_STOP_CANCELLED;
+	} else if (r->u.status == -EINTR && cr->stats.intr &&
+		   !fatal_signal_pending(current) && signal_pending(current)) {
 		r->u.status = COPYOFFLOAD_STATUS_STOPPED;
 		cr->req.stop = COPYOFFLOAD_STOP_SIGNAL;
 	} else if (bounded && r->u.bytes_done == r->len &&
 		   (r->u.status == COPYOFFLOAD_STATUS_OK ||
 		    r->u.status == COPYOFFLOAD_STATUS_SAME)) {
 		r->u.status = COPYOFFLOAD_STATUS_STOPPED;
-		cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
+		cr->req.stop = cr->limit_stop;
 	}
 }
 
@@ -325,7 +405,7 @@ static void co_work_range(struct co_req *cr, struct co_range *r, u64 budget)
 		r->len = round_down(budget, COPYOFFLOAD_MAX_BYTES_ALIGN);
 		bounded = true;
 		if (!r->len) {
-			cr->req.stop = COPYOFFLOAD_STOP_MAX_BYTES;
+			cr->req.stop = cr->limit_stop;
 			return;		/* stays COPYOFFLOAD_STATUS_NOT_RUN */
 		}
 	}
@@ -440,23 +520,29 @@ static int co_work_merged(struct co_req *cr, u32 i, u32 n, struct co_range *r,
 }
 
 /*
- * Why the request should stop before its next range, if it should:
- * COPYOFFLOAD_STOP_*.  *BUDGET: the bytes the next range may move (0: no
- * bound).
+ * Why the request should stop before range I, if it should:
+ * COPYOFFLOAD_STOP_* or CO_STOP_STEP.  *BUDGET: the bytes range I may move
+ * (0: no bound).
  */
-static u32 co_stop_before(const struct co_req *cr, u64 *budget)
+static u32 co_stop_before(const struct co_req *cr, u32 i, u64 *budget)
 {
-	u64 max = cr->req.max_bytes;
-
 	*budget = 0;
+	if (cr->snap && READ_ONCE(cr->cancel))
+		return COPYOFFLOAD_STOP_CANCELLED;
 	if (cr->stats.intr && signal_pending(current))
 		return COPYOFFLOAD_STOP_SIGNAL;
-	if (!max)
+	if (cr->step_ranges && i - cr->first >= cr->step_ranges)
+		return CO_STOP_STEP;
+	if (!cr->limit)
 		return COPYOFFLOAD_STOP_NONE;
-	*budget = max - cr->req.bytes_done;
-	return *budget ? COPYOFFLOAD_STOP_NONE : COPYOFFLOAD_STOP_MAX_BYTES;
+	*budget = cr->limit - cr->req.bytes_done;
+	return *budget ? COPYOFFLOAD_STOP_NONE : cr->limit_stop;
 }
 
+/*
+ * Work on the ranges from cr->first on; cr->first is left at the range
+ * the work stopped in or before (for a job's next step).
+ */
 static int co_work_all(struct co_req *cr)
 {
 	struct co_range r;
@@ -465,12 +551,12 @@ static int co_work_all(struct co_req *cr)
 	int ret;
 
 	co_pass_start(cr);
-	for (i = 0; i < cr->req.nr_ranges; i++) {
+	for (i = cr->first; i < cr->req.nr_ranges; i++) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto out;
 		}
-		cr->req.stop = co_stop_before(cr, &budget);
+		cr->req.stop = co_stop_before(cr, i, &budget);
 		if (cr->req.stop)
 			break;
 		ret = co_read_range(cr, i, &r);
@@ -520,6 +606,7 @@ static int co_work_all(struct co_req *cr)
 	    !cr->req.nr_processed)
 		ret = -EINTR;
 out:
+	cr->first = i;
 	co_fcache_drop(cr);
 	return ret;
 }
@@ -529,11 +616,12 @@ out:
  * method_bytes[] for the methods it has room for, and from ABI version 2
  * on the caller's array, as many entries as both know.
  */
-static int co_write_req(const struct co_req *cr, void __user *arg)
+static int co_write_req_to(const struct co_req *cr, void __user *arg,
+			   u32 usize, u64 method_bytes_ptr, u32 nr_method_bytes)
 {
 	struct copyoffload_req __user *u = arg;
-	u64 __user *mb = u64_to_user_ptr(cr->req.method_bytes_ptr);
-	u32 m, nr = min_t(u32, cr->req.nr_method_bytes, CO_METHOD_NR);
+	u64 __user *mb = u64_to_user_ptr(method_bytes_ptr);
+	u32 m, nr = min_t(u32, nr_method_bytes, CO_METHOD_NR);
 	int ret = 0;
 
 	ret |= put_user(cr->req.nr_processed, &u->nr_processed);
@@ -541,7 +629,7 @@ static int co_write_req(const struct co_req *cr, void __user *arg)
 	for (m = 0; m < ARRAY_SIZE(u->method_bytes); m++)
 		ret |= put_user(m < CO_METHOD_NR ? cr->stats.method_bytes[m] : 0,
 				&u->method_bytes[m]);
-	if (cr->usize < COPYOFFLOAD_REQ_SIZE_VER1)
+	if (usize < COPYOFFLOAD_REQ_SIZE_VER1)
 		return ret ? -EFAULT : 0;
 	ret |= put_user(nr, &u->nr_method_bytes);
 	ret |= put_user(cr->req.stop, &u->stop);
@@ -550,23 +638,73 @@ static int co_write_req(const struct co_req *cr, void __user *arg)
 	return ret ? -EFAULT : 0;
 }
 
-long co_ioctl_run(void __user *arg)
+static int co_write_req(const struct co_req *cr, void __user *arg)
+{
+	return co_write_req_to(cr, arg, cr->usize, cr->req.method_bytes_ptr,
+			       cr->req.nr_method_bytes);
+}
+
+/*
+ * A job's files, dropped as soon as it has finished: results waiting to be
+ * reaped pin no file (nor keep a filesystem from being unmounted).
+ */
+void co_req_put_files(struct co_req *cr)
+{
+	struct co_jrange *j;
+	u32 i;
+
+	for (i = 0; cr->snap && i < cr->req.nr_ranges; i++) {
+		j = &cr->snap[i];
+		if (j->src)
+			fput(j->src);
+		if (j->dst)
+			fput(j->dst);
+		j->src = NULL;
+		j->dst = NULL;
+	}
+}
+
+void co_req_free(struct co_req *cr)
+{
+	if (!cr)
+		return;
+	co_req_put_files(cr);
+	kvfree(cr->snap);
+	kfree(cr->chunk);
+	kfree(cr);
+}
+
+/*
+ * Read and validate the request at ARG, write its outputs' first values
+ * back and check every range (nothing is worked on when one fails).  JOB:
+ * for COPYOFFLOAD_IOC_SUBMIT, whose rules are stricter.
+ */
+static struct co_req *co_req_read(void __user *arg, bool job, int *err)
 {
 	struct co_req *cr;
 	u32 usize;
-	int ret, wret;
+	int ret;
 
-	if (get_user(usize, (u32 __user *)arg))
-		return -EFAULT;
-	if (usize < COPYOFFLOAD_REQ_SIZE_VER0)
-		return -EINVAL;
+	if (get_user(usize, (u32 __user *)arg)) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	if (usize < (job ? COPYOFFLOAD_REQ_SIZE_VER1 :
+			   COPYOFFLOAD_REQ_SIZE_VER0)) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	/* as openat2() and clone3(): no caller's struct is that large */
-	if (usize > CO_MAX_STRUCT_SIZE)
-		return -E2BIG;
+	if (usize > CO_MAX_STRUCT_SIZE) {
+		*err = -E2BIG;
+		return NULL;
+	}
 
-	cr = kzalloc(sizeof(*cr), GFP_KERNEL);
-	if (!cr)
-		return -ENOMEM;
+	cr = kzalloc(sizeof(*cr), GFP_KERNEL_ACCOUNT);
+	if (!cr) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	ret = copy_struct_from_user(&cr->req, sizeof(cr->req), arg, usize);
 	if (ret)
 		goto out;
@@ -580,12 +718,21 @@ long co_ioctl_run(void __user *arg)
 		ret = -EINVAL;
 		goto out;
 	}
+	if (job && cr->req.op == COPYOFFLOAD_OP_CLONE) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (job && cr->req.nr_ranges > COPYOFFLOAD_JOB_MAX_RANGES) {
+		ret = -E2BIG;
+		goto out;
+	}
 	cr->usize = usize;
 	cr->stats.intr = usize >= COPYOFFLOAD_REQ_SIZE_VER1;
+	cr->stats.fsize = rlimit(RLIMIT_FSIZE);
 	cr->ranges = u64_to_user_ptr(cr->req.ranges);
 	cr->chunk_max = max(1U, CO_CHUNK_BYTES / cr->req.range_size);
 	cr->chunk = kmalloc_array(cr->chunk_max, cr->req.range_size,
-				  GFP_KERNEL);
+				  GFP_KERNEL_ACCOUNT);
 	if (!cr->chunk) {
 		ret = -ENOMEM;
 		goto out;
@@ -593,18 +740,212 @@ long co_ioctl_run(void __user *arg)
 	cr->req.nr_processed = 0;
 	cr->req.bytes_done = 0;
 	cr->req.stop = COPYOFFLOAD_STOP_NONE;
+	cr->limit = cr->req.max_bytes;
+	cr->limit_stop = COPYOFFLOAD_STOP_MAX_BYTES;
 
 	ret = co_write_req(cr, arg);
 	if (!ret)
 		ret = co_check_all(cr);
-	if (ret)
-		goto out;
+	if (!ret)
+		return cr;
+out:
+	co_req_free(cr);
+	*err = ret;
+	return NULL;
+}
+
+long co_ioctl_run(void __user *arg)
+{
+	struct co_req *cr;
+	int ret, wret;
+
+	cr = co_req_read(arg, false, &ret);
+	if (!cr)
+		return ret;
 	ret = co_work_all(cr);
 	wret = co_write_req(cr, arg);
 	if (!ret)
 		ret = wret;
-out:
-	kfree(cr->chunk);
-	kfree(cr);
+	co_req_free(cr);
 	return ret;
+}
+
+/*
+ * The ranges of a checked request, with references to the files their
+ * descriptors name now, in kernel memory for a job.  A descriptor closed
+ * since the check is EBADF, as the check would have said.
+ */
+static int co_snapshot(struct co_req *cr)
+{
+	struct co_jrange *snap;
+	struct co_range r;
+	loff_t size;
+	u32 i;
+	int ret = 0;
+
+	snap = kvcalloc(cr->req.nr_ranges, sizeof(*snap), GFP_KERNEL_ACCOUNT);
+	if (!snap)
+		return -ENOMEM;
+	co_pass_start(cr);
+	for (i = 0; i < cr->req.nr_ranges; i++) {
+		ret = co_read_range(cr, i, &r);
+		if (ret)
+			break;
+		snap[i].u = r.u;
+		snap[i].src = fget(r.u.src_fd);
+		snap[i].dst = fget(r.u.dst_fd);
+		if (!snap[i].src || !snap[i].dst) {
+			ret = -EBADF;
+			break;
+		}
+		/*
+		 * Only regular files, as the check said: a descriptor swapped
+		 * since (dup2()) for this device's own file would make the job
+		 * pin the file that owns it, which then never closes.
+		 */
+		if (!S_ISREG(file_inode(snap[i].src)->i_mode) ||
+		    !S_ISREG(file_inode(snap[i].dst)->i_mode)) {
+			ret = -EINVAL;
+			break;
+		}
+		size = i_size_read(file_inode(snap[i].src));
+		if (size > r.u.src_off)
+			cr->bytes_total += min_t(u64, r.u.len,
+						 size - r.u.src_off);
+		cond_resched();
+	}
+	cr->snap = snap;
+	return ret;
+}
+
+/*
+ * COPYOFFLOAD_IOC_SUBMIT's request: read, checked and snapshotted in the
+ * caller's context; the job's worker takes it from there (co_req_step()).
+ */
+struct co_req *co_req_submit(void __user *arg, int *err)
+{
+	struct co_req *cr;
+	int ret;
+
+	cr = co_req_read(arg, true, err);
+	if (!cr)
+		return NULL;
+	ret = co_snapshot(cr);
+	if (ret) {
+		co_req_free(cr);
+		*err = ret;
+		return NULL;
+	}
+	kfree(cr->chunk);
+	cr->chunk = NULL;
+	cr->ranges = NULL;
+	cr->stats.intr = false;
+	cr->stats.cancel = &cr->cancel;
+	return cr;
+}
+
+/*
+ * One step of a job, in its worker: at most co_job_step_mib MiB and
+ * CO_JOB_STEP_RANGES ranges, from the range the last step stopped in.
+ * Returns whether the job has finished.
+ */
+bool co_req_step(struct co_req *cr)
+{
+	u64 step = (u64)max(1U, READ_ONCE(co_job_step_mib)) << 20;
+	struct co_jrange *j;
+
+	if (cr->first < cr->req.nr_ranges) {
+		/* a range the last step stopped in goes on from there */
+		j = &cr->snap[cr->first];
+		j->base = j->u.status == COPYOFFLOAD_STATUS_STOPPED ?
+			  j->u.bytes_done : 0;
+		j->base_methods = j->base ? j->u.methods : 0;
+	}
+	cr->step_ranges = CO_JOB_STEP_RANGES;
+	cr->limit = cr->req.bytes_done + step;
+	cr->limit_stop = CO_STOP_STEP;
+	if (cr->req.max_bytes && cr->req.max_bytes <= cr->limit) {
+		cr->limit = cr->req.max_bytes;
+		cr->limit_stop = COPYOFFLOAD_STOP_MAX_BYTES;
+	}
+	co_work_all(cr);
+	if (cr->req.stop != CO_STOP_STEP)
+		return true;
+	cr->req.stop = COPYOFFLOAD_STOP_NONE;
+	return false;
+}
+
+void co_req_cancel(struct co_req *cr)
+{
+	WRITE_ONCE(cr->cancel, true);
+}
+
+/* A job's counters, read while its worker may be writing them. */
+void co_req_progress(const struct co_req *cr, struct co_progress *p)
+{
+	u32 m;
+
+	memset(p, 0, sizeof(*p));
+	p->op = cr->req.op;
+	p->flags = cr->req.flags;
+	p->nr_ranges = cr->req.nr_ranges;
+	p->ranges_done = READ_ONCE(cr->req.nr_processed);
+	p->bytes_total = cr->bytes_total;
+	p->method = READ_ONCE(cr->stats.method);
+	p->stop = READ_ONCE(cr->req.stop);
+	if (p->stop == CO_STOP_STEP)
+		p->stop = COPYOFFLOAD_STOP_NONE;
+	for (m = 0; m < CO_METHOD_NR; m++) {
+		p->method_bytes[m] = READ_ONCE(cr->stats.method_bytes[m]);
+		p->bytes_done += p->method_bytes[m];
+	}
+}
+
+/* The outputs of a finished job's range I. */
+int co_req_range_out(const struct co_req *cr, u32 i, u64 *bytes_done,
+		     s32 *status, u32 *methods)
+{
+	if (i >= cr->req.nr_ranges)
+		return -ENOENT;
+	*bytes_done = cr->snap[i].u.bytes_done;
+	*status = cr->snap[i].u.status;
+	*methods = cr->snap[i].u.methods;
+	return 0;
+}
+
+/*
+ * A finished job's outputs into the caller's request at UREQ and its
+ * ranges, as co_ioctl_run() writes them: the request must name as many
+ * ranges of the same size.
+ */
+int co_req_wait_out(const struct co_req *cr, void __user *ureq)
+{
+	struct copyoffload_req req;
+	u32 usize, i;
+	int ret;
+
+	if (get_user(usize, (u32 __user *)ureq))
+		return -EFAULT;
+	if (usize < COPYOFFLOAD_REQ_SIZE_VER1)
+		return -EINVAL;
+	if (usize > CO_MAX_STRUCT_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&req, sizeof(req), ureq, usize);
+	if (ret)
+		return ret;
+	if (req.nr_ranges != cr->req.nr_ranges ||
+	    req.range_size != cr->req.range_size ||
+	    !req.method_bytes_ptr != !req.nr_method_bytes ||
+	    req.nr_method_bytes > COPYOFFLOAD_METHODS_MAX)
+		return -EINVAL;
+	for (i = 0; i < cr->req.nr_ranges; i++) {
+		ret = co_put_range(u64_to_user_ptr(req.ranges), req.range_size,
+				   i, &cr->snap[i].u);
+		if (ret)
+			return ret;
+		if (!(i % 1024))
+			cond_resched();
+	}
+	return co_write_req_to(cr, ureq, usize, req.method_bytes_ptr,
+			       req.nr_method_bytes);
 }
