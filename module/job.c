@@ -51,7 +51,7 @@
 
 unsigned int co_max_jobs_per_user = 16;
 module_param_named(max_jobs_per_user, co_max_jobs_per_user, uint, 0644);
-MODULE_PARM_DESC(max_jobs_per_user, "Jobs one user may have, running or not reaped (default 16)");
+MODULE_PARM_DESC(max_jobs_per_user, "Jobs one user may have, running or not reaped (default 16, 0: no jobs)");
 
 static unsigned int co_job_progress_ms = 250;
 module_param_named(job_progress_ms, co_job_progress_ms, uint, 0644);

@@ -29,7 +29,9 @@ static long co_ioctl_info(void __user *arg)
 
 	info.size = min_t(u32, usize, sizeof(info));
 	info.abi_version = COPYOFFLOAD_ABI_VERSION;
-	info.features = CO_FEATURES;
+	info.max_jobs = READ_ONCE(co_max_jobs_per_user);
+	/* max_jobs_per_user 0: the administrator turned jobs off */
+	info.features = CO_FEATURES & ~(info.max_jobs ? 0 : COPYOFFLOAD_FEAT_JOBS);
 	info.flags = CO_F_ALL;
 	info.max_ranges = COPYOFFLOAD_MAX_RANGES;
 	info.chunk_size = CO_CHUNK_SIZE;
@@ -39,7 +41,6 @@ static long co_ioctl_info(void __user *arg)
 	info.range_size = sizeof(struct copyoffload_range);
 	info.devinfo_size = sizeof(struct copyoffload_devinfo);
 	info.devinfo_flags = CO_DEVINFO_F_ALL;
-	info.max_jobs = max(1U, READ_ONCE(co_max_jobs_per_user));
 
 	/* A newer caller's larger structure keeps its tail as it was. */
 	if (copy_to_user(arg, &info, info.size))

@@ -1,6 +1,7 @@
 # tests/: C programs the guest tests and benchmarks run.
 GUEST_TEST_PROGS := tests/progs/abi-check tests/progs/race-swapext \
-	tests/progs/fuse-nocopy tests/progs/fuzz tests/progs/abi-v1-user
+	tests/progs/fuse-nocopy tests/progs/fuzz tests/progs/abi-v1-user \
+	tests/progs/jobs-check
 include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
@@ -19,6 +20,10 @@ tests/progs/abi-v1-user: tests/progs/abi-v1-user.c \
 		tests/progs/abi-v1/linux/copyoffload.h
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-Itests/progs/abi-v1 $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# raw netlink through libmnl, not the library: it tests the module
+tests/progs/jobs-check: tests/progs/jobs-check.c
+	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lmnl
 
 tests/progs/fuzz: tests/progs/fuzz.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread

@@ -7,9 +7,13 @@
  * and descriptors of every other kind (directory, O_PATH, pipe ends, a
  * socket, /dev/null, the block device, an eventfd, closed and invalid
  * numbers, the device itself).  Each call is INFO, DEVINFO, RUN (CLONE,
- * DEDUPE or COPY, any flags) or an unknown command, built mostly valid and
- * then mutated: sizes, flags, counts, strides, offsets, lengths, pointers
- * (NULL, unmapped, read-only, straddling a page end).  A sibling thread
+ * DEDUPE or COPY, any flags), SUBMIT of the same requests, WAIT or CANCEL
+ * of a job (its own, another's, a reaped or a random one; NOHANG or not;
+ * mutated structures), or an unknown command, built mostly valid and then
+ * mutated: sizes, flags, counts, strides, offsets, lengths, pointers
+ * (NULL, unmapped, read-only, straddling a page end).  Jobs are submitted
+ * through a second open file of the device, which is closed with jobs in
+ * flight every so often (its release cancels and drops them).  A sibling thread
  * rewrites the range array and swaps descriptors behind the call's back
  * (dup2 over a pool slot, close and reopen) while it runs.  A caught
  * SIGALRM every 3 ms (SA_RESTART) lands anywhere: ABI version 2 requests
@@ -66,7 +70,7 @@ static unsigned char *area;
 static atomic_int racing;
 static atomic_int stop_racer;
 
-static unsigned long calls[4];
+static unsigned long calls[5];
 static unsigned long errnos[NR_ERRNO];		/* of the calls */
 static unsigned long statuses[NR_ERRNO];	/* of ranges that were worked */
 static unsigned long worked;			/* RUN calls that did work */
@@ -286,6 +290,122 @@ static void *racer(void *arg)
  * MiB mostly.  The request sits at the start of page 1 and is smaller than
  * 512 bytes, so a valid array does not overlap it.
  */
+/* Jobs in flight: their ids and requests, for WAIT and CANCEL. */
+#define MAX_LIVE	12
+static int jobfd = -1;
+static struct {
+	int id;
+	struct copyoffload_req q;
+} live[MAX_LIVE];
+static unsigned int nlive;
+static unsigned long submitted, reaped, dropped;
+
+static void live_drop(unsigned int i)
+{
+	live[i] = live[--nlive];
+}
+
+/* WAIT for job I of live[] with its own request; 0 when it was reaped */
+static int live_wait(unsigned int i, uint32_t flags)
+{
+	struct copyoffload_wait w = { .size = sizeof(w), .flags = flags,
+				      .job_id = live[i].id,
+				      .req = (uintptr_t)&live[i].q };
+	int ret;
+
+	do {
+		ret = ioctl(jobfd, COPYOFFLOAD_IOC_WAIT, &w);
+		/* outputs with nowhere to go (the ranges moved): none */
+		if (ret && (errno == EFAULT || errno == EINVAL) && w.req) {
+			note(4, ret);
+			w.req = 0;
+			errno = EINTR;
+		}
+	} while (ret && errno == EINTR && !(flags & COPYOFFLOAD_WAIT_F_NOHANG));
+	note(4, ret);
+	if (!ret) {
+		reaped++;
+		live_drop(i);
+	}
+	return ret;
+}
+
+/* RUN's request Q as a job instead */
+static void fuzz_submit(struct copyoffload_req *q, bool qvalid)
+{
+	long ret;
+
+	if (nlive == MAX_LIVE && live_wait(below(nlive), 0))
+		return;
+	ret = ioctl(jobfd, COPYOFFLOAD_IOC_SUBMIT, q);
+	note(4, ret);
+	if (ret <= 0)
+		return;
+	submitted++;
+	live[nlive].id = ret;
+	live[nlive].q = qvalid ? *q : (struct copyoffload_req){ 0 };
+	if (!qvalid) {
+		/* its outputs have nowhere to go: reap without them */
+		live[nlive].q.size = sizeof(live[nlive].q);
+	}
+	nlive++;
+}
+
+static void fuzz_job(void)
+{
+	struct copyoffload_wait *w = (void *)(area + page);
+	unsigned int i = nlive ? below(nlive) : 0;
+	bool valid;
+	long ret;
+
+	switch (below(10)) {
+	case 0:
+	case 1:
+	case 2:
+		if (nlive)
+			live_wait(i, chance(70) ? COPYOFFLOAD_WAIT_F_NOHANG : 0);
+		return;
+	case 3:
+	case 4:
+		ret = ioctl(jobfd, COPYOFFLOAD_IOC_CANCEL,
+			    nlive && chance(80) ? (unsigned long)live[i].id :
+						  (unsigned long)rnd());
+		break;
+	case 5:
+		/* every job of the file cancelled and dropped by release() */
+		if (!chance(20))
+			return;
+		close(jobfd);
+		jobfd = open("/dev/copyoffload", O_RDWR);
+		dropped += nlive;
+		nlive = 0;
+		calls[4]++;
+		return;
+	default:
+		/* a mutated WAIT: of a live job, most of the time */
+		memset(w, 0, sizeof(*w));
+		w->size = chance(80) ? sizeof(*w) : (uint32_t)rnd_off();
+		w->flags = chance(70) ? COPYOFFLOAD_WAIT_F_NOHANG :
+			   (uint32_t)rnd();
+		w->reserved = chance(90) ? 0 : (uint32_t)rnd();
+		w->job_id = nlive && chance(80) ? (uint32_t)live[i].id :
+			    (uint32_t)rnd();
+		w->req = chance(30) ? 0 : (uintptr_t)rnd_ptr(sizeof(live[0].q),
+							     &valid);
+		ret = ioctl(jobfd, COPYOFFLOAD_IOC_WAIT,
+			    chance(95) ? (void *)w : rnd_ptr(sizeof(*w), &valid));
+		if (!ret)
+			for (i = 0; i < nlive; i++)
+				if ((uint32_t)live[i].id == w->job_id) {
+					reaped++;
+					live_drop(i);
+					break;
+				}
+		break;
+	}
+	note(4, ret);
+}
+
 static void fill_ver1(struct copyoffload_req *q, bool clean)
 {
 	bool valid;
@@ -377,6 +497,11 @@ static void fuzz_run(void)
 	race_ranges = rvalid ? ranges : NULL;
 	race_bytes = rvalid ? bytes : 0;
 	atomic_store(&racing, race);
+	if (chance(20)) {
+		fuzz_submit(q, qvalid);
+		atomic_store(&racing, 0);
+		return;
+	}
 	ret = ioctl(devfd, COPYOFFLOAD_IOC_RUN, q);
 	atomic_store(&racing, 0);
 	note(2, ret);
@@ -407,7 +532,8 @@ static void fuzz_unknown(void)
 			       below(1 << 14)) : (unsigned long)rnd();
 	/* never a known command: those are the other cases */
 	if (cmd == COPYOFFLOAD_IOC_INFO || cmd == COPYOFFLOAD_IOC_RUN ||
-	    cmd == COPYOFFLOAD_IOC_DEVINFO)
+	    cmd == COPYOFFLOAD_IOC_DEVINFO || cmd == COPYOFFLOAD_IOC_SUBMIT ||
+	    cmd == COPYOFFLOAD_IOC_WAIT || cmd == COPYOFFLOAD_IOC_CANCEL)
 		cmd ^= 1;
 	ret = ioctl(devfd, cmd, chance(50) ? (void *)area : (void *)rnd());
 	note(3, ret);
@@ -520,7 +646,8 @@ int main(int argc, char **argv)
 	mprotect(area + 2 * page, page, PROT_READ);
 	munmap(area + 3 * page, page);
 	devfd = open("/dev/copyoffload", O_RDWR);
-	if (devfd < 0) {
+	jobfd = open("/dev/copyoffload", O_RDWR);
+	if (devfd < 0 || jobfd < 0) {
 		perror("/dev/copyoffload");
 		return 1;
 	}
@@ -570,6 +697,7 @@ int main(int argc, char **argv)
 		case 1:
 		case 2: fuzz_devinfo(); break;
 		case 3: fuzz_unknown(); break;
+		case 4: fuzz_job(); break;
 		default: fuzz_run(); break;
 		}
 		/* the pool stays small: the filesystems never fill */
@@ -577,14 +705,21 @@ int main(int argc, char **argv)
 			for (unsigned int f = 0; f < nfiles; f++)
 				truncate(file_path[f], below(POOL_MAX));
 	}
+	/* every job in flight reaped, the rest with the file */
+	while (nlive && chance(50))
+		live_wait(nlive - 1, 0);
 	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	atomic_store(&stop_racer, 1);
 	pthread_join(thr, NULL);
+	dropped += nlive;
+	close(jobfd);
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		total += calls[i];
-	printf("# fuzz: %lu calls: info %lu, devinfo %lu, run %lu, unknown %lu\n",
-	       total, calls[0], calls[1], calls[2], calls[3]);
+	printf("# fuzz: %lu calls: info %lu, devinfo %lu, run %lu, unknown %lu, jobs %lu\n",
+	       total, calls[0], calls[1], calls[2], calls[3], calls[4]);
+	printf("# fuzz: %lu jobs submitted, %lu reaped, %lu dropped by close\n",
+	       submitted, reaped, dropped);
 	printf("# fuzz: %lu requests did work, %" PRIu64 " bytes done\n",
 	       worked, bytes_done);
 	print_errnos("calls failed with", errnos);

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Asynchronous jobs (COPYOFFLOAD_IOC_SUBMIT / WAIT / CANCEL and the
+# copyoffload generic netlink family), on xfs and ext4 on the LIO LUNs:
+#   - tests/progs/jobs-check's cases (raw ioctl()s and libmnl): rejections,
+#     a job's outputs and destination equal a RUN's (COPY with storage
+#     offload, kernel copy, max_bytes, DEDUPE, the submitter's
+#     RLIMIT_FSIZE, an unprivileged user's credentials on ext4), the
+#     per-user limit, cancelling half of six jobs, events in order, another
+#     user seeing nothing, close() cancelling.  The module's job_step_mib is
+#     1 meanwhile, so every job runs in many steps and resumes ranges.
+#   - kill-submitter: SIGKILL to a process with a job running: its jobs
+#     are cancelled and gone (the device file's release).
+#   - unload: rmmod is refused while a job runs (its file is open), works
+#     once the submitter is gone.
+#   - odx-cancel: a slow job made with the ODX target's delay knob (every
+#     WRITE USING TOKEN 1.5 s late) is cancelled mid-command: it waits for
+#     the command, stops with a true bytes_done, the destination a prefix.
+. "$(dirname "$0")/../lib.sh"
+. "$CO_TOP/tests/odx/lib.sh"
+
+P=jobs
+JC=$CO_TOP/tests/progs/jobs-check
+PARAMS=/sys/module/copyoffload/parameters
+X=/mnt/co-jobs-xfs
+E=/mnt/co-jobs-ext4
+
+if [ ! -x "$JC" ]; then
+	fail "$P" "tests/progs/jobs-check is not built"
+	exit 1
+fi
+require_module_luns "$P"
+two_filesystems "$P" "$X" "$E"
+chmod 1777 "$E"
+
+# job_params: the module's job parameters for these tests (again after a
+# reload); restored at exit
+job_params() {
+	echo 1 > "$PARAMS/job_step_mib" && echo 8 > "$PARAMS/max_jobs_per_user"
+}
+CO_CLEANUP+=("echo $(cat "$PARAMS/job_step_mib") > $PARAMS/job_step_mib"
+	     "echo $(cat "$PARAMS/max_jobs_per_user") > $PARAMS/max_jobs_per_user")
+setup_step "$P" "job parameters" job_params
+
+"$JC" -d "$X" -e "$E"
+
+# start_holder: a process with a slow job running, as HOLDER (pid) and
+# HOLD_ID (the job's id)
+start_holder() {
+	coproc HOLD { exec "$JC" hold "$X"; }
+	HOLDER=$HOLD_PID
+	read -r -t 60 HOLD_ID <&"${HOLD[0]}"
+	[ -n "$HOLD_ID" ]
+}
+
+# stop_holder: SIGKILL the holder and reap it
+stop_holder() {
+	kill -KILL "$HOLDER" 2>/dev/null
+	wait "$HOLDER" 2>/dev/null
+}
+
+name=$P/kill-submitter
+if ! start_holder; then
+	fail "$name" "the holder did not submit its job"
+else
+	stop_holder
+	check "$name" "$JC" gone "$HOLD_ID"
+fi
+
+name=$P/unload
+if ! start_holder; then
+	fail "$name" "the holder did not submit its job"
+elif rmmod copyoffload 2>/dev/null; then
+	stop_holder
+	fail "$name" "rmmod succeeded while a job ran"
+	modprobe copyoffload && job_params
+else
+	stop_holder
+	if ! "$JC" gone "$HOLD_ID"; then
+		fail "$name" "the job outlived its submitter"
+	elif ! rmmod copyoffload; then
+		fail "$name" "rmmod failed once the submitter was gone"
+	elif ! modprobe copyoffload || ! job_params; then
+		fail "$name" "modprobe after rmmod failed"
+	else
+		pass "$name"
+	fi
+fi
+
+# A job of ODX commands that each take 1.5 s: cancelled after 2 s it
+# stops after the command in flight, part-way.
+name=$P/odx-cancel
+odx_require "$P"
+O=/mnt/co-jobs-odx
+mkdir -p "$O"
+setup_step "$P" "mkfs.xfs $ODX0" mkfs.xfs -q -f -m reflink=0 "$ODX0"
+setup_step "$P" "mount $ODX0" mount "$ODX0" "$O"
+CO_CLEANUP+=("odx_knobs" "umount '$O'")
+setup_step "$P" "the source" bash -c \
+	"head -c $((32 << 20)) /dev/urandom > '$O/src' && sync"
+echo 2 > "$PARAMS/job_step_mib"
+odx_knobs "delay op=wut ms=1500"
+if out=$("$JC" cancel-slow "$O/src" "$O/dst" 2000 2>&1); then
+	done_bytes=$(sed -n 's/.*bytes_done=\([0-9]*\).*/\1/p' <<<"$out")
+	if same_bytes "$O/src" "$O/dst" "$done_bytes"; then
+		pass "$name"
+	else
+		fail "$name" "the destination is not the source's first $done_bytes bytes ($out)"
+	fi
+else
+	fail "$name" "$out"
+fi
+echo "# $name: $out"
+odx_knobs
+job_params
+
+done_testing
