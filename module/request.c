@@ -265,8 +265,10 @@ static int co_write_range(struct co_req *cr, u32 i, const struct co_range *r)
 		return co_put_range(cr->ranges, cr->req.range_size, i, &r->u);
 	j = &cr->snap[i];
 	j->u.bytes_done = j->base + r->u.bytes_done;
-	j->u.status = r->u.status;
 	j->u.methods = j->base_methods | r->u.methods;
+	/* a range a step stopped in, which this one did not start, stays so */
+	j->u.status = r->u.status == COPYOFFLOAD_STATUS_NOT_RUN && j->base ?
+		      COPYOFFLOAD_STATUS_STOPPED : r->u.status;
 	return 0;
 }
 
