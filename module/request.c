@@ -849,7 +849,11 @@ struct co_req *co_req_submit(void __user *arg, int *err)
 /*
  * One step of a job, in its worker: at most co_job_step_mib MiB and
  * CO_JOB_STEP_RANGES ranges, from the range the last step stopped in.
- * Returns whether the job has finished.
+ * A DEDUPE's step is bounded by ranges only: cutting a range where a call
+ * would not have would compare other pieces, and a piece that differs
+ * shares nothing, so the outcome could differ from a call's.  Its worker
+ * still stops between pieces when cancelled.  Returns whether the job has
+ * finished.
  */
 bool co_req_step(struct co_req *cr)
 {
@@ -864,9 +868,13 @@ bool co_req_step(struct co_req *cr)
 		j->base_methods = j->base ? j->u.methods : 0;
 	}
 	cr->step_ranges = CO_JOB_STEP_RANGES;
-	cr->limit = cr->req.bytes_done + step;
-	cr->limit_stop = CO_STOP_STEP;
-	if (cr->req.max_bytes && cr->req.max_bytes <= cr->limit) {
+	cr->limit = 0;
+	if (cr->req.op != COPYOFFLOAD_OP_DEDUPE) {
+		cr->limit = cr->req.bytes_done + step;
+		cr->limit_stop = CO_STOP_STEP;
+	}
+	if (cr->req.max_bytes &&
+	    (!cr->limit || cr->req.max_bytes <= cr->limit)) {
 		cr->limit = cr->req.max_bytes;
 		cr->limit_stop = COPYOFFLOAD_STOP_MAX_BYTES;
 	}

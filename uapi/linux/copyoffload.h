@@ -216,8 +216,9 @@
  *   the caller's cgroups.  It does not read the caller's memory again: the
  *   outputs are kept until COPYOFFLOAD_IOC_WAIT hands them over.
  *   The work goes through the same range loop as RUN's, on a workqueue, in
- *   steps of a bounded number of bytes and ranges (each range's outputs are
- *   carried over from step to step, so a job's results equal RUN's);
+ *   steps of a bounded number of bytes and ranges (a DEDUPE's: of ranges;
+ *   each range's outputs are carried over from step to step, so a job's
+ *   results equal RUN's);
  *   req.max_bytes bounds the whole job as it bounds a RUN.
  *
  * COPYOFFLOAD_IOC_WAIT (struct copyoffload_wait, read-write)
