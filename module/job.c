@@ -14,9 +14,13 @@
  *
  * Lifetimes.  A job belongs to the open file of /dev/copyoffload that
  * submitted it (struct co_owner): its id is known to that file only (WAIT
- * and CANCEL through another file are ENOENT), and release() cancels and
- * waits for every job of the file and frees them.  The module cannot be
- * unloaded while a file is open, so no job outlives the module.  The
+ * and CANCEL through another file are ENOENT), and release() cancels every
+ * job of the file, waits for it and frees it.  That wait is killable: a
+ * job may wait for the closing process itself (a FUSE server that copies
+ * its own files and then closes the device), so a process killed there
+ * leaves its jobs orphaned, cancelled, to free themselves when their step
+ * ends.  Module unload waits for those (destroy_workqueue() drains co_wq);
+ * a file open holds the module, so no other job can outlive it.  The
  * results stay in kernel memory until WAIT copies them out and reaps the
  * job; until then the job counts against its user's limit
  * (max_jobs_per_user), which bounds the memory and file references one
@@ -67,6 +71,8 @@ struct co_job {
 	struct co_owner *owner;		/* NULL once reaped */
 	struct list_head node;		/* in owner->jobs */
 	bool claimed;			/* a WAIT is handing it over */
+	bool orphan;			/* its file is gone: it frees itself */
+	bool finished;			/* past its last step */
 	kuid_t uid;
 	struct pid *pid;
 	const struct cred *cred;
@@ -185,9 +191,12 @@ static void co_job_progress(struct work_struct *work)
 	co_job_progress_arm(job);
 }
 
+static void co_job_reap(struct co_job *job);
+
 static void co_job_finish(struct co_job *job)
 {
 	struct co_job_view v;
+	bool orphan;
 
 	cancel_delayed_work_sync(&job->progress);
 	co_req_put_files(job->cr);
@@ -196,8 +205,16 @@ static void co_job_finish(struct co_job *job)
 	co_job_view(job, &v);
 	v.pid = 0;
 	co_genl_event(&v, job->cr, ++job->seq);
-	/* the last touch of the job: a WAIT may free it from here on */
+
+	/* whoever frees the job decides here, under the lock */
+	mutex_lock(&co_jobs_lock);
+	job->finished = true;
+	orphan = job->orphan;
+	mutex_unlock(&co_jobs_lock);
+	/* the last touch of the job unless orphaned: a WAIT may free it */
 	complete_all(&job->done);
+	if (orphan)
+		co_job_reap(job);
 }
 
 static void co_job_work(struct work_struct *work)
@@ -458,6 +475,7 @@ void co_owner_release(struct co_owner *ow)
 {
 	struct co_job *job, *tmp;
 	LIST_HEAD(jobs);
+	bool orphan;
 
 	mutex_lock(&co_jobs_lock);
 	list_for_each_entry(job, &ow->jobs, node) {
@@ -468,6 +486,20 @@ void co_owner_release(struct co_owner *ow)
 	mutex_unlock(&co_jobs_lock);
 
 	list_for_each_entry_safe(job, tmp, &jobs, node) {
+		if (!wait_for_completion_killable(&job->done)) {
+			co_job_reap(job);
+			continue;
+		}
+		/* killed: the job frees itself once it has finished */
+		mutex_lock(&co_jobs_lock);
+		list_del_init(&job->node);
+		job->owner = NULL;
+		job->orphan = !job->finished;
+		orphan = job->orphan;
+		mutex_unlock(&co_jobs_lock);
+		if (orphan)
+			continue;
+		/* its worker is past deciding: only complete_all() is left */
 		wait_for_completion(&job->done);
 		co_job_reap(job);
 	}

@@ -17,6 +17,11 @@
 #   - odx-cancel: a slow job made with the ODX target's delay knob (every
 #     WRITE USING TOKEN 1.5 s late) is cancelled mid-command: it waits for
 #     the command, stops with a true bytes_done, the destination a prefix.
+#   - kill-in-close: a process blocked in close() of the device, waiting
+#     for such a job's command (4 s late), dies at once of SIGKILL; the
+#     job, cancelled and orphaned, frees itself when the command ends.
+#     (The wait is killable because a job may wait for the closing process
+#     itself: a FUSE server copying its own files.)
 . "$(dirname "$0")/../lib.sh"
 . "$CO_TOP/tests/odx/lib.sh"
 
@@ -45,10 +50,10 @@ setup_step "$P" "job parameters" job_params
 
 "$JC" -d "$X" -e "$E"
 
-# start_holder: a process with a slow job running, as HOLDER (pid) and
-# HOLD_ID (the job's id)
+# start_holder DIR [SRC]: a process with a slow job in DIR running, as
+# HOLDER (pid) and HOLD_ID (the job's id); SRC: jobs-check hold's ODX job
 start_holder() {
-	coproc HOLD { exec "$JC" hold "$X"; }
+	coproc HOLD { exec "$JC" hold "$@"; }
 	HOLDER=$HOLD_PID
 	read -r -t 60 HOLD_ID <&"${HOLD[0]}"
 	[ -n "$HOLD_ID" ]
@@ -61,7 +66,7 @@ stop_holder() {
 }
 
 name=$P/kill-submitter
-if ! start_holder; then
+if ! start_holder "$X"; then
 	fail "$name" "the holder did not submit its job"
 else
 	stop_holder
@@ -69,7 +74,7 @@ else
 fi
 
 name=$P/unload
-if ! start_holder; then
+if ! start_holder "$X"; then
 	fail "$name" "the holder did not submit its job"
 elif rmmod copyoffload 2>/dev/null; then
 	stop_holder
@@ -112,6 +117,26 @@ else
 	fail "$name" "$out"
 fi
 echo "# $name: $out"
+
+name=$P/kill-in-close
+odx_knobs "delay op=wut ms=4000"
+if ! start_holder "$O" "$O/src"; then
+	fail "$name" "the holder did not submit its job"
+else
+	sleep 2		# a WUT is in flight
+	kill -USR1 "$HOLDER"
+	out=$("$CO_TOP/tests/progs/abi-check" sigafter 500 9 "$HOLDER" 2>&1)
+	lat=$(sed -n 's/.*signal_to_exit_ms=\([0-9]*\).*/\1/p' <<<"$out")
+	wait "$HOLDER" 2>/dev/null
+	echo "# $name: $out"
+	if [ -z "$lat" ] || [ "$lat" -gt 1500 ]; then
+		fail "$name" "the process in close() took too long to die: $out"
+	elif ! "$JC" gone "$HOLD_ID"; then
+		fail "$name" "the orphaned job did not free itself"
+	else
+		pass "$name"
+	fi
+fi
 odx_knobs
 job_params
 

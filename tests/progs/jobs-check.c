@@ -13,9 +13,11 @@
  *	The module parameter job_step_mib should be small (1) so that jobs
  *	take many steps (set by tests/guest/jobs.sh).
  *
- *   jobs-check hold DIR
- *	Submit a slow job (a 64 MiB kernel copy) in DIR, print its id, then
- *	sleep: for the cases of the script (kill the submitter, unload).
+ *   jobs-check hold DIR [SRC]
+ *	Submit a slow job (a 64 MiB kernel copy in DIR; with SRC: all of SRC
+ *	into DIR/hold-dst by ODX only), print its id, then sleep: for the
+ *	cases of the script (kill the submitter, unload, kill in close()).
+ *	SIGUSR1 makes it close the device (and wait there for the job).
  *
  *   jobs-check gone ID
  *	Exit 0 when netlink's GET of job ID says ENOENT within 10 s.
@@ -1149,21 +1151,48 @@ static void make_files(void)
 	close(fd);
 }
 
-static int cmd_hold(void)
+static volatile sig_atomic_t close_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	close_now = 1;
+}
+
+static int cmd_hold(const char *src)
 {
 	struct job_req j;
 	int fd = dev_open(), id;
+	struct stat st;
 
-	make_file("hold-src", 64 * MiB, 9);
-	id = slow_job(fd, "hold-src", "hold-dst", 64 * MiB, &j);
+	signal(SIGUSR1, on_usr1);
+	if (src) {
+		if (stat(src, &st))
+			die(src);
+		req_init(&j, COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_ODX |
+			 COPYOFFLOAD_F_NO_FALLBACK);
+		req_add(&j, open_rd(src), open_dst("hold-dst"), 0, 0,
+			st.st_size);
+		id = submit(fd, &j);
+	} else {
+		make_file("hold-src", 64 * MiB, 9);
+		id = slow_job(fd, "hold-src", "hold-dst", 64 * MiB, &j);
+	}
 	if (id <= 0) {
 		fprintf(stderr, "submit: %s\n", strerror(-id));
 		return 1;
 	}
 	printf("%d\n", id);
 	fflush(stdout);
-	for (;;)
+	for (;;) {
 		pause();
+		if (close_now) {
+			close(fd);	/* waits for the job, killably */
+			printf("closed\n");
+			fflush(stdout);
+			close_now = 0;
+		}
+	}
 }
 
 static int cmd_gone(int id)
@@ -1230,9 +1259,9 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "cancel-slow"))
 		return cmd_cancel_slow(argv[2], argv[3], atoi(argv[4]));
 
-	if (argc == 3 && !strcmp(argv[1], "hold")) {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "hold")) {
 		dir = argv[2];
-		return cmd_hold();
+		return cmd_hold(argc == 4 ? argv[3] : NULL);
 	}
 	if (argc == 3 && !strcmp(argv[1], "gone"))
 		return cmd_gone(atoi(argv[2]));

@@ -243,8 +243,10 @@
  *
  * Lifetime: jobs belong to the open file description of /dev/copyoffload
  * that submitted them.  When it is closed, its jobs are cancelled and
- * waited for (close() returns after their current step) and their results
- * dropped.  Unloading the module needs every such file closed first.  Each
+ * waited for (close() returns after their current step; a fatal signal
+ * ends that wait, and the jobs then stop and free themselves) and their
+ * results dropped.  Unloading the module needs every such file closed, and
+ * waits for such jobs.  Each
  * user (effective uid of the submitter) has at most info.max_jobs jobs at a
  * time (module parameter max_jobs_per_user).
  *
