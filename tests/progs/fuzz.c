@@ -317,12 +317,10 @@ static int live_wait(unsigned int i, uint32_t flags)
 		ret = ioctl(jobfd, COPYOFFLOAD_IOC_WAIT, &w);
 		/* outputs with nowhere to go (the ranges moved): none */
 		if (ret && (errno == EFAULT || errno == EINVAL) && w.req) {
-			note(4, ret);
 			w.req = 0;
 			errno = EINTR;
 		}
 	} while (ret && errno == EINTR && !(flags & COPYOFFLOAD_WAIT_F_NOHANG));
-	note(4, ret);
 	if (!ret) {
 		reaped++;
 		live_drop(i);
@@ -330,13 +328,18 @@ static int live_wait(unsigned int i, uint32_t flags)
 	return ret;
 }
 
-/* RUN's request Q as a job instead */
+/* RUN's request Q as a job instead (one call counted) */
 static void fuzz_submit(struct copyoffload_req *q, bool qvalid)
 {
 	long ret;
 
-	if (nlive == MAX_LIVE && live_wait(below(nlive), 0))
-		return;
+	if (nlive == MAX_LIVE) {
+		ret = live_wait(below(nlive), 0);
+		if (ret) {
+			note(4, ret);
+			return;
+		}
+	}
 	ret = ioctl(jobfd, COPYOFFLOAD_IOC_SUBMIT, q);
 	note(4, ret);
 	if (ret <= 0)
@@ -362,9 +365,9 @@ static void fuzz_job(void)
 	case 0:
 	case 1:
 	case 2:
-		if (nlive)
-			live_wait(i, chance(70) ? COPYOFFLOAD_WAIT_F_NOHANG : 0);
-		return;
+		ret = nlive ? live_wait(i, chance(70) ?
+					COPYOFFLOAD_WAIT_F_NOHANG : 0) : 0;
+		break;
 	case 3:
 	case 4:
 		ret = ioctl(jobfd, COPYOFFLOAD_IOC_CANCEL,
@@ -373,14 +376,16 @@ static void fuzz_job(void)
 		break;
 	case 5:
 		/* every job of the file cancelled and dropped by release() */
-		if (!chance(20))
-			return;
+		if (!chance(20)) {
+			ret = 0;
+			break;
+		}
 		close(jobfd);
 		jobfd = open("/dev/copyoffload", O_RDWR);
 		dropped += nlive;
 		nlive = 0;
-		calls[4]++;
-		return;
+		ret = 0;
+		break;
 	default:
 		/* a mutated WAIT: of a live job, most of the time */
 		memset(w, 0, sizeof(*w));
