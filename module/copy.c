@@ -212,7 +212,7 @@ static int co_write_zeroes(struct file *f, loff_t pos, u64 len)
  * inside its current size (zeroes where the filesystem cannot punch), leave
  * what lies past EOF for co_dst_extend().
  */
-static int co_dst_hole(struct file *dst, loff_t pos, u64 len)
+int co_dst_hole(struct file *dst, loff_t pos, u64 len)
 {
 	loff_t size = i_size_read(file_inode(dst));
 	u64 inside;

@@ -128,6 +128,7 @@ typedef ssize_t (*co_mover_t)(struct co_range *r, loff_t pos, u64 len,
 int co_walk(struct co_range *r, struct co_stats *st, co_mover_t move,
 	    void *ctx);
 struct file *co_seek_file(struct file *file);
+int co_dst_hole(struct file *dst, loff_t pos, u64 len);
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
 
 /*

@@ -164,10 +164,15 @@ static s64 co_map_layout(struct inode *inode, loff_t pos, u64 len,
 	return at - pos;
 }
 
+/*
+ * Map [POS, POS + LEN) of INODE after the extents M already holds (the
+ * caller empties it first): a batch that spans holes maps each of its
+ * data runs in turn.  Returns the bytes mapped from POS on; short when M
+ * is full.
+ */
 s64 co_map(struct inode *inode, loff_t pos, u64 len, bool unwritten,
 	   struct co_map *m)
 {
-	m->nr = 0;
 	if (unwritten)
 		return co_map_layout(inode, pos, len, m);
 	return co_map_bmap(inode, pos, len, m);

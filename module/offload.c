@@ -34,7 +34,11 @@
  *   - every address lies inside the partition, the destination disk is
  *     writable, the copy stays inside RLIMIT_FSIZE (copy.c).
  * Work is done in batches of at most CO_BATCH bytes and CO_MAP_MAX
- * extents, checking for fatal signals between commands.  EXTENDED COPY:
+ * extents, checking for fatal signals between commands.  An ODX batch
+ * spans the source's holes (up to CO_MAP_MAX data runs within
+ * CO_BATCH_SPAN): its tokens' and WRITE USING TOKENs' ranges skip them,
+ * the destination's part of a hole is not written but punched once the
+ * data after it is copied, and only then counted.  EXTENDED COPY:
  * commands of at most CO_XCOPY_MAX_BLOCKS blocks and the copy manager's
  * segment limit.  ODX: tokens of as many source ranges and blocks as the
  * disks' ROD token limits allow, each written by WRITE USING TOKEN over
@@ -66,6 +70,8 @@
 
 /* Bytes mapped, locked and copied at a time. */
 #define CO_BATCH		(256ULL << 20)
+/* File bytes, data and holes, a batch over several data runs may span. */
+#define CO_BATCH_SPAN		(4 * CO_BATCH)
 /* Times a batch is mapped again after the files changed under it. */
 #define CO_REMAP_TRIES		3
 /* New tokens a batch may ask for after one expired or was revoked. */
@@ -159,6 +165,23 @@ struct co_end {
 	struct co_map map;
 };
 
+/*
+ * The data runs of a batch: the source's data between its holes, as
+ * offsets from the batch's start, the same at both ends (a hole in the
+ * source stays one in the destination: its part is not written).  A data
+ * position counts the runs' bytes only, one run after the other, as a ROD
+ * token's blocks do: token block k is the k-th block of the source's runs
+ * and is written to the k-th of the destination's.
+ */
+struct co_runs {
+	unsigned int nr;
+	u64 data;		/* the sum of r[].len */
+	struct {
+		u64 off;
+		u64 len;
+	} r[CO_MAP_MAX];
+};
+
 struct co_offload {
 	u64 flags;
 	unsigned int method;	/* COPYOFFLOAD_METHOD_XCOPY or _ODX */
@@ -170,12 +193,15 @@ struct co_offload {
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
 	unsigned int max_ranges; /* ODX: range descriptors per command */
+	unsigned int max_runs;	/* data runs a batch may span */
+	struct file *seek;	/* the source's, for SEEK_DATA: co_find_runs */
 	const struct co_stats *st; /* the request's: co_interrupted() */
 	int stop_err;		/* a command failed after some were copied */
 	unsigned int stop_reason;
 	struct co_xcopy x;
 	struct co_end src, dst;
 	struct co_odx_list ranges;
+	struct co_runs runs;
 	u8 token[CO_ODX_TOKEN_LEN];
 };
 
@@ -215,6 +241,8 @@ static void co_offload_put(struct co_offload *o)
 		scsi_device_put(o->dst.sdev);
 	co_disk_put(o->src.stats);
 	co_disk_put(o->dst.stats);
+	if (o->seek)
+		fput(o->seek);
 	kfree_sensitive(o);	/* o->token */
 }
 
@@ -276,7 +304,10 @@ static bool co_engine_limits(struct co_offload *o)
 		o->max_ranges = co_limit(co_limit(o->src.di.rod_max_ranges,
 						  o->dst.di.rod_max_ranges),
 					 CO_ODX_MAX_RANGES);
+		/* a token's ranges skip holes: a batch spans them */
+		o->max_runs = CO_MAP_MAX;
 	} else {
+		o->max_runs = 1;
 		o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
 		if (o->dst.di.max_segment_length)
 			o->max_cmd = min_t(u64, o->max_cmd,
@@ -560,30 +591,162 @@ static void co_dst_prepare(struct co_offload *o, loff_t dpos, u64 len)
 }
 
 /*
- * Map up to LEN bytes of both ends from SPOS and DPOS, after reading their
- * change counters.  Returns the bytes both ends have mapped (a multiple of
- * the block grid), or 0 when the first block cannot be used.
+ * The batch offset of data position DP, and in *LEFT the bytes of its run
+ * from there on (0 past the last run).
+ */
+static u64 co_run_pos(const struct co_runs *rs, u64 dp, u64 *left)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->nr; i++) {
+		if (dp < rs->r[i].len) {
+			*left = rs->r[i].len - dp;
+			return rs->r[i].off + dp;
+		}
+		dp -= rs->r[i].len;
+	}
+	*left = 0;
+	return rs->nr ? rs->r[rs->nr - 1].off + rs->r[rs->nr - 1].len : 0;
+}
+
+/*
+ * The batch offset just after the first DP data bytes: the holes before
+ * them are inside, the hole after them is not.
+ */
+static u64 co_run_end(const struct co_runs *rs, u64 dp)
+{
+	unsigned int i;
+
+	if (!dp)
+		return 0;
+	for (i = 0; i < rs->nr; i++) {
+		if (dp <= rs->r[i].len)
+			return rs->r[i].off + dp;
+		dp -= rs->r[i].len;
+	}
+	return rs->nr ? rs->r[rs->nr - 1].off + rs->r[rs->nr - 1].len : 0;
+}
+
+/* Keep the first DATA bytes of the runs (DATA <= rs->data). */
+static void co_runs_cut(struct co_runs *rs, u64 data)
+{
+	unsigned int i;
+	u64 left = data;
+
+	for (i = 0; i < rs->nr && left; i++) {
+		if (rs->r[i].len >= left) {
+			rs->r[i].len = left;
+			left = 0;
+		} else {
+			left -= rs->r[i].len;
+		}
+	}
+	rs->nr = i;
+	rs->data = data;
+}
+
+/*
+ * The data runs of a batch from SPOS: the first LEN bytes (data, as the
+ * walk found them), then, where the engine's commands take several runs
+ * (o->max_runs) and MORE (the first one reaches its hole), the source's
+ * next data runs before END, each after its hole: all on the filesystem
+ * block grid, at most CO_BATCH bytes of data and CO_BATCH_SPAN from SPOS.
+ * A run cut short ends the list (the next batch starts inside it).  The
+ * holes are not checked again under the locks: as for the walk, a hole is
+ * what SEEK_DATA said when the batch began.
+ */
+static void co_find_runs(struct co_offload *o, loff_t spos, u64 len,
+			 bool more, loff_t end)
+{
+	struct co_runs *rs = &o->runs;
+	loff_t at = spos + len, data, hole;
+	u64 n;
+
+	rs->nr = 1;
+	rs->r[0].off = 0;
+	rs->r[0].len = len;
+	rs->data = len;
+	if (!more || o->max_runs < 2)
+		return;
+	end = min_t(loff_t, end, spos + CO_BATCH_SPAN);
+	if (!o->seek)
+		o->seek = co_seek_file(o->src.file);
+	if (!o->seek)
+		return;
+	while (rs->nr < o->max_runs && rs->data < CO_BATCH && at < end) {
+		data = vfs_llseek(o->seek, at, SEEK_DATA);
+		if (data <= at || data >= end || data & (o->fsb - 1))
+			break;	/* none, no hole before it, or off the grid */
+		hole = vfs_llseek(o->seek, data, SEEK_HOLE);
+		if (hole <= data)
+			break;
+		hole = min_t(loff_t, hole, end);
+		n = min_t(u64, round_down(hole - data, o->fsb),
+			  CO_BATCH - rs->data);
+		if (!n)
+			break;
+		rs->r[rs->nr].off = data - spos;
+		rs->r[rs->nr].len = n;
+		rs->nr++;
+		rs->data += n;
+		if (data + n != hole)
+			break;
+		at = hole;
+	}
+}
+
+/*
+ * Map the runs of end E (its batch starting at BASE) into its map, one
+ * after the other.  Returns the data bytes mapped from the first run on
+ * (whole filesystem blocks): short at the first block that cannot be
+ * used, or when the map is full.
+ */
+static u64 co_map_runs(struct co_offload *o, struct co_end *e, loff_t base,
+		       bool unwritten)
+{
+	const struct co_runs *rs = &o->runs;
+	unsigned int i;
+	u64 done = 0;
+	s64 n;
+
+	e->map.nr = 0;
+	for (i = 0; i < rs->nr; i++) {
+		n = co_map(e->inode, base + rs->r[i].off, rs->r[i].len,
+			   unwritten, &e->map);
+		n = round_down(max_t(s64, n, 0), o->fsb);
+		done += n;
+		if (n < rs->r[i].len)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Map the batch's runs (o->runs) at both ends from SPOS and DPOS, after
+ * reading their change counters.  The runs are cut to what both ends have
+ * mapped; returns their data bytes (a multiple of the block grid), or 0
+ * when the first block cannot be used.
  */
 static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
-		       u64 len, unsigned int *reason)
+		       unsigned int *reason)
 {
-	s64 src_len, dst_len;
+	u64 span = co_run_end(&o->runs, o->runs.data);
+	u64 src_len, dst_len;
 
 	/* what is dirty now would move the counters under the mapping */
 	filemap_write_and_wait_range(o->src.inode->i_mapping, spos,
-				     spos + len - 1);
+				     spos + span - 1);
 	filemap_write_and_wait_range(o->dst.inode->i_mapping, dpos,
-				     dpos + len - 1);
+				     dpos + span - 1);
 	o->src.cookie = co_map_cookie(o->src.inode);
 	o->dst.cookie = co_map_cookie(o->dst.inode);
 
 	*reason = CO_FB_UNMAPPED;
-	src_len = co_map(o->src.inode, spos, len, false, &o->src.map);
-	src_len = round_down(max_t(s64, src_len, 0), o->fsb);
+	src_len = co_map_runs(o, &o->src, spos, false);
 	if (!src_len)
 		return 0;
-	dst_len = co_map(o->dst.inode, dpos, src_len, false, &o->dst.map);
-	dst_len = round_down(max_t(s64, dst_len, 0), o->fsb);
+	co_runs_cut(&o->runs, src_len);
+	dst_len = co_map_runs(o, &o->dst, dpos, false);
 	/*
 	 * Unwritten destination blocks (o->unwritten: see layout.c, rule 4)
 	 * through ->map_blocks(), whose page cache invalidation (and that of
@@ -595,9 +758,7 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (dst_len < src_len && o->unwritten && !o->mmap_denied &&
 	    !mapping_deny_writable(o->dst.inode->i_mapping)) {
 		o->mmap_denied = true;
-		dst_len = co_map(o->dst.inode, dpos, src_len, true,
-				 &o->dst.map);
-		dst_len = round_down(max_t(s64, dst_len, 0), o->fsb);
+		dst_len = co_map_runs(o, &o->dst, dpos, true);
 	}
 	if (!dst_len) {
 		/* nothing written there, and no way to make it so */
@@ -605,7 +766,8 @@ static s64 co_map_both(struct co_offload *o, loff_t spos, loff_t dpos,
 			*reason = CO_FB_PERM;
 		return 0;
 	}
-	return min(src_len, dst_len);
+	co_runs_cut(&o->runs, min(src_len, dst_len));
+	return o->runs.data;
 }
 
 /* Writable mappings of the destination are possible again. */
@@ -709,21 +871,23 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
- * End E's disk ranges for [POS, POS + LEN), at most o->max_ranges of them,
- * into L.  Returns the bytes they cover (whole logical blocks), 0 when
- * the first block is not mapped or off the disk's block grid.
+ * End E's disk ranges for the data positions [DP, DP + LEN) of the batch
+ * from BASE (its runs: holes skipped), at most o->max_ranges of them, into
+ * L.  Returns the data bytes they cover (whole logical blocks), 0 when the
+ * first block is not mapped or off the disk's block grid.
  */
 static u64 co_odx_ranges(const struct co_offload *o, const struct co_end *e,
-			 loff_t pos, u64 len, struct co_odx_list *l)
+			 loff_t base, u64 dp, u64 len, struct co_odx_list *l)
 {
-	u64 done = 0, run, addr, n, lba;
+	u64 done = 0, run, left, pos, addr, n, lba;
 
 	l->nr = 0;
 	l->blocks = 0;
 	while (done < len) {
-		addr = co_addr(e, pos + done, &run);
-		n = round_down(min3(run, len - done, (u64)U32_MAX * o->lbs),
-			       o->lbs);
+		pos = co_run_pos(&o->runs, dp + done, &left);
+		addr = co_addr(e, base + pos, &run);
+		n = min3(run, left, len - done);
+		n = round_down(min_t(u64, n, (u64)U32_MAX * o->lbs), o->lbs);
 		if (!n || addr == ~0ULL || addr & (o->lbs - 1))
 			break;
 		lba = addr / o->lbs;
@@ -744,11 +908,27 @@ static u64 co_odx_ranges(const struct co_offload *o, const struct co_end *e,
 }
 
 /*
- * Copy [SPOS, SPOS + LEN) to DPOS with ROD tokens: a token for as much of
- * the rest as one may hold, written with as many WRITE USING TOKENs as the
- * destination's ranges and the copy manager's transfer counts take.
- * Returns the bytes copied from the start (whole filesystem blocks), or a
- * negative errno when none were.
+ * Lock for a command over the data positions [DP, DP + N) of the batch
+ * from SPOS and DPOS: the file span from the first of their bytes to the
+ * last, holes between them included.  *AT and *SPAN: that span.
+ */
+static int co_odx_lock(struct co_offload *o, loff_t spos, loff_t dpos, u64 dp,
+		       u64 n, u64 *at, u64 *span, unsigned int *reason)
+{
+	u64 left;
+
+	*at = co_run_pos(&o->runs, dp, &left);
+	*span = co_run_end(&o->runs, dp + n) - *at;
+	return co_cmd_lock(o, spos + *at, dpos + *at, *span, reason);
+}
+
+/*
+ * Copy the batch from SPOS to DPOS (its LEN data bytes: o->runs) with ROD
+ * tokens: a token for as much of the rest as one may hold (its ranges
+ * skip the holes between the runs), written with as many WRITE USING
+ * TOKENs as the destination's ranges and the copy manager's transfer
+ * counts take.  Returns the data bytes copied from the start (whole
+ * filesystem blocks), or a negative errno when none were.
  */
 static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			 u64 len, unsigned int *reason, u32 *tokens,
@@ -756,7 +936,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 {
 	struct co_odx_list *l = &o->ranges;
 	unsigned int repopulated = 0;
-	u64 done = 0, tbytes, off, n, blocks;
+	u64 done = 0, tbytes, off, n, blocks, at, span;
 	bool last, deleted;
 	int ret = 0;
 
@@ -765,18 +945,18 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			ret = -EINTR;
 			break;
 		}
-		n = co_odx_ranges(o, &o->src, spos + done,
+		n = co_odx_ranges(o, &o->src, spos, done,
 				  min(len - done, o->max_cmd), l);
 		if (!n) {
 			*reason = CO_FB_UNALIGNED;
 			ret = -EOPNOTSUPP;
 			break;
 		}
-		ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+		ret = co_odx_lock(o, spos, dpos, done, n, &at, &span, reason);
 		if (ret)
 			break;
 		ret = co_odx_populate(o->src.sdev, l, o->token, &blocks, reason);
-		ret = co_cmd_unlock(o, dpos + done, n, false, ret, reason);
+		ret = co_cmd_unlock(o, dpos + at, span, false, ret, reason);
 		if (ret)
 			break;
 		(*tokens)++;
@@ -788,7 +968,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 				ret = -EINTR;
 				break;
 			}
-			n = co_odx_ranges(o, &o->dst, dpos + done, tbytes - off,
+			n = co_odx_ranges(o, &o->dst, dpos, done, tbytes - off,
 					  l);
 			if (!n) {
 				*reason = CO_FB_UNALIGNED;
@@ -796,12 +976,13 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 				break;
 			}
 			last = o->del_tkn && n == tbytes - off;
-			ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+			ret = co_odx_lock(o, spos, dpos, done, n, &at, &span,
+					  reason);
 			if (ret)
 				break;
 			ret = co_odx_write(o->dst.sdev, o->token, off / o->lbs,
 					   l, last, &blocks, reason);
-			ret = co_cmd_unlock(o, dpos + done, n, true, ret,
+			ret = co_cmd_unlock(o, dpos + at, span, true, ret,
 					    reason);
 			if (!ret && !blocks) {
 				/* GOOD, nothing written: no progress to make */
@@ -811,6 +992,11 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			if (ret)
 				break;
 			(*commands)++;
+			/*
+			 * The transfer count is data: the token's blocks from
+			 * OFFSET on, written to the ranges in order, holes
+			 * skipped (co_run_end maps it back to the file).
+			 */
 			done += blocks * o->lbs;
 			/*
 			 * Written short after DEL_TKN: the token is gone with
@@ -834,19 +1020,21 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
- * One batch: map, then each command under the locks (co_cmd_lock), then
- * commit what was copied into unwritten extents.  Returns the bytes copied
- * (> 0), 0 when the mapping changed under us and the batch is worth
- * mapping again, or a negative errno (*REASON set for -EOPNOTSUPP).
+ * One batch (o->runs from SPOS and DPOS): map, then each command under the
+ * locks (co_cmd_lock), then commit what was copied into unwritten extents.
+ * Returns the data bytes copied (> 0) from the first run on, 0 when the
+ * mapping changed under us and the batch is worth mapping again, or a
+ * negative errno (*REASON set for -EOPNOTSUPP).
  */
 static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
-			     u64 len, unsigned int *reason)
+			     unsigned int *reason)
 {
 	u32 tokens = 0, commands = 0;
 	s64 n, done;
+	u64 span;
 	int ret = 0;
 
-	n = co_map_both(o, spos, dpos, len, reason);
+	n = co_map_both(o, spos, dpos, reason);
 	if (n <= 0) {
 		co_mmap_allow(o);
 		return -EOPNOTSUPP;
@@ -855,7 +1043,7 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (o->method == COPYOFFLOAD_METHOD_ODX)
 		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
 				     &commands);
-	else
+	else	/* one run: data positions are the file's */
 		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
 	if (done <= 0) {
 		co_mmap_allow(o);
@@ -865,9 +1053,11 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	/*
 	 * Unwritten extents become written: not before the device wrote
 	 * them.  ->commit_blocks() takes the iolock itself (layout.c, rule 4).
+	 * The map holds the runs' extents only: no hole is committed.
 	 */
-	if (co_map_unwritten(&o->dst.map, dpos + done))
-		ret = co_layout_commit(o->dst.inode, &o->dst.map, dpos, done);
+	span = co_run_end(&o->runs, done);
+	if (co_map_unwritten(&o->dst.map, dpos + span))
+		ret = co_layout_commit(o->dst.inode, &o->dst.map, dpos, span);
 	co_mmap_allow(o);
 	fsnotify_modify(o->dst.file);
 	co_stats_copied(o->dst.stats, o->method, ret ? 0 : done, tokens,
@@ -876,35 +1066,85 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
- * One batch, checked and freeze-protected as a read of the source and a
- * write of the destination would be (security hooks, fsnotify permission
- * events, a frozen filesystem waits).
+ * One batch from SPOS and DPOS over the data run of LEN bytes there and,
+ * with MORE, the next ones before END (co_find_runs), checked and
+ * freeze-protected as a read of the source and a write of the destination
+ * would be (security hooks, fsnotify permission events, a frozen
+ * filesystem waits).  Returns as co_offload_mapped.
  */
 static s64 co_offload_batch(struct co_offload *o, loff_t spos, loff_t dpos,
-			    u64 len, unsigned int *reason)
+			    u64 len, bool more, loff_t end,
+			    unsigned int *reason)
 {
+	const struct co_runs *rs = &o->runs;
+	unsigned int i;
+	u64 span;
 	s64 ret;
 
-	ret = rw_verify_area(READ, o->src.file, &spos, len);
+	co_find_runs(o, spos, len, more, end);
+	span = co_run_end(rs, rs->data);
+	ret = rw_verify_area(READ, o->src.file, &spos, span);
 	if (!ret)
-		ret = rw_verify_area(WRITE, o->dst.file, &dpos, len);
+		ret = rw_verify_area(WRITE, o->dst.file, &dpos, span);
 	if (ret)
 		return ret;
 	/* before freeze protection: fallocate takes it itself */
-	co_dst_prepare(o, dpos, len);
+	for (i = 0; i < rs->nr; i++)
+		co_dst_prepare(o, dpos + rs->r[i].off, rs->r[i].len);
 	file_start_write(o->dst.file);
-	ret = co_offload_mapped(o, spos, dpos, len, reason);
+	ret = co_offload_mapped(o, spos, dpos, reason);
 	file_end_write(o->dst.file);
 	return ret;
 }
 
-/* The storage step's mover: as much of [pos, pos + len) as can be. */
+/*
+ * Account the first DONE data bytes of the batch just copied (o->runs,
+ * from R's position on): the runs' bytes as the engine's, each hole
+ * between them as a hole, punched in the destination first.  A hole is
+ * reached only when the data after it was copied too, so bytes_done never
+ * counts a hole whose data after it is not there.  Returns the file bytes
+ * accounted (the first run's copied bytes at least).
+ */
+static u64 co_account_runs(struct co_offload *o, struct co_range *r,
+			   struct co_stats *st, u64 done)
+{
+	const struct co_runs *rs = &o->runs;
+	loff_t dpos = co_dst_pos(r);
+	unsigned int i;
+	u64 at = 0, n;
+
+	for (i = 0; i < rs->nr && done; i++) {
+		if (rs->r[i].off > at) {
+			/*
+			 * Cannot punch it: stop before it; the walk finds the
+			 * hole and fails on it the same way.
+			 */
+			if (co_dst_hole(r->dst, dpos + at, rs->r[i].off - at))
+				break;
+			co_account(r, st, COPYOFFLOAD_METHOD_HOLE,
+				   rs->r[i].off - at);
+			at = rs->r[i].off;
+		}
+		n = min(done, rs->r[i].len);
+		co_account(r, st, o->method, n);
+		at += n;
+		done -= n;
+	}
+	return at;
+}
+
+/*
+ * The storage step's mover: as much of [pos, pos + len) (data, up to a
+ * hole or the range's end) as can be, and where the engine takes several
+ * data runs a batch, the data runs after it and the holes between them.
+ */
 static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 			      struct co_stats *st, void *ctx)
 {
 	struct co_offload *o = ctx;
 	unsigned int reason = CO_FB_UNALIGNED, tries = 0;
-	loff_t dpos = co_dst_pos(r);
+	loff_t dpos = co_dst_pos(r), end = r->u.src_off + r->len;
+	bool more = true;	/* [pos, pos + len) reaches a hole or END */
 	u64 moved = 0;
 	s64 n;
 
@@ -917,6 +1157,8 @@ static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 	/* on the grid of both filesystems' blocks, at both ends */
 	if ((pos | dpos) & (o->fsb - 1))
 		goto fallback;
+	if (len & (o->fsb - 1) || len > CO_BATCH)
+		more = false;
 	len = round_down(len, o->fsb);
 	if (!len)
 		goto fallback;
@@ -924,7 +1166,7 @@ static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 
 	while (moved < len) {
 		n = co_offload_batch(o, pos + moved, dpos + moved,
-				     len - moved, &reason);
+				     len - moved, more, end, &reason);
 		if (n == 0 && ++tries < CO_REMAP_TRIES)
 			continue;
 		if (n <= 0) {
@@ -934,8 +1176,7 @@ static ssize_t co_move_device(struct co_range *r, loff_t pos, u64 len,
 				goto fallback;
 			return n;
 		}
-		co_account(r, st, o->method, n);
-		moved += n;
+		moved += co_account_runs(o, r, st, n);
 		tries = 0;
 		if (o->stop_err)
 			break;	/* the next call hands the rest on */
