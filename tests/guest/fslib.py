@@ -249,12 +249,44 @@ def kept(src, dst, old, n, how):
                                    if how == "loose" else "")
             off += len(d)
 
+def runs(f):
+    """The data runs of f as SEEK_DATA and SEEK_HOLE find them: OFF+LEN
+    each, space separated (nothing for a file of holes only)."""
+    fd = os.open(f, os.O_RDONLY)
+    out, at = [], 0
+    try:
+        while True:
+            try:
+                d = os.lseek(fd, at, os.SEEK_DATA)
+            except OSError:
+                break
+            at = os.lseek(fd, d, os.SEEK_HOLE)
+            out.append("%d+%d" % (d, at - d))
+    finally:
+        os.close(fd)
+    return "OK " + " ".join(out)
+
+
+def data_end(f, n):
+    """The offset in f just after its first n bytes of data (SEEK_DATA and
+    SEEK_HOLE): the holes before them are inside, the one after is not."""
+    n = num(n)
+    if not n:
+        return "OK 0"
+    for r in runs(f).split()[1:]:
+        off, k = (int(x) for x in r.split("+"))
+        if n <= k:
+            return "OK %d" % (off + n)
+        n -= k
+    return "NO fewer data bytes in %s" % f
+
+
 COMMANDS = {
     "same": same, "same_range": same_range, "zeroes": zeroes,
     "blocks": blocks, "sum": checksum, "size": size, "data": data,
     "frag": frag, "copy": copy, "flip": flip, "write": write,
     "truncate": truncate, "json": json_check,
-    "fdpos": fdpos, "kept": kept,
+    "fdpos": fdpos, "kept": kept, "runs": runs, "data_end": data_end,
 }
 
 

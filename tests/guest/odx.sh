@@ -281,9 +281,12 @@ for fs in xfs ext4; do
 		want_same "$MNT/src" "$MNT/pre"
 		case_end
 
-		# many extents, and holes: a batch (so a token) ends at a hole;
-		# on xfs, where the pieces between holes are extents of their
-		# own, a token carries several ranges.  Holes stay holes (xfs:
+		# many extents, and holes: a batch spans holes (up to 64 data
+		# runs, each file's map up to 64 extents) and a token carries
+		# up to 64 ranges (the target's limit), holes skipped: ext4's
+		# 52 extents (one a data run) are one token, xfs's (pieces
+		# between holes are extents of their own) ceil(extents / 64)
+		# and a batch cut where a map was full.  Holes stay holes (xfs:
 		# a fresh destination keeps them unallocated; ext4 needs a
 		# written destination, and lays the pieces out contiguously)
 		case_start "$P/$t/fragmented"
@@ -297,14 +300,11 @@ for fs in xfs ext4; do
 		want_rc 0
 		want_odx "$DATA" $((16 * MiB))
 		[ "${n:-0}" -gt 16 ] || why "only ${n:-no} extents in the source"
-		if [ "$fs" = xfs ]; then
-			[ "$(d t.pt)" -lt "${n:-0}" ] ||
-				why "$(d t.pt) PTs for $n extents: not several ranges a token"
-		else
-			[ "$(d t.pt)" -le "${n:-0}" ] ||
-				why "$(d t.pt) PTs for $n extents"
-		fi
-		echo "# $t: $n extents, $(d t.pt) PTs, $(d t.wut_cmds) WUTs"
+		max=$(((${n:-0} + 63) / 64))
+		[ "$fs" = xfs ] && max=$((max + 1))
+		[ "$(d t.pt)" -le "$max" ] ||
+			why "$(d t.pt) PTs for $n extents: not up to 64 ranges a token across holes"
+		echo "# $t: $n extents, $(d t.pt) PTs, $(d t.wut_cmds) WUTs, $(d t.rrti) RRTIs"
 		drop_caches
 		want_same "$MNT/frag" "$MNT/frag.copy"
 		[ "$fs" = xfs ] && want_blocks "$MNT/frag.copy" "$MNT/frag"
@@ -660,6 +660,152 @@ knob_case knob/delay-wut
 want_odx "$FSZ" "$FSZ"
 [ "$MS" -ge 2000 ] || why "the copy took $MS ms: no WUT was delayed"
 case_end
+
+# ---- sparse sources: one token over many data runs ------------------------------
+# A source of 52 data runs (64, 128 or 192 KiB, in order, so one extent
+# each) with holes between them is one batch: one POPULATE TOKEN and one
+# WRITE USING TOKEN for all of its runs (at most ceil(52 / 64) of each: the
+# target takes 64 ranges a command), where a token used to end at every
+# hole (52 of each, 104 RRTIs).  The destination keeps the holes: its
+# SEEK_DATA/SEEK_HOLE layout and its allocated blocks are the source's,
+# fresh or written before (the data where the source has holes punched).
+# Transfer counts are data: bytes done are the file offset after that many
+# data bytes, the holes before them included and the one after them not.
+SP=$M0/sparse SPC=$M1/sparse.copy SPW=$M1/sparse.written SPOLD=$T/sparse.old
+SPRUNS=52
+ext=()
+SPDATA=0
+for ((i = 0; i < SPRUNS; i++)); do
+	n=$(((64 + 64 * (i % 3)) * KiB))
+	ext+=("$((i * 320 * KiB)):$n")
+	SPDATA=$((SPDATA + n))
+done
+# the file ends with its last run: a last block copied apart is data
+SPSIZE=$(((SPRUNS - 1) * 320 * KiB + n))
+data_file "$SP" "$SPSIZE" "${ext[@]}"
+data_file "$SPOLD" "$SPSIZE"
+BS=$(stat -f -c %S "$M1")
+sync
+
+# sp_runs FILE: SPR, the data runs of FILE (OFF+LEN, SEEK_DATA/SEEK_HOLE)
+sp_runs() {
+	fsc runs "$1" || why "cannot list the data runs of $1: $FSC"
+	SPR=$FSC
+}
+
+# want_sparse_copy DST: DST holds the sparse source's bytes (cmp), its
+# holes where the source has them, and no more blocks than it
+want_sparse_copy() {
+	local src
+	drop_caches
+	cmp -s "$SP" "$1" || why "cmp: $1 differs from $SP"
+	sp_runs "$SP"
+	src=$SPR
+	sp_runs "$1"
+	[ "$SPR" = "$src" ] ||
+		why "data runs of $1 are not the source's: $(head -c 200 <<<"$SPR") ..."
+	want_blocks "$1" "$SP"
+}
+
+# sp_per: the POPULATE TOKENs (and WRITE USING TOKENs) one batch of the
+# sparse source may take: ceil(runs / 64)
+sp_per() {
+	echo $(((SPRUNS + 63) / 64))
+}
+
+case_start "$P/sparse/layout"
+sp_runs "$SP"
+want_eq "data runs of the sparse source" "$SPRUNS" "$(wc -w <<<"$SPR")"
+want_eq "extents of the sparse source" "$SPRUNS" "$(extents "$SP")"
+case_end
+
+case_start "$P/sparse/fresh"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=odx "$SP" "$SPC"
+want_rc 0
+want_odx "$SPDATA" "$SPSIZE"
+[ "$(d s0.pt)" -le "$(sp_per)" ] ||
+	why "$(d s0.pt) POPULATE TOKENs for $SPRUNS data runs in one batch"
+[ "$(d s1.wut_cmds)" -le "$(sp_per)" ] ||
+	why "$(d s1.wut_cmds) WRITE USING TOKENs for $SPRUNS data runs in one batch"
+want_d t.rrti "$(($(d t.pt) + $(d t.wut_cmds)))"
+echo "# sparse/fresh: $SPRUNS data runs: $(d t.pt) PTs, $(d t.wut_cmds) WUTs, $(d t.rrti) RRTIs"
+want_sparse_copy "$SPC"
+case_end
+
+case_start "$P/sparse/written"
+copy_plain "$SPOLD" "$SPW"
+copy_with range --offload=odx "$SP" "$SPW"
+want_rc 0
+want_odx "$SPDATA" "$SPSIZE"
+[ "$(d s0.pt)" -le "$(sp_per)" ] ||
+	why "$(d s0.pt) POPULATE TOKENs for $SPRUNS data runs in one batch"
+echo "# sparse/written: $SPRUNS data runs: $(d t.pt) PTs, $(d t.wut_cmds) WUTs, $(d t.rrti) RRTIs"
+want_sparse_copy "$SPW"
+case_end
+
+# WUTs of at most 1000 blocks: transfer counts inside runs, at offsets
+# into the one token
+odx_knobs "wut-limit 1000"
+case_start "$P/sparse/wut-limit"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=odx "$SP" "$SPC"
+odx_knobs
+want_rc 0
+want_odx "$SPDATA" "$SPSIZE"
+# (the first WUT, asked for all of the token, sets DEL_TKN and writes
+# short: that token is gone, one more is made, then no DEL_TKN)
+[ "$(d s0.pt)" -le $(($(sp_per) + 1)) ] ||
+	why "$(d s0.pt) POPULATE TOKENs: not one token at several offsets"
+[ "$(d s1.wut_cmds)" -ge $((SPDATA / 512000)) ] ||
+	why "$(d s1.wut_cmds) WUTs of at most 1000 blocks for $SPDATA bytes"
+want_sparse_copy "$SPC"
+case_end
+
+# sp_partial NAME NTH LIMIT: the NTH WUT (at most LIMIT blocks each) fails:
+# with the kernel fallback, the copy is right and ODX counted what the
+# WUTs before it moved; with --no-fallback, bytes done are the file offset
+# after those data bytes (the holes before them included) and the
+# destination holds the source's bytes up to there and its old ones after.
+# Where those bytes end a run, the walk then makes the hole after them
+# itself (punched, then counted) before the engine, stopped, refuses the
+# next run: bytes done are that run's offset, and still strictly kept.
+sp_partial() {
+	local name=$1 nth=$2 limit=$3 data want r end=-1
+	data=$(((nth - 1) * limit * 512 / BS * BS))
+	fsc data_end "$SP" "$data" || why "data_end: $FSC"
+	want=$FSC
+	sp_runs "$SP"
+	for r in $SPR; do
+		[ "$end" = "$want" ] && { want=${r%+*}; break; }
+		end=$((${r%+*} + ${r#*+}))
+	done
+	odx_knobs "wut-limit $limit" "fail op=wut nth=$nth sense=4/44/00"
+	case_start "$P/sparse/$name"
+	rm -f "$SPC"
+	copy_with cp --reflink=never --offload=odx "$SP" "$SPC"
+	odx_knobs
+	want_rc 0
+	want_fallback "$SPSIZE"
+	want_eq "odx bytes" "$data" "${MB[odx]:-0}"
+	want_sparse_copy "$SPC"
+	case_end
+	odx_knobs "wut-limit $limit" "fail op=wut nth=$nth sense=4/44/00"
+	case_start "$P/sparse/$name/no-fallback"
+	copy_plain "$SPOLD" "$SPW"
+	copy_with range --no-fallback --offload=odx "$SP" "$SPW"
+	odx_knobs
+	want_nofb
+	want_eq "bytes done (after $data data bytes)" "$want" "$BYTES"
+	drop_caches
+	fsc kept "$SP" "$SPW" "$SPOLD" "${BYTES:-0}" strict || why "$FSC"
+	echo "# sparse/$name: $data data bytes copied: $BYTES bytes done"
+	case_end
+}
+# the first run (64 KiB) exactly: the hole after it is not done
+sp_partial wut-fails-at-a-hole 2 128
+# 1000 KiB of data: inside the 9th run, eight holes before it done
+sp_partial wut-fails-in-a-run 3 1000
 
 # ---- which engine -----------------------------------------------------------
 case_start "$P/engine/odx-target-has-rod-tokens"
