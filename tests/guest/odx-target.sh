@@ -256,6 +256,116 @@ else
 fi
 odx_knobs
 
+# ---- EXTENDED COPY (the xcopy knob) ---------------------------------------------
+# Served only with "xcopy SEGMENTS": RECEIVE COPY RESULTS reports the
+# limits (SEGMENTS segment descriptors, 8 CSCDs, 0x02 and 0xE4), sg_xcopy
+# and ddpt --xcopy (one segment a command, as LIO takes them) copy across
+# the LUNs without a byte crossing the host, and a hand-made parameter
+# list of several block-to-block segments (sg_raw) copies each of them;
+# one more than SEGMENTS is TOO MANY SEGMENT DESCRIPTORS, an unknown NAA
+# COPY TARGET DEVICE NOT REACHABLE, and a failing segment COPY ABORTED
+# with the ones before it done and its index in the sense data.
+odx_knobs
+out=$(sg_raw -r 256 "$ODX0" 84 03 00 00 00 00 00 00 00 00 00 00 01 00 00 00 2>&1)
+check_match "$P/xcopy/off-by-default" 'Invalid field in cdb' "$(sense_of "$out")"
+odx_knobs "xcopy 4"
+out=$(sg_copy_results -p "$ODX1" 2>&1)
+check_match "$P/xcopy/rcr-segments" 'segment descriptor count: *4' "$out"
+check_match "$P/xcopy/rcr-cscds" '(target|CSCD) descriptor count: *8' "$out"
+check_match "$P/xcopy/rsoc" 'Extended copy' "$(sg_opcodes "$ODX0" 2>&1)"
+check_match "$P/xcopy/vpd-tpc" 'Extended copy' "$(sg_vpd -p tpc "$ODX0" 2>&1)"
+
+# naa DEV: DEV's NAA designator as 16 hex pairs
+naa() {
+	sg_vpd -p di "$1" 2>&1 | grep -o '0x6[0-9a-f]\{31\}' | head -n 1 |
+		sed 's/^0x//; s/../& /g'
+}
+# cscd NAA: an identification CSCD descriptor (0xE4) for NAA, 512-byte blocks
+cscd() {
+	echo e4 00 00 00 01 03 00 10 "$@" 00 00 00 00 00 00 02 00
+}
+# seg SRC DST BLOCKS SLBA DLBA: a block-to-block segment descriptor (0x02)
+seg() {
+	echo 02 00 00 18 $(be 4 "$1") $(be 4 "$2") 00 00 $(be 4 "$3") \
+		$(be 16 "$4") $(be 16 "$5")
+}
+# xcopy_raw DEV CSCDS SEGS...: EXTENDED COPY (LIST ID USAGE 11b) of SEGS
+# (each a seg's hex) naming the CSCDS (hex), sent to DEV by sg_raw
+xcopy_raw() {
+	local dev=$1 cscds=$2 nc nseg s len
+	shift 2
+	nc=$(($(wc -w <<<"$cscds") / 32)) nseg=$#
+	{
+		hexbin 00 18 $(be 4 $((nc * 32))) 00 00 00 00 \
+			$(be 8 $((nseg * 28))) 00 00 00 00
+		hexbin $cscds
+		for s in "$@"; do hexbin $s; done
+	} > "$T/xcopy"
+	len=$((16 + nc * 32 + nseg * 28))
+	sg_raw -s "$len" -i "$T/xcopy" "$dev" 83 00 00 00 00 00 00 00 00 00 \
+		$(be 8 "$len") 00 00 2>&1
+}
+N0=$(naa "$ODX0") N1=$(naa "$ODX1")
+CSCDS="$(cscd $N0) $(cscd $N1)"
+
+dd if=/dev/urandom of="$ODX0" bs=1M count=8 seek=200 oflag=direct status=none
+drop_caches
+r0=$(odx_stat "$ODX0" read) w1=$(odx_stat "$ODX1" write) x1=$(odx_stat "$ODX1" xcopy)
+if out=$(sg_xcopy if="$ODX0" of="$ODX1" bs=512 skip=409600 seek=409600 \
+	count=8192 2>&1); then
+	pass "$P/xcopy/sg_xcopy"
+else
+	fail "$P/xcopy/sg_xcopy" "$(tail -n 2 <<<"$out" | tr '\n' ' ')"
+fi
+got="read=$(($(odx_stat "$ODX0" read) - r0)) write=$(($(odx_stat "$ODX1" write) - w1))"
+got+=" xcopy=$(($(odx_stat "$ODX1" xcopy) - x1))"
+check_eq "$P/xcopy/sg_xcopy/offloaded" "read=0 write=0 xcopy=$((4 * MiB))" "$got"
+drop_caches
+check "$P/xcopy/sg_xcopy/bytes" same_range "$ODX0" $((200 * MiB)) "$ODX1" $((200 * MiB)) $((4 * MiB))
+ddpt_ok "$P/xcopy/ddpt" --xcopy if="$ODX0" of="$ODX1" bs=512 skip=417792 \
+	seek=450560 count=8192
+drop_caches
+check "$P/xcopy/ddpt/bytes" same_range "$ODX0" $((204 * MiB)) "$ODX1" $((220 * MiB)) $((4 * MiB))
+
+# three segments in one command: ODX0 -> ODX1 twice, ODX0 -> ODX0 once
+dd if=/dev/zero of="$ODX1" bs=1M count=4 seek=240 oflag=direct status=none
+c1=$(odx_stat "$ODX1" xcopy_cmds) s1=$(odx_stat "$ODX1" xcopy_segs)
+out=$(xcopy_raw "$ODX1" "$CSCDS" "$(seg 0 1 2048 409600 491520)" \
+	"$(seg 0 1 1024 413696 493568)" "$(seg 0 0 2048 409600 499712)")
+check_match "$P/xcopy/raw/three-segments" 'SCSI Status: Good' "$out"
+check_eq "$P/xcopy/raw/three-segments/counted" "cmds=1 segs=3" \
+	"cmds=$(($(odx_stat "$ODX1" xcopy_cmds) - c1)) segs=$(($(odx_stat "$ODX1" xcopy_segs) - s1))"
+drop_caches
+if same_range "$ODX0" $((200 * MiB)) "$ODX1" $((240 * MiB)) $MiB &&
+   same_range "$ODX0" $((202 * MiB)) "$ODX1" $((241 * MiB)) $((MiB / 2)) &&
+   same_range "$ODX0" $((200 * MiB)) "$ODX0" $((244 * MiB)) $MiB; then
+	pass "$P/xcopy/raw/three-segments/bytes"
+else
+	fail "$P/xcopy/raw/three-segments/bytes" "a segment's blocks are not where it put them"
+fi
+s=$(seg 0 1 8 409600 491520)
+out=$(xcopy_raw "$ODX1" "$CSCDS" "$s" "$s" "$s" "$s" "$s")
+check_match "$P/xcopy/raw/too-many-segments" 'Too many segment descriptors' "$(sense_of "$out")"
+out=$(xcopy_raw "$ODX1" "$(cscd $N0) $(cscd 60 01 40 50 00 00 00 00 00 00 00 00 00 00 00 99)" "$s")
+check_match "$P/xcopy/raw/unknown-naa" '[Cc]opy [Aa]borted.*not reachable' "$(sense_of "$out")"
+out=$(xcopy_raw "$ODX1" "$CSCDS" "$(seg 0 1 8 409600 491520 | sed 's/^02/0a/')")
+check_match "$P/xcopy/raw/segment-type" 'Unsupported segment descriptor type' "$(sense_of "$out")"
+
+# the second of three segments fails: the first is done, the third not
+odx_knobs "xcopy 4" "xcopy-fail-segment 2"
+dd if=/dev/zero of="$ODX1" bs=1M count=4 seek=240 oflag=direct status=none
+out=$(xcopy_raw "$ODX1" "$CSCDS" "$(seg 0 1 2048 409600 491520)" \
+	"$(seg 0 1 2048 411648 493568)" "$(seg 0 1 2048 413696 495616)")
+check_match "$P/xcopy/raw/failing-segment" '[Cc]opy [Aa]borted.*[Tt]hird party device failure' "$(sense_of "$out")"
+drop_caches
+if same_range "$ODX0" $((200 * MiB)) "$ODX1" $((240 * MiB)) $MiB &&
+   cmp -s -n $((2 * MiB)) -i $((241 * MiB)):0 "$ODX1" /dev/zero; then
+	pass "$P/xcopy/raw/failing-segment/before-it-done"
+else
+	fail "$P/xcopy/raw/failing-segment/before-it-done" "not exactly the first segment copied"
+fi
+odx_knobs
+
 # ---- file systems ---------------------------------------------------------------
 fs_roundtrip() {	# fs_roundtrip FSTYPE DEV
 	local mnt=$T/mnt-$1

@@ -28,10 +28,18 @@
  *   quirk ddpt
  *	read PT/WUT range descriptors one byte early, as ddpt <= 0.97 writes
  *	them (see parse_ranges() in odx.c); off by default
+ *   xcopy SEGMENTS
+ *	serve EXTENDED COPY (LID1) with up to SEGMENTS (1-1024) segment
+ *	descriptors a command, and RECEIVE COPY RESULTS' operating
+ *	parameters (xcopy.c); without it neither is served
+ *   xcopy-fail-segment N
+ *	the Nth segment of every EXTENDED COPY fails (COPY ABORTED), the
+ *	ones before it copied
  *
  * OP: an opcode and optional service action in hex (0x2a, 0x83/0x11) or
- * a name: pt, wut, rrti, read (any READ), write (any WRITE), inquiry,
- * tur, readcap, sync, unmap, writesame, any.
+ * a name: pt, wut, rrti, xcopy, rcr (RECEIVE COPY RESULTS), read (any
+ * READ), write (any WRITE), inquiry, tur, readcap, sync, unmap,
+ * writesame, any.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -62,6 +70,7 @@ static struct rule faults[MAX_RULES], delays[MAX_RULES];
 static unsigned int nr_faults, nr_delays;
 static uint64_t wut_limit, pt_limit;
 static uint32_t token_timeout, rrti_busy;
+static unsigned int xcopy_segments, xcopy_fail_segment;
 static bool ddpt_quirk;
 static struct stat last;
 static bool loaded;
@@ -75,6 +84,8 @@ static const struct {
 	{ "pt", OP_EXACT, 0x83, 0x10 },
 	{ "wut", OP_EXACT, 0x83, 0x11 },
 	{ "rrti", OP_EXACT, 0x84, 0x07 },
+	{ "xcopy", OP_EXACT, 0x83, 0x00 },
+	{ "rcr", OP_EXACT, 0x84, 0x03 },
 	{ "inquiry", OP_EXACT, 0x12, -1 },
 	{ "tur", OP_EXACT, 0x00, -1 },
 	{ "readcap", OP_EXACT, 0x9e, 0x10 },
@@ -174,6 +185,7 @@ static void knobs_clear(void)
 	nr_faults = nr_delays = 0;
 	wut_limit = pt_limit = 0;
 	token_timeout = rrti_busy = 0;
+	xcopy_segments = xcopy_fail_segment = 0;
 	ddpt_quirk = false;
 }
 
@@ -210,6 +222,10 @@ static void knobs_load(FILE *f)
 			token_timeout = strtoul(args, NULL, 0);
 		else if (!strcmp(p, "rrti-busy"))
 			rrti_busy = strtoul(args, NULL, 0);
+		else if (!strcmp(p, "xcopy"))
+			xcopy_segments = strtoul(args, NULL, 0);
+		else if (!strcmp(p, "xcopy-fail-segment"))
+			xcopy_fail_segment = strtoul(args, NULL, 0);
 		else if (!strcmp(p, "expire-tokens"))
 			expire = true;
 		else if (!strcmp(p, "quirk") && !strcmp(args, "ddpt"))
@@ -217,11 +233,13 @@ static void knobs_load(FILE *f)
 		else
 			odx_log("control:%u: cannot parse '%s %s'", lineno, p, args);
 	}
+	if (xcopy_segments > 1024)
+		xcopy_segments = 1024;
 	if (expire)
 		odx_expire_all();
-	odx_log("control: %u fault(s), %u delay(s), wut-limit %llu, pt-limit %llu, token-timeout %u%s%s",
+	odx_log("control: %u fault(s), %u delay(s), wut-limit %llu, pt-limit %llu, token-timeout %u, xcopy %u%s%s",
 		nr_faults, nr_delays, (unsigned long long)wut_limit,
-		(unsigned long long)pt_limit, token_timeout,
+		(unsigned long long)pt_limit, token_timeout, xcopy_segments,
 		expire ? ", tokens expired" : "",
 		ddpt_quirk ? ", ddpt quirk" : "");
 }
@@ -310,4 +328,14 @@ uint32_t knobs_rrti_busy(void)
 bool knobs_ddpt_quirk(void)
 {
 	return ddpt_quirk;
+}
+
+unsigned int knobs_xcopy_segments(void)
+{
+	return xcopy_segments;
+}
+
+unsigned int knobs_xcopy_fail_segment(void)
+{
+	return xcopy_fail_segment;
 }

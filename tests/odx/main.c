@@ -95,7 +95,7 @@ static void write_stats(void)
 		if (!d->used)
 			continue;
 		n += snprintf(buf + n, sizeof(buf) - n,
-			      "%s read=%llu write=%llu wut=%llu zero=%llu pt=%llu wut_cmds=%llu rrti=%llu cmds=%llu faults=%llu\n",
+			      "%s read=%llu write=%llu wut=%llu zero=%llu pt=%llu wut_cmds=%llu rrti=%llu cmds=%llu faults=%llu xcopy=%llu xcopy_cmds=%llu xcopy_segs=%llu\n",
 			      d->name, (unsigned long long)d->st.read_bytes,
 			      (unsigned long long)d->st.write_bytes,
 			      (unsigned long long)d->st.wut_bytes,
@@ -104,7 +104,10 @@ static void write_stats(void)
 			      (unsigned long long)d->st.wut_cmds,
 			      (unsigned long long)d->st.rrti_cmds,
 			      (unsigned long long)d->st.cmds,
-			      (unsigned long long)d->st.faults);
+			      (unsigned long long)d->st.faults,
+			      (unsigned long long)d->st.xcopy_bytes,
+			      (unsigned long long)d->st.xcopy_cmds,
+			      (unsigned long long)d->st.xcopy_segs);
 		if (n >= sizeof(buf))
 			break;
 	}

@@ -134,6 +134,8 @@ struct odx_stats {
 	uint64_t wut_bytes;		/* written by WRITE USING TOKEN (copy) */
 	uint64_t zero_bytes;		/* written by the zero ROD token */
 	uint64_t pt_cmds, wut_cmds, rrti_cmds, cmds, faults;
+	uint64_t xcopy_bytes;		/* written by EXTENDED COPY (copy) */
+	uint64_t xcopy_cmds, xcopy_segs; /* EXTENDED COPYs, segments done */
 };
 
 struct odx_dev {
@@ -214,6 +216,11 @@ uint32_t odx_default_timeout(void);
 uint32_t odx_max_timeout(void);
 void odx_record_failure(struct odx_cmd *c);
 
+/* xcopy.c: EXTENDED COPY (LID1), while the xcopy knob is set */
+void odx_extended_copy(struct odx_cmd *c);
+void odx_copy_params(struct odx_cmd *c);
+bool odx_xcopy_offered(void);
+
 /* knobs.c: fault injection through the control file */
 void knobs_refresh(void);
 bool knobs_fault(struct odx_cmd *c);
@@ -223,5 +230,7 @@ uint64_t knobs_pt_limit(void);
 uint32_t knobs_token_timeout(void);
 bool knobs_ddpt_quirk(void);
 uint32_t knobs_rrti_busy(void);
+unsigned int knobs_xcopy_segments(void);
+unsigned int knobs_xcopy_fail_segment(void);
 
 #endif

@@ -121,18 +121,37 @@ static size_t vpd_tpc(struct odx_cmd *c, uint8_t *p)
 	put_be64(d + 28, odx_max_token_blocks);
 	d += 36;
 
-	/* 0x0001 Supported Commands: PT, WUT; RRTI */
+	/*
+	 * 0x0001 Supported Commands: PT, WUT; RRTI; with the xcopy knob
+	 * also EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (operating
+	 * parameters)
+	 */
 	put_be16(d, 0x0001);
-	d[4] = 7;			/* list length */
-	d[5] = 0x83;
-	d[6] = 2;
-	d[7] = 0x10;
-	d[8] = 0x11;
-	d[9] = 0x84;
-	d[10] = 1;
-	d[11] = 0x07;
-	put_be16(d + 2, 8);		/* 1 + 7, padded to a multiple of 4 */
-	d += 12;
+	if (odx_xcopy_offered()) {
+		d[4] = 9;		/* list length */
+		d[5] = 0x83;
+		d[6] = 3;
+		d[7] = 0x00;
+		d[8] = 0x10;
+		d[9] = 0x11;
+		d[10] = 0x84;
+		d[11] = 2;
+		d[12] = 0x03;
+		d[13] = 0x07;
+		put_be16(d + 2, 12);	/* 1 + 9, padded to a multiple of 4 */
+		d += 16;
+	} else {
+		d[4] = 7;		/* list length */
+		d[5] = 0x83;
+		d[6] = 2;
+		d[7] = 0x10;
+		d[8] = 0x11;
+		d[9] = 0x84;
+		d[10] = 1;
+		d[11] = 0x07;
+		put_be16(d + 2, 8);	/* 1 + 7, padded to a multiple of 4 */
+		d += 12;
+	}
 
 	/* 0x0106 ROD Token Features, with the block device features */
 	put_be16(d, 0x0106);
