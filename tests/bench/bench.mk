@@ -15,6 +15,9 @@
 #                     (BENCH_ODX_ARGS="--mib N --reps R --kernel K");
 #                     both with every method's destination LBAs in the
 #                     same state, fresh and written (tests/bench/lib.sh)
+#                     then tests/bench/link: the same LUNs over iSCSI on a
+#                     loopback shaped by tc, cp against copyoffload-cp
+#                     (BENCH_LINK_ARGS="--mib N --reps R --rate 1gbit")
 #   make bench-progs  only build the benchmark programs
 #   make clean-bench
 
@@ -22,6 +25,7 @@ BENCH_PROGS := tests/bench/ranges
 BENCH_ARGS ?=
 BENCH_XCOPY_ARGS ?=
 BENCH_ODX_ARGS ?=
+BENCH_LINK_ARGS ?=
 
 bench-progs: $(BENCH_PROGS)
 
@@ -33,6 +37,7 @@ bench: $(BENCH_PROGS) all
 	tests/bench/run $(BENCH_ARGS)
 	tests/bench/xcopy $(BENCH_XCOPY_ARGS)
 	tests/bench/odx $(BENCH_ODX_ARGS)
+	tests/bench/link $(BENCH_LINK_ARGS)
 
 clean-bench:
 	rm -f $(BENCH_PROGS) $(BENCH_PROGS:=.d)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034,SC2154 # the callers set and read these
-# Helpers shared by the storage benchmarks (tests/bench/xcopy, tests/bench/odx).
+# Helpers shared by the storage benchmarks (tests/bench/xcopy, tests/bench/odx,
+# tests/bench/link).
 # Source after tests/lib.sh.
 #
 # Every method writes into the same destination region of the LUN (REGION:
@@ -50,9 +51,9 @@ bench_region() {
 
 # bench_prepare STATE: put the region's LBAs in STATE (fresh or written),
 # through the backstore's image, with no I/O in flight; then sync and drop
-# the guest's caches
+# the guest's caches.  Without a region (D unset) only the latter.
 bench_prepare() {
-	case $1 in
+	[ -z "${D:-}" ] || case $1 in
 	fresh|warm-up) fallocate --punch-hole --keep-size -o $((D * 512)) \
 			-l "$bytes" "$IMG" ;;
 	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
@@ -109,14 +110,18 @@ bench_verify() {
 }
 
 # file_copy STATE NAME CMD...: CMD SRC DST copies $M/src to a new file in
-# the region, prepared in STATE; verified, located, removed
+# the region, prepared in STATE; verified, located, removed.  Without a
+# region (D unset: tests/bench/link) STATE is only a name, the copy lands
+# where the filesystem puts it and is not located.
 file_copy() {
 	local key=$1/$2 r
 	shift 2
 	bench_prepare "${key%%/*}"
 	bench_time "$key" "$@" "$M/src" "$M/dst"
-	r=$(in_region "$M/dst")
-	[ "${IN[$key]:-yes}" = no ] || IN[$key]=$r
+	if [ -n "${D:-}" ]; then
+		r=$(in_region "$M/dst")
+		[ "${IN[$key]:-yes}" = no ] || IN[$key]=$r
+	fi
 	bench_verify "$key" "${key#*/}" "$M/src" "$M/dst"
 	rm -f "$M/dst"
 	sync
