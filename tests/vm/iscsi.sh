@@ -83,5 +83,5 @@ iscsi_session_bytes() {
 	sid=$(iscsiadm -m session 2>/dev/null | awk -v t="$1" '$4 == t {gsub(/[][]/, "", $2); print $2; exit}')
 	[ -n "$sid" ] || return 1
 	iscsiadm -m session -r "$sid" -s |
-		awk '/txdata_octets/ {tx = $2} /rxdata_octets/ {rx = $2} END {print tx + 0, rx + 0}'
+		awk '/txdata_octets/ {tx = $2} /rxdata_octets/ {rx = $2} END {printf "%.0f %.0f\n", tx, rx}'
 }
