@@ -36,26 +36,32 @@
 # NVME_TARGET_PASSTHRU symbol namespace (a module may import it, but gets
 # a struct nvme_ctrl * whose admin_q offset it cannot know without the
 # private header of that exact build).  So:
-#   - Limits come from the device's own answers on the I/O queue, or from
-#     userspace.  A Copy sent on the namespace's request_queue with
-#     nvme_submit_sync_cmd() (NSID in the command; the range descriptors
-#     in a kernel buffer: LBAs from the kernel, never from user memory)
-#     comes back as a plain NVMe status: over a limit, Command Size Limit
-#     Exceeded with DNR (4183h); a controller without Copy answers Invalid
-#     Command Opcode (4001h) (learn/* below, through nvme-cli's
-#     io-passthru: the same path to the same queue).  Neither is an I/O
-#     error of the block layer, so
-#     an engine can learn by trying: start from the smallest sane request,
-#     remember per namespace what worked and what was refused, and treat
-#     4001h as "no Copy here" (next method).  A refusal does not promise an
-#     untouched destination (the spec leaves an aborted Copy's destination
-#     undefined; QEMU 7.2 checks MSSRL and MCL range by range, so a Copy
-#     over MCL has written the ranges before: the limits/* notes print what
-#     was written): redo or fall back, never assume it is untouched.
-#   - Or userspace tells it: nvme-cli's id-ctrl/id-ns (admin ioctl on
-#     /dev/nvmeX, CAP_SYS_ADMIN) read the exact limits; root can hand them
-#     to the module (a parameter or an ioctl of its own), and the device
-#     still refuses what is wrong, so a wrong hint costs a retry, not data.
+#   - What the device answers, measured here on 6.1 with QEMU 7.2 (nvme-cli's
+#     copy and io-passthru send the Copy on the namespace's I/O queue, the
+#     path nvme_submit_sync_cmd() on the namespace's request_queue takes;
+#     NSID in the command, descriptors in a kernel buffer, LBAs from the
+#     kernel, never from user memory): a clean NVMe status every time,
+#     never a block-layer I/O error, nothing in the kernel log, and the
+#     block-layer counters unchanged (passthrough is not counted: 24/17213
+#     sectors read/written before and after a 765-block Copy).  Too many
+#     ranges (MSRC): Command Size Limit Exceeded with DNR (4183h), the
+#     destination untouched.  A range over MSSRL: Internal Error (6h,
+#     without DNR: it reads as a retryable device failure; QEMU's own log,
+#     qemu.log in the run folder, says "aio failed: Operation not
+#     permitted" for each), destination untouched.  Over MCL (5 ranges
+#     of 256 = 1280 blocks, MCL 1024): the Copy succeeds.  An opcode the controller lacks (what a controller
+#     without ONCS bit 8 answers to 19h): Invalid Command Opcode (4001h).
+#   - So learning the limits by trying does not work: the status does not
+#     say which limit (if any) was hit, a device may accept what its limits
+#     forbid, and an engine that retried 6h would retry forever.  The
+#     limits must come from Identify, and only userspace can send it on a
+#     stock kernel: nvme-cli's id-ctrl/id-ns (admin ioctl on /dev/nvmeX,
+#     CAP_SYS_ADMIN) read them; root hands them to the module (a parameter
+#     or an ioctl of its own, per namespace, with ONCS and OCFS), the engine
+#     stays within them, and any failed Copy (4001h, 4183h, 6h, anything)
+#     sends that range to the next method, never into a retry loop.  The
+#     spec leaves an aborted Copy's destination undefined: never assume it
+#     is untouched (the limits/* notes print what QEMU left).
 #   - nvme_submit_sync_cmd() needs a blk-mq queue.  With native multipath
 #     (Debian: nvme_core.multipath=Y) a controller with CMIC bit 1 set
 #     (dual-port drives, QEMU with an nvme-subsys) puts a bio-based head on
@@ -84,6 +90,7 @@ if ! command -v nvme >/dev/null; then
 	fail "$P/nvme-cli" "no nvme command (tests/deps installs nvme-cli)"
 	done_testing
 fi
+MN='' FR=''
 MSSRL=${CO_NVME_MSSRL:?} MCL=${CO_NVME_MCL:?} MSRC=${CO_NVME_MSRC:?}
 BS=512
 NSID=$(cat "/sys/block/${NS0#/dev/}/nsid")
@@ -99,7 +106,8 @@ stat_sectors() { awk '{ print $3, $7 }' "/sys/block/${1#/dev/}/stat"; }
 # ---- identity -------------------------------------------------------------
 if nvme id-ctrl "$NS0" -o json > "$T/ctrl" 2> "$T/err"; then
 	oncs=$(json "$T/ctrl" 'd["oncs"]') ocfs=$(json "$T/ctrl" 'd.get("ocfs", "absent")')
-	echo "# id-ctrl: oncs=$(printf 0x%x "$oncs") ocfs=$ocfs mn='$(json "$T/ctrl" 'd["mn"].strip()')'"
+	MN=$(json "$T/ctrl" 'd["mn"].strip()') FR=$(json "$T/ctrl" 'd["fr"].strip()')
+	echo "# id-ctrl: oncs=$(printf 0x%x "$oncs") ocfs=$ocfs mn='$MN' fr='$FR'"
 	check_eq "$P/id-ctrl/oncs-copy" 1 $(((oncs >> 8) & 1))
 	if [ "$ocfs" = absent ]; then
 		skip "$P/id-ctrl/ocfs-format0" "this nvme-cli does not print OCFS"
@@ -189,6 +197,8 @@ else
 	fail "$P/copy/ranges-$r" "nvme copy: $(cat "$T/copy")"
 fi
 after=$(stat_sectors "$NS0")
+# the trace of the copy alone: the comparison below reads the namespace
+[ -r "$TRACE" ] && tr=$(trace_since "$mark" 'pci_nvme_copy ')
 echo "# copied ${blocks[*]} blocks from LBAs ${slbs[*]} to $SDLBA ($total blocks, $((total * BS)) bytes); sectors read/written before: $before, after: $after"
 drop_caches
 bad='' d=$SDLBA
@@ -212,7 +222,6 @@ fi
 if [ ! -r "$TRACE" ]; then
 	fail "$P/copy/trace" "no QEMU trace at '$TRACE' (COPYOFFLOAD_NVME_TRACE)"
 else
-	tr=$(trace_since "$mark" 'pci_nvme_copy ')
 	nsid=$(printf 0x%x "$NSID")
 	echo "# trace of the copy: $(grep -c . <<<"$tr") lines"
 	grep -E 'pci_nvme_copy' <<<"$tr" | head -n 8 | sed 's/^/#   /'
@@ -226,28 +235,44 @@ else
 	check_eq "$P/copy/trace/source-ranges" "${slbs[*]} " "$got"
 fi
 
-# ---- over the limits: refused, nothing written -------------------------------
+# ---- over the limits: refused ----------------------------------------------
 # over NAME SLBS BLOCKS: a copy the limits forbid is refused with Command
-# Size Limit Exceeded (SCT 1h, SC 83h; nvme-cli prints it with DNR, 0x4183)
-# and leaves the destination as it was
+# Size Limit Exceeded (SCT 1h, SC 83h; nvme-cli prints it with DNR, 0x4183),
+# and QEMU's trace completes it with the status nvme-cli printed.  QEMU 7.2
+# departs from the spec in two ways (measured; see the note above): a range
+# over MSSRL gets Internal Error (0x6, no DNR), and MCL is not enforced at
+# all.  On QEMU's controller those are skips that say so, elsewhere failures.
+qemu() { [ "$MN" = "QEMU NVMe Ctrl" ]; }
 over() {
-	local name=$P/limits/$1 m
+	local name=$P/limits/$1 m m2 st
 	dd if=/dev/zero of="$NS0" bs=$BS seek=$SDLBA count=$((MCL + 64)) oflag=direct status=none
 	m=$(trace_mark)
 	if nvme_copy "$name" "$NS0" $SDLBA "$2" "$3"; then
-		fail "$name" "nvme copy of $3 blocks succeeded: $(cat "$T/copy")"
+		if qemu && [ "$1" = mcl ]; then
+			skip "$name" "QEMU's controller (fr $FR) does not enforce MCL: a Copy of $3 blocks (MCL $MCL) succeeded"
+		else
+			fail "$name" "nvme copy of $3 blocks succeeded: $(cat "$T/copy")"
+		fi
 		return
 	fi
-	echo "# $1: $(grep -i status "$T/copy" | head -n 1)"
-	check_match "$name" 'Command Size Limit Exceeded.*0x(4)?183' "$(cat "$T/copy")"
+	st=$(grep -o 'NVMe status: .*' "$T/copy" | head -n 1)
+	echo "# $1: $st"
+	if grep -Eq 'Command Size Limit Exceeded.*\(0x(4)?183\)' <<<"$st"; then
+		pass "$name"
+	elif qemu && [ "$1" = mssrl ] && grep -q 'Internal Error.*(0x6)' <<<"$st"; then
+		skip "$name" "QEMU's controller (fr $FR) refuses a range over MSSRL with Internal Error (0x6, no DNR), not Command Size Limit Exceeded"
+	else
+		fail "$name" "not Command Size Limit Exceeded (0x4183): $st"
+	fi
 	# Measured, not asserted: the spec leaves an aborted Copy's
-	# destination undefined, and QEMU checks MSSRL and MCL range by range
+	# destination undefined
 	drop_caches
-	m=$(cmp -n $((MCL * BS)) -i $((SDLBA * BS)):0 "$NS0" /dev/zero 2>&1 | grep -o 'byte [0-9]*')
-	echo "# $1: destination after the refusal: ${m:+written, first non-zero }${m:-untouched}"
+	m2=$(cmp -n $((MCL * BS)) -i $((SDLBA * BS)):0 "$NS0" /dev/zero 2>&1 | grep -o 'byte [0-9]*')
+	echo "# $1: destination after the refusal: ${m2:+written, first non-zero }${m2:-untouched}"
+	st=$(grep -o '(0x[0-9a-f]*)' <<<"$st" | tr -d '()')
 	[ -r "$TRACE" ] && check_match "$name/trace-status" \
-		'pci_nvme_enqueue_req_completion .*status 0x(4)?183' \
-		"$(trace_since "$m" 'status 0x(4)?183')"
+		"pci_nvme_enqueue_req_completion .*status ${st:-none}\$" \
+		"$(trace_since "$m" "status ${st:-none}\$")"
 }
 ones() { local s='' i; for ((i = 0; i < $1; i++)); do s+=${s:+,}$2; done; echo "$s"; }
 seq_lbas() { local s='' i; for ((i = 0; i < $1; i++)); do s+=${s:+,}$((i * $2)); done; echo "$s"; }
@@ -306,7 +331,13 @@ drop_caches
 check "$P/learn/passthru-copy/bytes" same_range "$NS0" 0 "$NS0" $((SDLBA * BS)) $((8 * BS))
 passthru over 1 "0:$((MSSRL + 1))"
 echo "# passthru Copy of MSSRL+1 blocks: $(tr '\n' ' ' < "$T/pt")"
-check_match "$P/learn/passthru-over-mssrl" 'Command Size Limit Exceeded|0x(4)?183' "$(cat "$T/pt")"
+if grep -Eq 'Command Size Limit Exceeded.*\(0x(4)?183\)' "$T/pt"; then
+	pass "$P/learn/passthru-over-mssrl"
+elif qemu && grep -q 'Internal Error.*(0x6)' "$T/pt"; then
+	skip "$P/learn/passthru-over-mssrl" "QEMU's controller (fr $FR) answers Internal Error (0x6, no DNR) for a range over MSSRL"
+else
+	fail "$P/learn/passthru-over-mssrl" "$(tr '\n' ' ' < "$T/pt")"
+fi
 # an opcode the controller does not implement: what a Copy to a
 # controller without ONCS bit 8 would get
 nvme io-passthru "$NS0" --opcode=0x7d --namespace-id="$NSID" > "$T/pt" 2>&1
