@@ -359,7 +359,7 @@ CO_EXPORT int copyoffload_copy(struct copyoffload *co, uint64_t flags,
 }
 
 /* A caller's structure: at least VER0, and what we do not know is zero. */
-static int co_check_struct(const void *p, size_t size, size_t ver0,
+int co_check_struct(const void *p, size_t size, size_t ver0,
 			   size_t known)
 {
 	const unsigned char *c = p;
@@ -373,8 +373,8 @@ static int co_check_struct(const void *p, size_t size, size_t ver0,
 	return 0;
 }
 
-static void co_report(const struct co_tally *t, bool no_module,
-		      struct copyoffload_report *rep)
+void co_report(const struct co_tally *t, bool no_module,
+	       struct copyoffload_report *rep)
 {
 	struct copyoffload_report out = {
 		.size = rep->size,

@@ -39,7 +39,7 @@ extern "C" {
  * and lib/copyoffload.c refuses to compile when they differ.
  */
 #define COPYOFFLOAD_LIB_VERSION_MAJOR	1
-#define COPYOFFLOAD_LIB_VERSION_MINOR	2
+#define COPYOFFLOAD_LIB_VERSION_MINOR	3
 
 /*
  * The library's own ways of moving bytes without the module: indices of
@@ -205,6 +205,159 @@ const char *copyoffload_status_name(int status);
 int copyoffload_lib_version_major(void);
 int copyoffload_lib_version_minor(void);
 int copyoffload_check_version(int major, int minor);
+
+/*
+ * Asynchronous jobs (since 0.4.0, LIBCOPYOFFLOAD_1.3): COPY and DEDUPE
+ * requests that run in the background in the module (COPYOFFLOAD_FEAT_JOBS;
+ * see "Asynchronous jobs" in <libcopyoffload/copyoffload.h>), with their
+ * events and queries over the module's generic netlink family.  There is
+ * no fallback: without the module, or with a module without jobs, every
+ * function below returns -EOPNOTSUPP; a library built without netlink
+ * support (make LIBMNL=no) returns -ENOSYS from the netlink ones
+ * (copyoffload_events_*, copyoffload_job_*).  Like copyoffload_report,
+ * every structure the library fills carries its size, set by the caller.
+ */
+
+/*
+ * Queue ARGS (as copyoffload_run() takes them; COPY or DEDUPE) as a job of
+ * the handle's open device; *JOB_ID receives its id.  The ranges are
+ * validated at once (the same errnos as copyoffload_run(), the same
+ * pre-filled outputs); their outputs are written by copyoffload_wait().
+ */
+int copyoffload_submit(struct copyoffload *co,
+		       const struct copyoffload_args *args, uint32_t *job_id);
+
+/* copyoffload_wait() flags */
+#define COPYOFFLOAD_WAIT_NOHANG	COPYOFFLOAD_WAIT_F_NOHANG /* -EAGAIN, not a wait */
+
+/*
+ * Wait for job JOB_ID of this handle and reap it: the outputs go into ARGS'
+ * range array (the same number of ranges and range_size as submitted,
+ * normally the same ARGS) and REPORT, exactly as copyoffload_run() writes
+ * them.  ARGS NULL reaps without outputs; REPORT may be NULL.  -EINTR: a
+ * signal came first, the job goes on.
+ */
+int copyoffload_wait(struct copyoffload *co, uint32_t job_id,
+		     unsigned int flags, const struct copyoffload_args *args,
+		     struct copyoffload_report *report);
+
+/* Ask job JOB_ID of this handle to stop (COPYOFFLOAD_STOP_CANCELLED). */
+int copyoffload_cancel(struct copyoffload *co, uint32_t job_id);
+
+/*
+ * One job as the module's netlink family describes it.  The caller sets
+ * size (sizeof as it was built); the library fills that much.  Fields the
+ * module did not send are 0 (method: COPYOFFLOAD_JOB_NO_METHOD).
+ */
+#define COPYOFFLOAD_JOB_NO_METHOD	0xffffffffU
+
+struct copyoffload_job {
+	uint32_t size;		/* in: sizeof(struct copyoffload_job) */
+	uint32_t job_id;
+	uint32_t state;		/* COPYOFFLOAD_JOB_QUEUED, _RUNNING, _DONE */
+	uint32_t op;		/* COPYOFFLOAD_OP_* */
+	uint64_t flags;		/* COPYOFFLOAD_F_* */
+	uint32_t uid;		/* the submitter's effective uid */
+	uint32_t pid;		/* its process, 0 when gone or not visible */
+	uint32_t nr_ranges;
+	uint32_t ranges_done;	/* ranges with a final status */
+	uint64_t bytes_done;
+	uint64_t bytes_total;	/* the bytes the ranges named */
+	uint32_t method;	/* method of the latest bytes */
+	uint32_t stop;		/* COPYOFFLOAD_STOP_* (a finished job) */
+	int32_t error;		/* first negative range status, or 0 */
+	uint32_t error_range;	/* that range's index */
+	uint64_t elapsed_ns;	/* since submission */
+	uint64_t method_bytes[COPYOFFLOAD_METHODS_MAX];
+};
+#define COPYOFFLOAD_JOB_SIZE_VER0	336
+
+/*
+ * Job JOB_ID of any handle, if the caller may see it (its effective uid
+ * submitted it, or CAP_SYS_ADMIN): -ENOENT otherwise.
+ */
+int copyoffload_job_get(uint32_t job_id, struct copyoffload_job *job);
+/*
+ * Every job the caller may see: the first MAX into JOBS, JOB_SIZE bytes
+ * apart (each one's size set to JOB_SIZE); *NR receives how many there
+ * are, which may be more than MAX.
+ */
+int copyoffload_job_list(struct copyoffload_job *jobs, size_t job_size,
+			 unsigned int max, unsigned int *nr);
+/* Cancel job JOB_ID as copyoffload_cancel() does, from any process. */
+int copyoffload_job_cancel(uint32_t job_id);
+
+/* An event's kind. */
+#define COPYOFFLOAD_EVENT_PROGRESS	1	/* a running job's counters */
+#define COPYOFFLOAD_EVENT_DONE		2	/* the job finished */
+
+/* One range's outputs, as a COPYOFFLOAD_EVENT_DONE carries them. */
+struct copyoffload_range_out {
+	uint32_t index;		/* the range's index in the job */
+	int32_t status;		/* COPYOFFLOAD_STATUS_* or -errno */
+	uint64_t bytes_done;
+	uint32_t methods;	/* 1U << COPYOFFLOAD_METHOD_* */
+	uint32_t reserved;
+};
+
+/*
+ * One event: the job's counters as struct copyoffload_job has them (no uid
+ * or pid), its kind and sequence number.  The caller sets size, and
+ * optionally range_outs (an array of max_range_outs entries,
+ * range_out_size bytes apart, 0 meaning sizeof(struct
+ * copyoffload_range_out)) to receive a DONE event's range outputs; the
+ * library fills the rest.
+ */
+struct copyoffload_event {
+	uint32_t size;		/* in: sizeof(struct copyoffload_event) */
+	uint32_t kind;		/* COPYOFFLOAD_EVENT_* */
+	uint32_t job_id;
+	uint32_t seq;		/* from 1 per job; a gap: events missed */
+	uint32_t state;		/* COPYOFFLOAD_JOB_* */
+	uint32_t op;		/* COPYOFFLOAD_OP_* */
+	uint64_t flags;		/* COPYOFFLOAD_F_* */
+	uint32_t nr_ranges;
+	uint32_t ranges_done;
+	uint64_t bytes_done;
+	uint64_t bytes_total;
+	uint32_t method;	/* method of the latest bytes */
+	uint32_t stop;		/* DONE: COPYOFFLOAD_STOP_* */
+	int32_t error;		/* DONE: first negative range status, or 0 */
+	uint32_t error_range;	/* DONE: that range's index */
+	uint64_t elapsed_ns;
+	uint64_t method_bytes[COPYOFFLOAD_METHODS_MAX];
+	/* DONE: range outputs */
+	struct copyoffload_range_out *range_outs; /* in: NULL or an array */
+	uint32_t max_range_outs;	/* in: its entries */
+	uint32_t range_out_size;	/* in: their stride, 0: sizeof */
+	uint32_t nr_range_outs;		/* out: ranges the event carried */
+	uint32_t range_outs_truncated;	/* out: 1: the job has more ranges
+					 * (COPYOFFLOAD_EVENT_MAX_RANGES)
+					 */
+};
+#define COPYOFFLOAD_EVENT_SIZE_VER0	360
+
+/* copyoffload_events_open() flags */
+#define COPYOFFLOAD_EVENTS_ALL_USERS	(1U << 0) /* every user's jobs
+						   * (CAP_SYS_ADMIN)
+						   */
+#define COPYOFFLOAD_EVENTS_NONBLOCK	(1U << 1) /* read: -EAGAIN, no wait */
+
+struct copyoffload_events;
+
+/*
+ * A netlink socket subscribed to the events of the caller's jobs (or of
+ * every user's): copyoffload_events_read() returns them one at a time, in
+ * order per job; copyoffload_events_fd() is the descriptor to poll(2) for
+ * POLLIN.  -ENOBUFS from read: events were lost (the socket overflowed);
+ * the next read goes on.
+ */
+int copyoffload_events_open(struct copyoffload_events **ev,
+			    unsigned int flags);
+int copyoffload_events_fd(const struct copyoffload_events *ev);
+int copyoffload_events_read(struct copyoffload_events *ev,
+			    struct copyoffload_event *event);
+void copyoffload_events_close(struct copyoffload_events *ev);
 
 #ifdef __cplusplus
 }

@@ -95,6 +95,11 @@ struct co_work {
 	uint64_t budget;	/* 0, or the most bytes it may do now */
 };
 
+/* copyoffload.c */
+int co_check_struct(const void *p, size_t size, size_t ver0, size_t known);
+void co_report(const struct co_tally *t, bool no_module,
+	       struct copyoffload_report *rep);
+
 /* validate.c */
 int co_check_request(const struct co_request *rq);
 void co_prefill(const struct co_request *rq);

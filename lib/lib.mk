@@ -18,7 +18,7 @@ LIB_NAME := libcopyoffload
 # not compile otherwise), and the newest node of lib/libcopyoffload.map is
 # LIBCOPYOFFLOAD_MAJOR.MINOR (the link stops otherwise).
 LIB_SOMAJOR := 1
-LIB_SOMINOR := 2
+LIB_SOMINOR := 3
 LIB_SOVERSION := $(LIB_SOMAJOR).$(LIB_SOMINOR).0
 LIB_SONAME := $(LIB_NAME).so.$(LIB_SOMAJOR)
 LIB_SO := lib/$(LIB_NAME).so.$(LIB_SOVERSION)
@@ -27,7 +27,22 @@ LIB_A := lib/$(LIB_NAME).a
 LIB_PC := lib/$(LIB_NAME).pc
 LIB_MAP := lib/$(LIB_NAME).map
 
-LIB_SRCS := lib/copyoffload.c lib/validate.c lib/fallback.c lib/copy.c
+LIB_SRCS := lib/copyoffload.c lib/validate.c lib/fallback.c lib/copy.c \
+	lib/jobs.c lib/genl.c
+# The jobs' netlink functions (lib/genl.c) are built on libmnl.  LIBMNL=no
+# builds the library without it (a C library libmnl is not built for, such
+# as musl here): those functions then return -ENOSYS, and the library needs
+# nothing but the C library.
+LIBMNL ?= yes
+ifeq ($(LIBMNL),no)
+LIB_MNL_CFLAGS := -DCO_NO_LIBMNL
+LIB_MNL_LIBS :=
+LIB_PC_REQUIRES :=
+else
+LIB_MNL_CFLAGS := $(shell pkg-config --cflags libmnl 2>/dev/null)
+LIB_MNL_LIBS := $(or $(shell pkg-config --libs libmnl 2>/dev/null),-lmnl)
+LIB_PC_REQUIRES := libmnl
+endif
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_MAN3 := $(wildcard man/man3/*.3)
 # The device's ioctls: with the header that defines them (libcopyoffload-dev)
@@ -40,7 +55,8 @@ OBJCOPY ?= objcopy
 
 # One set of position-independent objects serves both libraries.
 LIB_CFLAGS = $(CO_CFLAGS) $(CO_PROBES) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden \
-	-MMD -MP -DCO_LIB_SOMAJOR=$(LIB_SOMAJOR) -DCO_LIB_SOMINOR=$(LIB_SOMINOR)
+	-MMD -MP -DCO_LIB_SOMAJOR=$(LIB_SOMAJOR) -DCO_LIB_SOMINOR=$(LIB_SOMINOR) \
+	$(LIB_MNL_CFLAGS)
 LIB_LDFLAGS = -shared -Wl,-soname,$(LIB_SONAME) \
 	-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -Wl,--as-needed \
 	$(LDFLAGS)
@@ -55,7 +71,7 @@ $(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
 	[ "$$node" = LIBCOPYOFFLOAD_$(LIB_SOMAJOR).$(LIB_SOMINOR) ] || { \
 		echo "$(LIB_MAP): newest node $$node, but lib.mk says" \
 			"$(LIB_SOMAJOR).$(LIB_SOMINOR)" >&2; exit 1; }
-	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(LIB_OBJS) $(LIB_MNL_LIBS)
 
 lib/$(LIB_SONAME): $(LIB_SO)
 	ln -sf $(notdir $<) $@
@@ -77,6 +93,7 @@ $(LIB_A): lib/$(LIB_NAME)-static.o
 $(LIB_PC): lib/$(LIB_NAME).pc.in lib-pc-force
 	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@REQUIRES_PRIVATE@|$(LIB_PC_REQUIRES)|' \
 	    $< > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 

@@ -586,14 +586,17 @@ lib_real_name() {
 # nothing but what pkg-config says about libcopyoffload (PKG_CONFIG_LIBDIR
 # and PKG_CONFIG_SYSROOT_DIR pick an install tree; default: the system's):
 # linked with its --libs, or with "static" with libcopyoffload.a from its
-# libdir.  The compiler's messages land in OUT.err.
+# libdir and what --static adds (Requires.private: libmnl).  The
+# compiler's messages land in OUT.err.
 pkg_user_build() {
 	local out=$1 cflags libs
 	# shellcheck disable=SC2086 # pkg-config's words are meant to be split
 	{
 		cflags=$(pkg-config --cflags libcopyoffload) &&
 		if [ "${2:-}" = static ]; then
-			libs=$(pkg-config --variable=libdir libcopyoffload)/libcopyoffload.a
+			libs="$(pkg-config --variable=libdir libcopyoffload)/libcopyoffload.a $(
+				pkg-config --static --libs-only-l libcopyoffload |
+				sed 's/-lcopyoffload\b//')"
 		else
 			libs=$(pkg-config --libs libcopyoffload)
 		fi &&

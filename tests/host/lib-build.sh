@@ -11,11 +11,15 @@ L=$CO_TOP/lib
 FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe copyoffload_devinfo
 copyoffload_has_module copyoffload_info copyoffload_method_name
 copyoffload_open copyoffload_range_init copyoffload_status_name"
-# added in LIBCOPYOFFLOAD_1.1, 1.2
+# added in LIBCOPYOFFLOAD_1.1, 1.2, 1.3
 FUNCS_1_1="copyoffload_devinfo_size"
 FUNCS_1_2="copyoffload_check_version copyoffload_lib_version_major
 copyoffload_lib_version_minor copyoffload_info_size copyoffload_run
 copyoffload_lib_method_name"
+FUNCS_1_3="copyoffload_submit copyoffload_wait copyoffload_cancel
+copyoffload_job_get copyoffload_job_list copyoffload_job_cancel
+copyoffload_events_open copyoffload_events_fd copyoffload_events_read
+copyoffload_events_close"
 # libcopyoffload.so.MAJOR.MINOR.0, named as lib/lib.mk names it
 SO=$(lib_real_name)
 
@@ -28,7 +32,8 @@ check_eq "$P/links" "libcopyoffload.so.1 $SO" \
 
 want=$({ for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done
 	for f in $FUNCS_1_1; do echo "$f@@LIBCOPYOFFLOAD_1.1"; done
-	for f in $FUNCS_1_2; do echo "$f@@LIBCOPYOFFLOAD_1.2"; done; } | sort)
+	for f in $FUNCS_1_2; do echo "$f@@LIBCOPYOFFLOAD_1.2"; done
+	for f in $FUNCS_1_3; do echo "$f@@LIBCOPYOFFLOAD_1.3"; done; } | sort)
 got=$(nm -D --defined-only "$L/$SO" |
       awk '$2 == "T" { print $3 }' | sort)
 check_eq "$P/exports-exactly-the-api" "$want" "$got"
@@ -38,15 +43,17 @@ got=$(nm -g --defined-only "$L/libcopyoffload.a" | awk 'NF == 3 { print $3 }' |
 check_eq "$P/static-exports-exactly-the-api" "$(echo "$want" | sed 's/@@.*//' | sort)" \
 	"$got"
 
-check_eq "$P/needs-only-libc" libc.so.6 \
+# the C library, and libmnl for the jobs' netlink family
+check_eq "$P/needs-only-libc-and-libmnl" "libmnl.so.0 libc.so.6" \
 	"$(readelf -d "$L/$SO" |
 	   sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ' |
 	   sed 's/ $//')"
 
-# The static library alone must make a working program.
+# The static library and what its .pc file's Requires.private name (libmnl)
+# must make a working program.
 if cc -std=gnu11 -D_GNU_SOURCE -I"$L" \
 	-o "$T/lib-check-static" "$CO_TOP/tests/progs/lib-check.c" \
-	"$L/libcopyoffload.a" 2>"$T/cc.err" &&
+	"$L/libcopyoffload.a" -lmnl 2>"$T/cc.err" &&
    ! ldd "$T/lib-check-static" | grep -q libcopyoffload; then
 	LIB_OUT=$(LD_LIBRARY_PATH= "$T/lib-check-static" names)
 	lib_expect "$P/static-library" method0=clone status3="not run"
@@ -85,8 +92,10 @@ else
 	fail "$P/install" "$(tail -n 3 "$T/make.log")"
 fi
 
-# A program that knows only what pkg-config says about the installed tree.
-export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR=$R$libdir/pkgconfig
+# A program that knows only what pkg-config says about the installed tree
+# (and the system's, for libmnl's .pc file).
+PKG_CONFIG_LIBDIR=$R$libdir/pkgconfig:$(pkg-config --variable pc_path pkg-config)
+export PKG_CONFIG_SYSROOT_DIR=$R PKG_CONFIG_LIBDIR
 check_eq "$P/pkg-config-version" "$(cat "$CO_TOP/VERSION")" \
 	"$(pkg-config --modversion libcopyoffload 2>&1)"
 if pkg_user_build "$T/user"; then
@@ -109,7 +118,7 @@ fi
 # documents it), each with the usual sections and silent under
 # man --warnings.
 bad=
-for page in libcopyoffload $FUNCS $FUNCS_1_1 $FUNCS_1_2; do
+for page in libcopyoffload $FUNCS $FUNCS_1_1 $FUNCS_1_2 $FUNCS_1_3; do
 	f=$CO_TOP/man/man3/$page.3
 	if [ ! -f "$f" ]; then
 		bad+=" $page:missing"
