@@ -2,7 +2,8 @@
 /*
  * copyoffload: run one CLONE, DEDUPE or COPY request over ranges given on
  * the command line or on stdin, and print what happened to every range;
- * "copyoffload info" shows what the module offers.  Meant for tests and for
+ * "copyoffload info" shows what the module offers, "copyoffload jobs" its
+ * asynchronous jobs.  Meant for tests and for
  * people who want to see the ABI at work, as xfs_io is for fstests.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "jobs.h"
 #include "ranges.h"
 
 /* Exit status when the ranges ran but some data differed (dedupe). */
@@ -99,6 +101,7 @@ static void usage_main(void)
 	       "  dedupe [OPTION]... SRC DST [RANGE...]   share ranges that are equal\n"
 	       "  copy   [OPTION]... SRC DST [RANGE...]   copy ranges\n"
 	       "  info   [--json]                         show the module's features\n"
+	       "  jobs   [--json|--cancel ID...|--watch]  list, cancel or watch jobs\n"
 	       "\n"
 	       "RANGE is SRC_OFF:DST_OFF:LEN; sizes take K, M, G, T (binary) suffixes,\n"
 	       "LEN may be 'eof'.  No RANGE means 0:0:eof.\n"
@@ -550,7 +553,7 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 
 static const char *const feature_names[] = {
 	"clone", "dedupe", "copy", "fs_copy", "kernel_copy", "xcopy", "odx",
-	"devinfo",
+	"devinfo", "jobs",
 };
 
 static const char *const dev_cap_names[] = {
@@ -797,6 +800,13 @@ static int cmd_info(const struct cmd *cmd, int argc, char **argv)
 	return ret < 0 ? CO_EXIT_FAIL : CO_EXIT_OK;
 }
 
+/* --- jobs ---------------------------------------------------------------- */
+
+static int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
+{
+	return co_cmd_jobs(cmd->name, argc, argv);
+}
+
 /* --- main ---------------------------------------------------------------- */
 
 static const struct cmd cmds[] = {
@@ -807,6 +817,7 @@ static const struct cmd cmds[] = {
 	{ "copy", COPYOFFLOAD_OP_COPY, cmd_run,
 	  "Copy ranges of SRC into DST by the best method available," },
 	{ "info", 0, cmd_info, NULL },
+	{ "jobs", 0, cmd_jobs, NULL },
 };
 
 int main(int argc, char **argv)
