@@ -72,8 +72,12 @@ CO_EXPORT int copyoffload_submit(struct copyoffload *co,
 	err = co_args_request(args, &rq);
 	if (err)
 		return err;
-	/* the library's own checks, so that what it rejects is never sent */
+	/* the library's own checks, so that what it rejects is never sent;
+	 * a clone is quick and all or nothing: never a job
+	 */
 	err = co_check_request(&rq);
+	if (!err && rq.op == COPYOFFLOAD_OP_CLONE)
+		err = -EINVAL;
 	if (err)
 		return err;
 	co_req_init(&req, &rq);

@@ -7,6 +7,15 @@
  *   lib-check [-N|-R] clone RANGE...
  *   lib-check [-N|-R] dedupe RANGE...
  *   lib-check [-N|-R] copy FLAGS RANGE...
+ *   lib-check [-N|-R] [-n] submit OP FLAGS RANGE...
+ *		copyoffload_submit() (OP clone, dedupe or copy), then
+ *		copyoffload_wait() for it into the same ranges (-n: NOHANG),
+ *		printing "submit=", "id=", "wait=" and what -2 prints
+ *   lib-check [-N|-R] cancel ID | reap ID
+ *		copyoffload_cancel(ID), copyoffload_wait(ID) without outputs
+ *   lib-check [-N|-R] jobs-api
+ *		the jobs' functions with bad arguments and without a module
+ *		(NAME=RESULT lines)
  *
  *   -N, -R     COPYOFFLOAD_OPEN_NO_MODULE, COPYOFFLOAD_OPEN_REQUIRE_MODULE
  *   -x CMD     run CMD with sh -c once the files are open, before the call
@@ -58,6 +67,7 @@ static bool use_run;		/* -2 */
 static uint64_t max_bytes;	/* -M */
 static unsigned int stride;	/* -S */
 static bool dirty_tail;		/* -T */
+static bool nohang;		/* -n */
 static int pipe_fds[2] = { -1, -1 };
 static const char *after_open;
 
@@ -313,20 +323,38 @@ static void print_result(int ret, const struct copyoffload_range *ranges,
 							  SEEK_CUR));
 }
 
-/* copyoffload_run(): ranges copied into a STRIDE-spaced array and back. */
-static int run_v2(struct copyoffload *co, unsigned int op, uint64_t flags,
-		  struct copyoffload_range *ranges, unsigned int nr)
+static void print_report(int ret, struct copyoffload_range *ranges,
+			 unsigned int nr, struct copyoffload_report *rep)
 {
-	size_t size = stride ? stride : sizeof(*ranges);
-	char *arr = calloc(nr, size);
-	struct copyoffload_args args = {
-		.size = sizeof(args), .op = op, .flags = flags, .ranges = arr,
-		.nr_ranges = nr, .range_size = stride, .max_bytes = max_bytes,
-	};
-	struct copyoffload_report rep;
 	struct copyoffload_result res = { 0 };
 	unsigned int i;
-	int ret;
+
+	if (ret == -EINVAL && rep->size == 0xa5a5a5a5)
+		*rep = (struct copyoffload_report){ 0 };
+	res.nr_processed = rep->nr_processed;
+	res.bytes_done = rep->bytes_done;
+	res.no_module = rep->no_module;
+	print_result(ret, ranges, nr, &res);
+	printf("stop=%u\nnr_methods=%u\n", rep->stop, rep->nr_methods);
+	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
+		if (rep->method_bytes[i])
+			printf("mb.%s=%" PRIu64 "\n",
+			       copyoffload_method_name(i) ?: "?",
+			       rep->method_bytes[i]);
+	for (i = 0; i < COPYOFFLOAD_LIB_NR; i++)
+		if (rep->lib_bytes[i])
+			printf("lib.%s=%" PRIu64 "\n",
+			       copyoffload_lib_method_name(i) ?: "?",
+			       rep->lib_bytes[i]);
+}
+
+/* RANGES into a STRIDE-spaced array (-S, -T) for ARGS; freed by the caller. */
+static char *strided(struct copyoffload_range *ranges, unsigned int nr,
+		     struct copyoffload_args *args)
+{
+	size_t size = stride ? stride : sizeof(*ranges);
+	char *arr = calloc(nr ? nr : 1, size);
+	unsigned int i;
 
 	if (!arr)
 		die("calloc", strerror(errno));
@@ -335,29 +363,131 @@ static int run_v2(struct copyoffload *co, unsigned int op, uint64_t flags,
 		if (dirty_tail && size > sizeof(*ranges))
 			arr[i * size + size - 1] = 1;
 	}
+	args->ranges = arr;
+	args->range_size = stride;
+	return arr;
+}
+
+static void unstrided(struct copyoffload_range *ranges, unsigned int nr,
+		      const char *arr)
+{
+	size_t size = stride ? stride : sizeof(*ranges);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		memcpy(&ranges[i], arr + i * size, sizeof(*ranges));
+}
+
+/* copyoffload_submit() and copyoffload_wait() into the same ranges. */
+static int run_job(struct copyoffload *co, unsigned int op, uint64_t flags,
+		   struct copyoffload_range *ranges, unsigned int nr)
+{
+	struct copyoffload_args args = {
+		.size = sizeof(args), .op = op, .flags = flags,
+		.nr_ranges = nr, .max_bytes = max_bytes,
+	};
+	struct copyoffload_report rep;
+	char *arr = strided(ranges, nr, &args);
+	uint32_t id = 0xa5a5a5a5;
+	int ret;
+
+	ret = copyoffload_submit(co, &args, &id);
+	print_ret("submit", ret);
+	printf("id=%u\n", id);
+	if (!ret) {
+		memset(&rep, 0xa5, sizeof(rep));
+		rep.size = sizeof(rep);
+		ret = copyoffload_wait(co, id, nohang ?
+				       COPYOFFLOAD_WAIT_NOHANG : 0, &args, &rep);
+		print_ret("wait", ret);
+		unstrided(ranges, nr, arr);
+		print_report(ret, ranges, nr, &rep);
+	}
+	free(arr);
+	return 0;
+}
+
+/* Calls with arguments the command line cannot express, and none. */
+static int run_jobs_api(struct copyoffload *co)
+{
+	struct copyoffload_range r;
+	struct copyoffload_args args = {
+		.size = sizeof(args), .op = COPYOFFLOAD_OP_COPY, .ranges = &r,
+		.nr_ranges = 1,
+	};
+	struct copyoffload_report rep = { .size = sizeof(rep) };
+	struct copyoffload_job job = { .size = sizeof(job) };
+	struct copyoffload_event ev = { .size = sizeof(ev) };
+	struct copyoffload_events *evs = (void *)1;
+	unsigned int nr = 99;
+	uint32_t id = 99;
+
+	copyoffload_range_init(&r, 0, 0, 1, 0, 1);
+	print_ret("submit_null_handle", copyoffload_submit(NULL, &args, &id));
+	print_ret("submit_null_args", copyoffload_submit(co, NULL, &id));
+	print_ret("submit_null_id", copyoffload_submit(co, &args, NULL));
+	print_ret("submit", copyoffload_submit(co, &args, &id));
+	printf("submit_id=%u\n", id);
+	print_ret("wait_null_handle", copyoffload_wait(NULL, 1, 0, NULL, NULL));
+	print_ret("wait_bad_flags", copyoffload_wait(co, 1, 2, NULL, NULL));
+	print_ret("wait_id_0", copyoffload_wait(co, 0, 0, NULL, NULL));
+	rep.size = COPYOFFLOAD_REPORT_SIZE_VER0 - 8;
+	print_ret("wait_small_report", copyoffload_wait(co, 1, 0, &args, &rep));
+	print_ret("wait", copyoffload_wait(co, 1, 0, NULL, NULL));
+	print_ret("cancel_null_handle", copyoffload_cancel(NULL, 1));
+	print_ret("cancel_id_0", copyoffload_cancel(co, 0));
+	print_ret("cancel", copyoffload_cancel(co, 1));
+
+	print_ret("job_get_id_0", copyoffload_job_get(0, &job));
+	print_ret("job_get_null", copyoffload_job_get(1, NULL));
+	job.size = COPYOFFLOAD_JOB_SIZE_VER0 - 8;
+	print_ret("job_get_small", copyoffload_job_get(1, &job));
+	job.size = sizeof(job);
+	print_ret("job_get", copyoffload_job_get(1, &job));
+	print_ret("job_list_null_nr", copyoffload_job_list(&job, sizeof(job),
+							   1, NULL));
+	print_ret("job_list_null_jobs", copyoffload_job_list(NULL, sizeof(job),
+							     1, &nr));
+	printf("job_list_null_jobs_nr=%u\n", nr);
+	print_ret("job_list_small", copyoffload_job_list(&job, 64, 1, &nr));
+	print_ret("job_list", copyoffload_job_list(&job, sizeof(job), 1, &nr));
+	print_ret("job_cancel_id_0", copyoffload_job_cancel(0));
+	print_ret("job_cancel", copyoffload_job_cancel(1));
+
+	print_ret("events_open_null", copyoffload_events_open(NULL, 0));
+	print_ret("events_open_bad_flags", copyoffload_events_open(&evs, 4));
+	printf("events_open_failed_sets_null=%d\n", evs == NULL);
+	evs = (void *)1;
+	print_ret("events_open", copyoffload_events_open(&evs, 0));
+	printf("events_open_sets_null=%d\n", evs == NULL);
+	print_ret("events_open_all",
+		  copyoffload_events_open(&evs, COPYOFFLOAD_EVENTS_ALL_USERS));
+	print_ret("events_fd_null", copyoffload_events_fd(NULL));
+	print_ret("events_read_null", copyoffload_events_read(NULL, &ev));
+	copyoffload_events_close(NULL);
+	printf("sizes=%zu,%zu,%zu\n", sizeof(job), sizeof(ev),
+	       sizeof(struct copyoffload_range_out));
+	return 0;
+}
+
+/* copyoffload_run(): ranges copied into a STRIDE-spaced array and back. */
+static int run_v2(struct copyoffload *co, unsigned int op, uint64_t flags,
+		  struct copyoffload_range *ranges, unsigned int nr)
+{
+	struct copyoffload_args args = {
+		.size = sizeof(args), .op = op, .flags = flags,
+		.nr_ranges = nr, .max_bytes = max_bytes,
+	};
+	struct copyoffload_report rep;
+	char *arr = strided(ranges, nr, &args);
+	int ret;
+
 	memset(&rep, 0xa5, sizeof(rep));
 	rep.size = sizeof(rep);
 	ret = copyoffload_run(co, &args, &rep);
-	for (i = 0; i < nr; i++)
-		memcpy(&ranges[i], arr + i * size, sizeof(*ranges));
+	unstrided(ranges, nr, arr);
 	free(arr);
-	if (ret == -EINVAL && rep.size == 0xa5a5a5a5)
-		rep = (struct copyoffload_report){ 0 };
-	res.nr_processed = rep.nr_processed;
-	res.bytes_done = rep.bytes_done;
-	res.no_module = rep.no_module;
-	print_result(ret, ranges, nr, &res);
-	printf("stop=%u\nnr_methods=%u\n", rep.stop, rep.nr_methods);
-	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
-		if (rep.method_bytes[i])
-			printf("mb.%s=%" PRIu64 "\n",
-			       copyoffload_method_name(i) ?: "?",
-			       rep.method_bytes[i]);
-	for (i = 0; i < COPYOFFLOAD_LIB_NR; i++)
-		if (rep.lib_bytes[i])
-			printf("lib.%s=%" PRIu64 "\n",
-			       copyoffload_lib_method_name(i) ?: "?",
-			       rep.lib_bytes[i]);
+	print_report(ret, ranges, nr, &rep);
 	return 0;
 }
 
@@ -440,6 +570,32 @@ static int run_api(struct copyoffload *co)
 	return 0;
 }
 
+static unsigned int op_code(const char *op)
+{
+	if (!strcmp(op, "clone"))
+		return COPYOFFLOAD_OP_CLONE;
+	if (!strcmp(op, "dedupe"))
+		return COPYOFFLOAD_OP_DEDUPE;
+	if (!strcmp(op, "copy"))
+		return COPYOFFLOAD_OP_COPY;
+	die("unknown operation", op);
+}
+
+/* submit OP FLAGS RANGE... */
+static int run_submit(struct copyoffload *co, int argc, char **argv)
+{
+	struct copyoffload_range *ranges;
+	unsigned int nr;
+	int ret;
+
+	if (argc < 2)
+		die("submit", "needs OP and FLAGS");
+	ranges = parse_ranges(argc - 2, argv + 2, &nr);
+	ret = run_job(co, op_code(argv[0]), parse_flags(argv[1]), ranges, nr);
+	free(ranges);
+	return ret;
+}
+
 static int run_request(struct copyoffload *co, const char *op, int argc,
 		       char **argv)
 {
@@ -488,8 +644,10 @@ int main(int argc, char **argv)
 	struct copyoffload *co;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "+NRx:2M:S:T")) != -1) {
-		if (opt == '2')
+	while ((opt = getopt(argc, argv, "+NRx:2M:S:Tn")) != -1) {
+		if (opt == 'n')
+			nohang = true;
+		else if (opt == '2')
 			use_run = true;
 		else if (opt == 'M')
 			use_run = true, max_bytes = parse_num(optarg);
@@ -525,6 +683,17 @@ int main(int argc, char **argv)
 		ret = run_info(co);
 	else if (!strcmp(argv[optind], "api"))
 		ret = run_api(co);
+	else if (!strcmp(argv[optind], "jobs-api"))
+		ret = run_jobs_api(co);
+	else if (!strcmp(argv[optind], "cancel") && optind + 1 < argc)
+		print_ret("cancel", copyoffload_cancel(co,
+				strtoul(argv[optind + 1], NULL, 0)));
+	else if (!strcmp(argv[optind], "reap") && optind + 1 < argc)
+		print_ret("reap", copyoffload_wait(co,
+				strtoul(argv[optind + 1], NULL, 0), 0, NULL,
+				NULL));
+	else if (!strcmp(argv[optind], "submit"))
+		ret = run_submit(co, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "open"))
 		ret = run_request(co, argv[optind], argc - optind - 1,
 				  argv + optind + 1);

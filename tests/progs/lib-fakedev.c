@@ -16,6 +16,13 @@
  *                          default: version 2
  *   CO_FAKE_STOP=N         the first RUN stops as a signal would: ranges
  *                          before N done, range N half done (STOPPED)
+ *   CO_FAKE_SUBMIT_ERRNO=N COPYOFFLOAD_IOC_SUBMIT fails with errno N
+ *   CO_FAKE_WAIT_ERRNO=N   COPYOFFLOAD_IOC_WAIT fails with errno N
+ *
+ * With COPYOFFLOAD_FEAT_JOBS in CO_FAKE_FEATURES, SUBMIT checks the request
+ * as RUN does, answers job id 7 and keeps nothing; WAIT of job 7 does the
+ * work as RUN would into the request at wait.req; CANCEL of 7 is 0, of
+ * anything else ENOENT.
  *
  * Otherwise RUN marks every range done by COPYOFFLOAD_METHOD_KERNEL.  Each
  * call prints fake.* lines on stderr.
@@ -189,6 +196,46 @@ static int fake_run(struct copyoffload_req *req)
 	return 0;
 }
 
+#define FAKE_JOB_ID	7
+
+static int fake_submit(struct copyoffload_req *req)
+{
+	int err = env_int("CO_FAKE_SUBMIT_ERRNO", 0);
+
+	fprintf(stderr, "fake.submit_size=%u\nfake.submit_op=%u\n"
+		"fake.submit_flags=%#llx\nfake.submit_nr=%u\n"
+		"fake.submit_range_size=%u\nfake.submit_max_bytes=%llu\n"
+		"fake.submit_method_bytes_ptr=%llu\n",
+		req->size, req->op, (unsigned long long)req->flags,
+		req->nr_ranges, req->range_size,
+		(unsigned long long)req->max_bytes,
+		(unsigned long long)req->method_bytes_ptr);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return FAKE_JOB_ID;
+}
+
+static int fake_wait(struct copyoffload_wait *w)
+{
+	int err = env_int("CO_FAKE_WAIT_ERRNO", 0);
+
+	fprintf(stderr, "fake.wait_size=%u\nfake.wait_flags=%#x\n"
+		"fake.wait_job_id=%u\nfake.wait_reserved=%u\n"
+		"fake.wait_req=%s\n", w->size, w->flags, w->job_id,
+		w->reserved, w->req ? "set" : "0");
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (w->job_id != FAKE_JOB_ID) {
+		errno = ENOENT;
+		return -1;
+	}
+	return w->req ? fake_run((void *)(uintptr_t)w->req) : 0;
+}
+
 int ioctl(int fd, unsigned long cmd, ...)
 {
 	va_list ap;
@@ -203,6 +250,17 @@ int ioctl(int fd, unsigned long cmd, ...)
 		return fake_info(arg);
 	if (cmd == COPYOFFLOAD_IOC_RUN)
 		return fake_run(arg);
+	if (cmd == COPYOFFLOAD_IOC_SUBMIT)
+		return fake_submit(arg);
+	if (cmd == COPYOFFLOAD_IOC_WAIT)
+		return fake_wait(arg);
+	if (cmd == COPYOFFLOAD_IOC_CANCEL) {
+		fprintf(stderr, "fake.cancel=%lu\n", (unsigned long)arg);
+		if ((unsigned long)arg == FAKE_JOB_ID)
+			return 0;
+		errno = ENOENT;
+		return -1;
+	}
 	errno = ENOTTY;
 	return -1;
 }
