@@ -1,7 +1,7 @@
 # tests/: C programs the guest tests and benchmarks run.
 GUEST_TEST_PROGS := tests/progs/abi-check tests/progs/race-swapext \
 	tests/progs/fuse-nocopy tests/progs/fuzz tests/progs/abi-v1-user \
-	tests/progs/jobs-check
+	tests/progs/jobs-check tests/progs/lib-jobs-check
 include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
