@@ -55,6 +55,12 @@ lib_check version
 # (errnos by number without strerrorname_np: ENOSYS is 38)
 lib_expect "$P/version" check_built=0 check_newer_minor=E38
 
+# Built without libmnl: the jobs' netlink functions say so (ENOSYS, 38);
+# the device's say the module is missing (EOPNOTSUPP, 95).
+lib_check -N jobs-api
+lib_expect "$P/jobs-without-libmnl" job_get=E38 job_list=E38 job_cancel=E38 \
+	events_open=E38 events_open_sets_null=1 submit=E95 wait=E95
+
 # A copy without the module: statx, copy_file_range and the rest.
 random_file "$T/a" 1024
 lib_check -N copy - "r:$T/a,0,w:$T/b,0,eof"

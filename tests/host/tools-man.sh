@@ -45,6 +45,8 @@ if [ -x "$CO_TOOLS/copyoffload-cp" ] && [ -x "$CO_TOOLS/copyoffload" ]; then
 		"$CO_TOP/man/man1/copyoffload-cp.1" "$CO_TOOLS/copyoffload-cp" --help
 	options_documented man.copyoffload.options \
 		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" copy --help
+	options_documented man.copyoffload.jobs-options \
+		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" jobs --help
 else
 	fail man.options "the tools are not built: run make tools"
 fi
