@@ -246,13 +246,17 @@ int copyoffload_cancel(struct copyoffload *co, uint32_t job_id);
 
 /*
  * One job as the module's netlink family describes it.  The caller sets
- * size (sizeof as it was built); the library fills that much.  Fields the
- * module did not send are 0 (method: COPYOFFLOAD_JOB_NO_METHOD).
+ * size (sizeof as it was built); the library fills as much as it and the
+ * caller know, and sets size to that (a larger structure's tail is left
+ * alone).  Fields the module did not send are 0 (method:
+ * COPYOFFLOAD_JOB_NO_METHOD).
  */
 #define COPYOFFLOAD_JOB_NO_METHOD	0xffffffffU
 
 struct copyoffload_job {
-	uint32_t size;		/* in: sizeof(struct copyoffload_job) */
+	uint32_t size;		/* in: sizeof(struct copyoffload_job);
+				 * out: bytes filled
+				 */
 	uint32_t job_id;
 	uint32_t state;		/* COPYOFFLOAD_JOB_QUEUED, _RUNNING, _DONE */
 	uint32_t op;		/* COPYOFFLOAD_OP_* */
@@ -279,8 +283,8 @@ struct copyoffload_job {
 int copyoffload_job_get(uint32_t job_id, struct copyoffload_job *job);
 /*
  * Every job the caller may see: the first MAX into JOBS, JOB_SIZE bytes
- * apart (each one's size set to JOB_SIZE); *NR receives how many there
- * are, which may be more than MAX.
+ * apart (each one filled as copyoffload_job_get() fills a structure of
+ * JOB_SIZE); *NR receives how many there are, which may be more than MAX.
  */
 int copyoffload_job_list(struct copyoffload_job *jobs, size_t job_size,
 			 unsigned int max, unsigned int *nr);
@@ -306,10 +310,13 @@ struct copyoffload_range_out {
  * optionally range_outs (an array of max_range_outs entries,
  * range_out_size bytes apart, 0 meaning sizeof(struct
  * copyoffload_range_out)) to receive a DONE event's range outputs; the
- * library fills the rest.
+ * library fills the rest, as much as it and the caller know, and sets
+ * size to that.
  */
 struct copyoffload_event {
-	uint32_t size;		/* in: sizeof(struct copyoffload_event) */
+	uint32_t size;		/* in: sizeof(struct copyoffload_event);
+				 * out: bytes filled
+				 */
 	uint32_t kind;		/* COPYOFFLOAD_EVENT_* */
 	uint32_t job_id;
 	uint32_t seq;		/* from 1 per job; a gap: events missed */

@@ -271,11 +271,18 @@ static int co_job_parse(const struct nlmsghdr *nlh, struct co_jobattrs *ja)
 	return MNL_CB_OK;
 }
 
-/* Whole bytes of SRC, as much as a caller's SIZE holds, into DST. */
+/*
+ * SRC, a structure of KNOWN bytes whose leading u32 is its size, into the
+ * caller's DST of SIZE bytes: as much as both know, and that much as its
+ * size (the rest of a larger one is left alone).
+ */
 static void co_copy_sized(void *dst, const void *src, size_t size,
 			  size_t known)
 {
-	memcpy(dst, src, size < known ? size : known);
+	uint32_t n = size < known ? size : known;
+
+	memcpy(dst, src, n);
+	memcpy(dst, &n, sizeof(n));
 }
 
 /* --- the socket ---------------------------------------------------------- */
@@ -441,7 +448,6 @@ static int co_job_one_cb(const struct nlmsghdr *nlh, void *data)
 	if (ret != MNL_CB_OK)
 		return ret;
 	if (l->nr < l->max) {
-		l->ja.job.size = l->job_size;
 		co_copy_sized(l->jobs + (size_t)l->nr * l->job_size,
 			      &l->ja.job, l->job_size, sizeof(l->ja.job));
 	}
@@ -618,7 +624,6 @@ static void co_event_out(const struct co_jobattrs *ja,
 {
 	const struct copyoffload_job *j = &ja->job;
 	struct copyoffload_event e = {
-		.size = event->size,
 		.kind = ja->cmd == COPYOFFLOAD_CMD_EVENT_DONE ?
 			COPYOFFLOAD_EVENT_DONE : COPYOFFLOAD_EVENT_PROGRESS,
 		.job_id = j->job_id, .seq = ja->seq, .state = j->state,

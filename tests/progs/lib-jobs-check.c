@@ -627,6 +627,10 @@ static void case_cancel_netlink(void)
 static void case_get_list(void)
 {
 	struct copyoffload_job job, jobs[64];
+	struct {
+		struct copyoffload_job job;
+		uint64_t tail[2];
+	} bigger;
 	struct copyoffload_range r;
 	struct copyoffload_args args;
 	int src = big_src(), dst = open_dst("get-dst");
@@ -657,6 +661,16 @@ static void case_get_list(void)
 	if (job.state != COPYOFFLOAD_JOB_QUEUED &&
 	    job.state != COPYOFFLOAD_JOB_RUNNING)
 		bad("state %u", job.state);
+	/* a structure of a newer program: filled as far as the library
+	 * knows, its size saying so, the tail left alone
+	 */
+	memset(&bigger, 0x5a, sizeof(bigger));
+	bigger.job.size = sizeof(bigger);
+	want_ret("job_get larger", copyoffload_job_get(id, &bigger.job), 0);
+	want_eq("larger size out", bigger.job.size, sizeof(bigger.job));
+	want_eq("larger tail", bigger.tail[0] == 0x5a5a5a5a5a5a5a5aULL &&
+		bigger.tail[1] == 0x5a5a5a5a5a5a5a5aULL, 1);
+	want_eq("larger job_id", bigger.job.job_id, id);
 	ret = copyoffload_job_list(jobs, sizeof(jobs[0]), ARRAY_SIZE(jobs),
 				   &nr);
 	want_ret("job_list", ret, 0);
