@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@ struct run {
 	bool json;
 	bool quiet;
 	bool verbose;
+	bool async;		/* --async: as a job of the module */
 };
 
 struct cmd {
@@ -59,6 +62,7 @@ enum {
 	OPT_JSON,
 	OPT_VERSION,
 	OPT_REFRESH,
+	OPT_ASYNC,
 };
 
 static const struct option run_options[] = {
@@ -74,6 +78,7 @@ static const struct option run_options[] = {
 	{ "dst-rdonly", no_argument, NULL, OPT_DST_RDONLY },
 	{ "src-wronly", no_argument, NULL, OPT_SRC_WRONLY },
 	{ "stdin", no_argument, NULL, OPT_STDIN },
+	{ "async", no_argument, NULL, OPT_ASYNC },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -89,7 +94,8 @@ static const char exit_help[] =
 	"    failed or was not run\n"
 	" 2  usage error (bad option, operand or range, on the command line or\n"
 	"    on stdin)\n"
-	" 3  dedupe: some range differs, none failed\n";
+	" 3  dedupe: some range differs, none failed\n"
+	" 128+N  --async: signal N (SIGINT, SIGTERM) cancelled the job\n";
 
 static void usage_main(void)
 {
@@ -148,6 +154,9 @@ static void usage_run(const struct cmd *cmd)
 	       "      --dst-rdonly      open DST read-only (the request rejects it)\n"
 	       "      --src-wronly      open SRC write-only (the request rejects it)\n"
 	       "      --stdin           read ranges from stdin\n"
+	       "      --async           run the request as a background job of the\n"
+	       "                        module (copy, dedupe), follow its events and\n"
+	       "                        wait; SIGINT or SIGTERM cancels it\n"
 	       "      --json            print the result as one JSON object\n"
 	       "  -q, --quiet           print nothing but errors\n"
 	       "  -v, --verbose         then a line of totals, time and throughput\n"
@@ -278,7 +287,8 @@ static int outcome(const struct range_list *l, int ret)
 		return CO_EXIT_FAIL;
 	for (i = 0; i < l->nr; i++) {
 		if (l->r[i].status < 0 ||
-		    l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN)
+		    l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN ||
+		    l->r[i].status == COPYOFFLOAD_STATUS_STOPPED)
 			return CO_EXIT_FAIL;
 		if (l->r[i].status == COPYOFFLOAD_STATUS_DIFFERS)
 			differs = true;
@@ -288,10 +298,99 @@ static int outcome(const struct range_list *l, int ret)
 
 /* --- running a request --------------------------------------------------- */
 
+/* --async: the signal that asked for the job's cancellation, or 0 */
+static volatile sig_atomic_t async_sig;
+
+static void on_async_signal(int sig)
+{
+	async_sig = sig;
+}
+
+/* -v with --async: a job's progress on stderr, as its events come */
+static void async_progress(struct copyoffload_events *ev, uint32_t id,
+			   bool verbose)
+{
+	char done[CO_BYTES_TEXT_LEN], total[CO_BYTES_TEXT_LEN];
+	struct copyoffload_event e;
+
+	for (;;) {
+		e = (struct copyoffload_event) { .size = sizeof(e) };
+		if (copyoffload_events_read(ev, &e) == -EAGAIN)
+			return;
+		if (e.job_id != id || !verbose)
+			continue;
+		fprintf(stderr, "job %" PRIu32 ": %s of %s, ranges %" PRIu32
+			"/%" PRIu32 "%s\n", id,
+			co_format_bytes(e.bytes_done, done, sizeof(done)),
+			co_format_bytes(e.bytes_total, total, sizeof(total)),
+			e.ranges_done, e.nr_ranges,
+			e.kind == COPYOFFLOAD_EVENT_DONE ? ", done" : "");
+	}
+}
+
+/*
+ * NR ranges as one job: submitted, followed through its events (when the
+ * module's family can be subscribed to) and waited for; a SIGINT or
+ * SIGTERM meanwhile cancels it, and the job's outputs still come back.
+ */
+static int submit_job(const struct run *run, struct copyoffload *co,
+		      struct copyoffload_range *r, unsigned int nr,
+		      struct copyoffload_result *res)
+{
+	struct copyoffload_args args = {
+		.size = sizeof(args), .op = run->cmd->op, .flags = run->flags,
+		.ranges = r, .nr_ranges = nr,
+	};
+	struct copyoffload_report rep = { .size = sizeof(rep) };
+	struct copyoffload_events *ev = NULL;
+	bool cancelled = false;
+	struct pollfd pfd;
+	unsigned int i;
+	uint32_t id;
+	int ret;
+
+	/* subscribed first, so that no event of the job is missed */
+	if (copyoffload_events_open(&ev, COPYOFFLOAD_EVENTS_NONBLOCK))
+		ev = NULL;
+	ret = copyoffload_submit(co, &args, &id);
+	if (ret) {
+		copyoffload_events_close(ev);
+		return ret;
+	}
+	for (;;) {
+		if (async_sig && !cancelled) {
+			copyoffload_cancel(co, id);
+			cancelled = true;
+		}
+		ret = copyoffload_wait(co, id, ev ? COPYOFFLOAD_WAIT_NOHANG : 0,
+				       &args, &rep);
+		if (ret != -EAGAIN && ret != -EINTR)
+			break;
+		if (ev) {
+			async_progress(ev, id, run->verbose);
+			pfd = (struct pollfd) {
+				.fd = copyoffload_events_fd(ev),
+				.events = POLLIN,
+			};
+			poll(&pfd, 1, 1000);
+		}
+	}
+	if (ev)
+		async_progress(ev, id, run->verbose);
+	copyoffload_events_close(ev);
+	res->nr_processed = rep.nr_processed;
+	res->bytes_done = rep.bytes_done;
+	for (i = 0; i < ARRAY_SIZE(res->method_bytes); i++)
+		res->method_bytes[i] = rep.method_bytes[i];
+	return ret;
+}
+
 static int submit(const struct run *run, struct copyoffload *co,
 		  struct copyoffload_range *r, unsigned int nr,
 		  struct copyoffload_result *res)
 {
+	if (run->async)
+		return submit_job(run, co, r, nr, res);
 	switch (run->cmd->op) {
 	case COPYOFFLOAD_OP_CLONE:
 		return copyoffload_clone(co, r, nr, res);
@@ -302,15 +401,17 @@ static int submit(const struct run *run, struct copyoffload *co,
 	}
 }
 
-/* The most ranges one request may carry: the module's, or the ABI's. */
-static unsigned int max_ranges(struct copyoffload *co)
+/* The most ranges one request (one job) may carry: the module's, or the ABI's. */
+static unsigned int max_ranges(const struct run *run, struct copyoffload *co)
 {
+	unsigned int max = run->async ? COPYOFFLOAD_JOB_MAX_RANGES :
+					COPYOFFLOAD_MAX_RANGES;
 	struct copyoffload_info info;
 
 	if (!copyoffload_info(co, &info) && info.max_ranges &&
-	    info.max_ranges < COPYOFFLOAD_MAX_RANGES)
+	    info.max_ranges < max)
 		return info.max_ranges;
-	return COPYOFFLOAD_MAX_RANGES;
+	return max;
 }
 
 /*
@@ -325,7 +426,7 @@ static int submit_all(const struct run *run, struct copyoffload *co,
 		      struct range_list *l, struct copyoffload_result *res,
 		      unsigned int *nr_req)
 {
-	unsigned int chunk = max_ranges(co), at, n, i;
+	unsigned int chunk = max_ranges(run, co), at, n, i;
 	struct copyoffload_result part;
 	int ret = 0;
 
@@ -339,7 +440,8 @@ static int submit_all(const struct run *run, struct copyoffload *co,
 		if (ret < 0)
 			break;
 		for (i = at; i < at + n; i++)
-			if (l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN)
+			if (l->r[i].status == COPYOFFLOAD_STATUS_NOT_RUN ||
+			    l->r[i].status == COPYOFFLOAD_STATUS_STOPPED)
 				return 0;
 	}
 	return ret;
@@ -386,13 +488,26 @@ static int run_request(const struct run *run, struct range_list *l)
 	double t0;
 	int ret, code;
 
+	struct sigaction sa = { .sa_handler = on_async_signal };
+
 	if (open_library(run->open_flags, &co) < 0)
 		return CO_EXIT_FAIL;
+	if (run->async) {
+		/* no SA_RESTART: a wait returns EINTR, and the job is
+		 * cancelled
+		 */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	t0 = now();
 	ret = submit_all(run, co, l, &res, &nr_req);
 	t0 = now() - t0;
 	copyoffload_close(co);
-	if (ret < 0)
+	if (ret == -EOPNOTSUPP && run->async)
+		co_warn("request rejected: --async needs the module's jobs: %s",
+			co_errno_text(-ret, buf, sizeof(buf)));
+	else if (ret < 0)
 		co_warn("request rejected: %s",
 			co_errno_text(-ret, buf, sizeof(buf)));
 	code = outcome(l, ret);
@@ -402,6 +517,11 @@ static int run_request(const struct run *run, struct range_list *l)
 		print_text(l, &res);
 	if (run->verbose && !run->json)
 		print_rate(&res, l->nr, nr_req, t0);
+	if (async_sig) {
+		co_warn("interrupted by %s: the job was cancelled",
+			co_signal_text(async_sig, buf, sizeof(buf)));
+		return 128 + async_sig;
+	}
 	return code;
 }
 
@@ -451,6 +571,9 @@ static int parse_option(struct run *run, int c)
 	case OPT_STDIN:
 		run->use_stdin = true;
 		break;
+	case OPT_ASYNC:
+		run->async = true;
+		break;
 	case OPT_JSON:
 		run->json = true;
 		break;
@@ -482,6 +605,10 @@ static int parse_options(struct run *run, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
+	if (run->async && run->cmd->op == COPYOFFLOAD_OP_CLONE)
+		return co_usage_error(run->cmd->name, "a clone is never a job: no --async");
+	if (run->async && (run->open_flags & COPYOFFLOAD_OPEN_NO_MODULE))
+		return co_usage_error(run->cmd->name, "--async needs the module: no --no-module");
 	if (run->flags && run->cmd->op != COPYOFFLOAD_OP_COPY)
 		return co_usage_error(run->cmd->name, "%s takes no --allow-share, --require-share, --no-fallback or --offload", run->cmd->name);
 	return 0;

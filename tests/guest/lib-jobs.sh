@@ -48,13 +48,12 @@ jobs_cases() {
 
 # tool_cases: "copyoffload jobs" beside a job that lib-jobs-check holds
 tool_cases() {
-	local t=$P.$FS.tool in out out2 id pid json
+	local t=$P.$FS.tool in out2 id json
 	fsc data "$M/hold-src" 64M || { fail "$t" "cannot make hold-src: $FSC"; return; }
 
 	in=$(mktemp -u "${TMPDIR:-/tmp}/co-jobs-in.XXXXXX")
-	out=$(mktemp "${TMPDIR:-/tmp}/co-jobs-out.XXXXXX")
 	mkfifo "$in"
-	CO_CLEANUP+=("rm -f '$in' '$out'")
+	CO_CLEANUP+=("rm -f '$in'")
 	"$PROG" hold "$M/hold-src" "$M/hold-dst" < "$in" > "$out" &
 	pid=$!
 	exec 7> "$in"
@@ -109,12 +108,52 @@ tool_cases() {
 	json_check "$t.watch-events" "[e for e in d if e['id'] == $id and e['event'] == 'done' and e['seq'] >= 1] and all(e['id'] == $id for e in d)" "$(cat "$out2")"
 }
 
+# async_cases: copyoffload copy --async gives what copy gives; SIGINT
+# cancels the job, and the output says where it stopped
+async_cases() {
+	local t=$P.$FS.async err
+	fsc data "$M/async-src" 24M 0:8M 12M:12M || { fail "$t" "cannot make async-src: $FSC"; return; }
+	check_exit "$t.sync" 0 "$CO_RANGE" copy --offload=none --json \
+		"$M/async-src" "$M/async-sync" 0:0:5M 5M:7M:eof 30M:0:1M
+	sync_json=$CO_OUT
+	err=$(mktemp "${TMPDIR:-/tmp}/co-async-err.XXXXXX")
+	CO_CLEANUP+=("rm -f '$err'")
+	check_exit "$t.run" 0 "$CO_RANGE" copy --async -v --offload=none --json \
+		"$M/async-src" "$M/async-job" 0:0:5M 5M:7M:eof 30M:0:1M
+	# the same JSON but for the destination's name
+	json_check "$t.same-output" "(lambda s: s(d[0]) == s(d[1]))(lambda o: {**o, 'ranges': [{k: v for k, v in r.items() if k != 'dst'} for r in o['ranges']]})" "$sync_json
+$CO_OUT"
+	check_match "$t.verbose-events" "^job [0-9]+: .*, done$" "$CO_ERR"
+	check "$t.same-bytes" cmp "$M/async-sync" "$M/async-job"
+
+	fsc data "$M/async-big" 256M || { fail "$t" "cannot make async-big: $FSC"; return; }
+	"$CO_RANGE" copy --async --offload=none --json "$M/async-big" \
+		"$M/async-int" > "$out" 2> "$err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(stat -c %s "$M/async-int" 2>/dev/null || echo 0)" -ge 1048576 ] && break
+		sleep 0.05
+	done
+	kill -INT "$pid"
+	wait "$pid"
+	check_eq "$t.sigint-exit" 130 "$?"
+	check_match "$t.sigint-msg" "interrupted by SIGINT: the job was cancelled" "$(cat "$err")"
+	json_check "$t.sigint-stopped" "d[0]['ranges'][0]['status'] == 'stopped' and 0 < d[0]['ranges'][0]['bytes_done'] < 256 << 20 and d[0]['exit'] == 1" "$(cat "$out")"
+	check_exit "$t.sigint-reaped" 0 "$CO_RANGE" jobs --json
+	json_check "$t.sigint-reaped-none" "d[0]['jobs'] == []" "$CO_OUT"
+}
+
 run_fs() {
 	jobs_cases
-	[ ${#PATTERNS[@]} -eq 0 ] && tool_cases
+	if [ ${#PATTERNS[@]} -eq 0 ]; then
+		tool_cases
+		async_cases
+	fi
 }
 
 PATTERNS=("$@")
+out=$(mktemp "${TMPDIR:-/tmp}/co-jobs-out.XXXXXX")
+CO_CLEANUP+=("rm -f '$out'")
 for_each_fs run_fs
 tainted_badly && fail "$P.taint" "kernel taint $(cat /proc/sys/kernel/tainted)"
 

@@ -39,6 +39,16 @@ check_match "$P/help-text" "^Usage: copyoffload jobs" "$CO_OUT"
 check_exit "$P/main-help" 0 "$CO" --help
 check_match "$P/main-help-lists-jobs" "^  jobs " "$CO_OUT"
 
+# copy --async: a job needs the module
+T=$(mktemp -d "${TMPDIR:-/tmp}/co-tools-jobs.XXXXXX")
+CO_CLEANUP+=("rm -rf '$T'")
+echo data > "$T/a"
+check_exit "$P/async-no-module" 1 "$CO" copy --async "$T/a" "$T/b"
+check_match "$P/async-no-module-msg" "request rejected: --async needs the module's jobs: EOPNOTSUPP" "$CO_ERR"
+check_match "$P/async-no-module-not-run" "^range 0: .* not run" "$CO_OUT"
+check_exit "$P/async-clone-usage" 2 "$CO" clone --async "$T/a" "$T/b"
+check_exit "$P/async-no-module-usage" 2 "$CO" copy --async --no-module "$T/a" "$T/b"
+
 if [ -f "$FAKE" ]; then
 	run_cmd env LD_PRELOAD="$FAKE" CO_FAKE_FEATURES=0x1ff "$CO" info
 	check_match "$P/info-feature" "^features: .* devinfo jobs$" "$CO_OUT"
