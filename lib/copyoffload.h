@@ -248,8 +248,8 @@ int copyoffload_cancel(struct copyoffload *co, uint32_t job_id);
  * One job as the module's netlink family describes it.  The caller sets
  * size (sizeof as it was built); the library fills as much as it and the
  * caller know, and sets size to that (a larger structure's tail is left
- * alone).  Fields the module did not send are 0 (method:
- * COPYOFFLOAD_JOB_NO_METHOD).
+ * alone).  Fields the module did not send are 0; method is
+ * COPYOFFLOAD_JOB_NO_METHOD until a byte has moved.
  */
 #define COPYOFFLOAD_JOB_NO_METHOD	0xffffffffU
 

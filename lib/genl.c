@@ -221,6 +221,16 @@ static int co_range_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+static bool co_any_bytes(const struct copyoffload_job *job)
+{
+	unsigned int m;
+
+	for (m = 0; m < COPYOFFLOAD_METHODS_MAX; m++)
+		if (job->method_bytes[m])
+			return true;
+	return false;
+}
+
 /* A job's message (a GET reply, a dump part or an event) into JA. */
 static int co_job_parse(const struct nlmsghdr *nlh, struct co_jobattrs *ja)
 {
@@ -264,6 +274,9 @@ static int co_job_parse(const struct nlmsghdr *nlh, struct co_jobattrs *ja)
 	    mnl_attr_parse_nested(tb[COPYOFFLOAD_A_JOB_METHOD_BYTES],
 				  co_method_bytes_cb, job) < 0)
 		return MNL_CB_ERROR;
+	/* the module says method 0 (clone) before any byte moved: none */
+	if (!job->bytes_done && !co_any_bytes(job))
+		job->method = COPYOFFLOAD_JOB_NO_METHOD;
 	if (tb[COPYOFFLOAD_A_JOB_RANGES] &&
 	    mnl_attr_parse_nested(tb[COPYOFFLOAD_A_JOB_RANGES], co_range_cb,
 				  ja) < 0)
