@@ -114,12 +114,12 @@ async_cases() {
 	local t=$P.$FS.async err
 	fsc data "$M/async-src" 24M 0:8M 12M:12M || { fail "$t" "cannot make async-src: $FSC"; return; }
 	check_exit "$t.sync" 0 "$CO_RANGE" copy --offload=none --json \
-		"$M/async-src" "$M/async-sync" 0:0:5M 5M:7M:eof 30M:0:1M
+		"$M/async-src" "$M/async-sync" 0:0:5M 5M:7M:eof 100K:30M:12345
 	sync_json=$CO_OUT
 	err=$(mktemp "${TMPDIR:-/tmp}/co-async-err.XXXXXX")
 	CO_CLEANUP+=("rm -f '$err'")
 	check_exit "$t.run" 0 "$CO_RANGE" copy --async -v --offload=none --json \
-		"$M/async-src" "$M/async-job" 0:0:5M 5M:7M:eof 30M:0:1M
+		"$M/async-src" "$M/async-job" 0:0:5M 5M:7M:eof 100K:30M:12345
 	# the same JSON but for the destination's name
 	json_check "$t.same-output" "(lambda s: s(d[0]) == s(d[1]))(lambda o: {**o, 'ranges': [{k: v for k, v in r.items() if k != 'dst'} for r in o['ranges']]})" "$sync_json
 $CO_OUT"
