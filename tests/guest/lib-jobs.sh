@@ -126,19 +126,21 @@ $CO_OUT"
 	check_match "$t.verbose-events" "^job [0-9]+: .*, done$" "$CO_ERR"
 	check "$t.same-bytes" cmp "$M/async-sync" "$M/async-job"
 
-	fsc data "$M/async-big" 128M || { fail "$t" "cannot make async-big: $FSC"; return; }
+	fsc data "$M/async-big" 256M || { fail "$t" "cannot make async-big: $FSC"; return; }
 	"$CO_RANGE" copy --async --offload=none --json "$M/async-big" \
 		"$M/async-int" > "$out" 2> "$err" &
 	pid=$!
-	for _ in $(seq 200); do
-		[ "$(stat -c %s "$M/async-int" 2>/dev/null || echo 0)" -ge 1048576 ] && break
-		sleep 0.05
+	# the first bytes: the job runs (the handler is set before it is
+	# submitted); 1 MiB was too late once, a 128 MiB job had finished
+	for _ in $(seq 400); do
+		[ "$(stat -c %s "$M/async-int" 2>/dev/null || echo 0)" -gt 0 ] && break
+		sleep 0.02
 	done
 	kill -INT "$pid"
 	wait "$pid"
 	check_eq "$t.sigint-exit" 130 "$?"
 	check_match "$t.sigint-msg" "interrupted by SIGINT: the job was cancelled" "$(cat "$err")"
-	json_check "$t.sigint-stopped" "d[0]['ranges'][0]['status'] == 'stopped' and 0 < d[0]['ranges'][0]['bytes_done'] < 128 << 20 and d[0]['exit'] == 1" "$(cat "$out")"
+	json_check "$t.sigint-stopped" "d[0]['ranges'][0]['status'] == 'stopped' and 0 < d[0]['ranges'][0]['bytes_done'] < 256 << 20 and d[0]['exit'] == 1" "$(cat "$out")"
 	check_exit "$t.sigint-reaped" 0 "$CO_RANGE" jobs --json
 	json_check "$t.sigint-reaped-none" "d[0]['jobs'] == []" "$CO_OUT"
 }
