@@ -145,7 +145,7 @@ $CO_OUT"
 	json_check "$t.sigint-reaped-none" "d[0]['jobs'] == []" "$CO_OUT"
 }
 
-# Each phase's files go before the next: jobs-check alone leaves about
+# Each phase's files go before the next: lib-jobs-check alone leaves about
 # 900 MiB on the 1 GiB LUN, and a copy that meets ENOSPC fails a range.
 run_fs() {
 	jobs_cases
