@@ -69,9 +69,12 @@ static int co_genl_put_job(struct sk_buff *msg, const struct co_job_view *v)
 			      COPYOFFLOAD_A_PAD) ||
 	    nla_put_u64_64bit(msg, COPYOFFLOAD_A_JOB_BYTES_TOTAL,
 			      p->bytes_total, COPYOFFLOAD_A_PAD) ||
-	    nla_put_u32(msg, COPYOFFLOAD_A_JOB_METHOD, p->method) ||
 	    nla_put_u64_64bit(msg, COPYOFFLOAD_A_JOB_ELAPSED_NS, v->elapsed_ns,
 			      COPYOFFLOAD_A_PAD))
+		return -EMSGSIZE;
+	/* no method has moved anything before the first byte */
+	if (p->bytes_done &&
+	    nla_put_u32(msg, COPYOFFLOAD_A_JOB_METHOD, p->method))
 		return -EMSGSIZE;
 	if (v->state == COPYOFFLOAD_JOB_DONE &&
 	    nla_put_u32(msg, COPYOFFLOAD_A_JOB_STOP, p->stop))
@@ -334,7 +337,10 @@ void co_genl_event(const struct co_job_view *v, const struct co_req *done,
 	hdr = genlmsg_put(msg, 0, 0, &co_genl_family, 0,
 			  done ? COPYOFFLOAD_CMD_EVENT_DONE :
 				 COPYOFFLOAD_CMD_EVENT_PROGRESS);
+	/* whose job: for CAP_SYS_ADMIN's subscriptions to every user's */
 	if (!hdr || co_genl_put_job(msg, v) ||
+	    nla_put_u32(msg, COPYOFFLOAD_A_JOB_UID,
+			from_kuid_munged(&init_user_ns, v->uid)) ||
 	    nla_put_u32(msg, COPYOFFLOAD_A_JOB_SEQ, seq) ||
 	    (done && co_genl_put_done(msg, done, v->p.nr_ranges))) {
 		nlmsg_free(msg);

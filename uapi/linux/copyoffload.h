@@ -205,7 +205,8 @@
  *   Validates a COPY or DEDUPE request exactly as COPYOFFLOAD_IOC_RUN does
  *   (the same errnos, the same pre-filled outputs, nothing worked on when it
  *   fails) and queues it as a job; returns the job's id (a positive number)
- *   at once.  On top of RUN's rules: req.size must be at least
+ *   at once (ids are 1 to INT_MAX, reused only long after).  On top of
+ *   RUN's rules: req.size must be at least
  *   COPYOFFLOAD_REQ_SIZE_VER1, req.op CLONE is EINVAL (a clone is quick and
  *   all or nothing), nr_ranges over COPYOFFLOAD_JOB_MAX_RANGES is E2BIG, and
  *   EAGAIN says the caller's user already has info.max_jobs jobs (running
@@ -257,8 +258,10 @@
  *   COPYOFFLOAD_CMD_JOB_CANCEL  A_JOB_ID: as COPYOFFLOAD_IOC_CANCEL;
  *   COPYOFFLOAD_CMD_SUBSCRIBE   events of the caller's jobs are sent to this
  *                               socket from now on (A_SUBSCRIBE_ALL with
- *                               CAP_SYS_ADMIN: every user's); until
- *                               COPYOFFLOAD_CMD_UNSUBSCRIBE or its close;
+ *                               CAP_SYS_ADMIN: every user's; EPERM
+ *                               without); until COPYOFFLOAD_CMD_UNSUBSCRIBE
+ *                               (ENOENT when not subscribed) or its close;
+ *                               ENOSPC: the user has 16 subscriptions;
  *   COPYOFFLOAD_CMD_EVENT_PROGRESS  (from the module) a running job's
  *                               counters, at most every job_progress_ms
  *                               (module parameter) and only when they moved;
@@ -595,7 +598,10 @@ enum copyoffload_genl_attr {
 	COPYOFFLOAD_A_JOB_STATE,	/* u32: COPYOFFLOAD_JOB_* */
 	COPYOFFLOAD_A_JOB_OP,		/* u32: enum copyoffload_op */
 	COPYOFFLOAD_A_JOB_FLAGS,	/* u64: COPYOFFLOAD_F_* */
-	COPYOFFLOAD_A_JOB_UID,		/* u32: submitter's euid (GET only) */
+	COPYOFFLOAD_A_JOB_UID,		/* u32: submitter's euid (GET: in the
+					 * reader's user namespace; events: in
+					 * the initial one)
+					 */
 	COPYOFFLOAD_A_JOB_PID,		/* u32: submitter's process, 0 when
 					 * gone or not in the reader's pid
 					 * namespace (GET only)
@@ -606,7 +612,9 @@ enum copyoffload_genl_attr {
 	COPYOFFLOAD_A_JOB_BYTES_TOTAL,	/* u64: the bytes the ranges named at
 					 * submission (up to the sources' EOF)
 					 */
-	COPYOFFLOAD_A_JOB_METHOD,	/* u32: method of the latest bytes */
+	COPYOFFLOAD_A_JOB_METHOD,	/* u32: method of the latest bytes;
+					 * absent before the first byte
+					 */
 	COPYOFFLOAD_A_JOB_METHOD_BYTES,	/* nest: u64 per method, attribute
 					 * type = COPYOFFLOAD_METHOD_* + 1
 					 */
