@@ -81,6 +81,14 @@ static void whyf(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void expect(int got, int want, const char *what)
+{
+	if (got != want)
+		whyf("%s: %d (%s), expected %d (%s)", what, got,
+		     got < 0 ? strerror(-got) : "ok", want,
+		     want < 0 ? strerror(-want) : "ok");
+}
+
 static bool wanted(const char *name)
 {
 	int i;
@@ -337,6 +345,39 @@ static bool same_outputs(const struct job_req *a, const struct job_req *b)
 			return false;
 		}
 	return true;
+}
+
+/*
+ * A as a RUN and B (the same ranges into other destinations) as a job:
+ * their outputs must be equal
+ */
+static void run_and_job(int fd, struct job_req *a, struct job_req *b)
+{
+	int id;
+
+	expect(run(fd, a), 0, "RUN");
+	id = submit(fd, b);
+	if (id <= 0)
+		whyf("submit: %s", strerror(-id));
+	else
+		expect(wait_job(fd, id, b, 0), 0, "WAIT");
+	if (!why[0])
+		same_outputs(a, b);
+}
+
+/* a job copying all of SRC into a new DST by ODX only; its id or -errno */
+static int odx_job(int fd, const char *src, const char *dst,
+		   struct job_req *j, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(path(src), &st))
+		die(src);
+	*size = st.st_size;
+	req_init(j, COPYOFFLOAD_OP_COPY,
+		 COPYOFFLOAD_F_OFFLOAD_ODX | COPYOFFLOAD_F_NO_FALLBACK);
+	req_add(j, open_rd(src), open_dst(dst), 0, 0, st.st_size);
+	return submit(fd, j);
 }
 
 /* a slow job: LEN bytes of SRC by the kernel copy into a new DST */
@@ -596,14 +637,6 @@ static void case_info(void)
 	close(fd);
 }
 
-static void expect(int got, int want, const char *what)
-{
-	if (got != want)
-		whyf("%s: %d (%s), expected %d (%s)", what, got,
-		     got < 0 ? strerror(-got) : "ok", want,
-		     want < 0 ? strerror(-want) : "ok");
-}
-
 /* the jobs the caller sees through netlink */
 static int nr_visible(void)
 {
@@ -721,7 +754,7 @@ static void equal_case(uint32_t op, uint64_t flags, uint64_t max_bytes)
 {
 	struct job_req a, b;
 	int fd = dev_open(), src = open_rd("src"), hole = open_rd("sparse");
-	int d1, d2, id;
+	int d1, d2;
 	uint64_t size = file_size("src");
 
 	if (op == COPYOFFLOAD_OP_DEDUPE) {
@@ -750,14 +783,7 @@ static void equal_case(uint32_t op, uint64_t flags, uint64_t max_bytes)
 	}
 	a.req.max_bytes = max_bytes;
 	req_redirect(&b, &a, d1, d2);
-	expect(run(fd, &a), 0, "RUN");
-	id = submit(fd, &b);
-	if (id <= 0)
-		whyf("submit: %s", strerror(-id));
-	else
-		expect(wait_job(fd, id, &b, 0), 0, "WAIT");
-	if (!why[0])
-		same_outputs(&a, &b);
+	run_and_job(fd, &a, &b);
 	if (!why[0] && (file_size("eq-d1") != file_size("eq-d2") ||
 			!same_prefix("eq-d1", "eq-d2", file_size("eq-d1"))))
 		whyf("destinations differ");
@@ -1081,7 +1107,7 @@ static void case_creds(void)
 	pid = fork();
 	if (!pid) {
 		struct job_req a, b;
-		int fd, src, d1, d2, id;
+		int fd, src, d1, d2;
 
 		if (setgid(65534) || setuid(65534))
 			die("setuid");
@@ -1092,14 +1118,7 @@ static void case_creds(void)
 		req_init(&a, COPYOFFLOAD_OP_COPY, 0);
 		req_add(&a, src, d1, 0, 0, 8 * MiB);
 		req_redirect(&b, &a, d1, d2);
-		expect(run(fd, &a), 0, "RUN");
-		id = submit(fd, &b);
-		if (id <= 0)
-			whyf("submit: %s", strerror(-id));
-		else
-			expect(wait_job(fd, id, &b, 0), 0, "WAIT");
-		if (!why[0])
-			same_outputs(&a, &b);
+		run_and_job(fd, &a, &b);
 		printf("# unprivileged on ext4: RUN methods %#x, job %#x\n",
 		       a.r[0].methods, b.r[0].methods);
 		if (why[0])
@@ -1163,17 +1182,11 @@ static int cmd_hold(const char *src)
 {
 	struct job_req j;
 	int fd = dev_open(), id;
-	struct stat st;
+	uint64_t size;
 
 	signal(SIGUSR1, on_usr1);
 	if (src) {
-		if (stat(src, &st))
-			die(src);
-		req_init(&j, COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_ODX |
-			 COPYOFFLOAD_F_NO_FALLBACK);
-		req_add(&j, open_rd(src), open_dst("hold-dst"), 0, 0,
-			st.st_size);
-		id = submit(fd, &j);
+		id = odx_job(fd, src, "hold-dst", &j, &size);
 	} else {
 		make_file("hold-src", 64 * MiB, 9);
 		id = slow_job(fd, "hold-src", "hold-dst", 64 * MiB, &j);
@@ -1218,16 +1231,11 @@ static int cmd_cancel_slow(const char *src, const char *dst, int ms)
 {
 	struct job_req j;
 	int fd = dev_open(), id, ret;
-	struct stat st;
+	uint64_t size;
 	double t;
 
 	dir = "/";
-	if (stat(src, &st))
-		die(src);
-	req_init(&j, COPYOFFLOAD_OP_COPY,
-		 COPYOFFLOAD_F_OFFLOAD_ODX | COPYOFFLOAD_F_NO_FALLBACK);
-	req_add(&j, open_rd(src), open_dst(dst), 0, 0, st.st_size);
-	id = submit(fd, &j);
+	id = odx_job(fd, src, dst, &j, &size);
 	if (id <= 0) {
 		fprintf(stderr, "submit: %s\n", strerror(-id));
 		return 1;
@@ -1241,14 +1249,14 @@ static int cmd_cancel_slow(const char *src, const char *dst, int ms)
 	printf("stop=%u status=%d bytes_done=%llu size=%llu wait_ms=%.0f\n",
 	       j.req.stop, j.r[0].status,
 	       (unsigned long long)j.r[0].bytes_done,
-	       (unsigned long long)st.st_size, t * 1e3);
+	       (unsigned long long)size, t * 1e3);
 	if (ret) {
 		fprintf(stderr, "cancel/wait: %s\n", strerror(-ret));
 		return 1;
 	}
 	return j.req.stop == COPYOFFLOAD_STOP_CANCELLED &&
 	       j.r[0].status == COPYOFFLOAD_STATUS_STOPPED &&
-	       j.r[0].bytes_done < (uint64_t)st.st_size ? 0 : 1;
+	       j.r[0].bytes_done < size ? 0 : 1;
 }
 
 int main(int argc, char **argv)
