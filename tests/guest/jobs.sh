@@ -9,7 +9,9 @@
 #     RLIMIT_FSIZE, an unprivileged user's credentials on ext4), the
 #     per-user limit, cancelling half of six jobs, events in order, another
 #     user seeing nothing, close() cancelling.  The module's job_step_mib is
-#     1 meanwhile, so every job runs in many steps and resumes ranges.
+#     1 meanwhile, so every job runs in many steps and resumes ranges, and
+#     job_progress_ms 4 (a jiffy), so that the events case's jobs (112 MiB)
+#     have progress events however fast the machine copies.
 #   - kill-submitter: SIGKILL to a process with a job running: its jobs
 #     are cancelled and gone (the device file's release).
 #   - unload: rmmod is refused while a job runs (its file is open), works
@@ -42,9 +44,11 @@ chmod 1777 "$E"
 # job_params: the module's job parameters for these tests (again after a
 # reload); restored at exit
 job_params() {
-	echo 1 > "$PARAMS/job_step_mib" && echo 8 > "$PARAMS/max_jobs_per_user"
+	echo 1 > "$PARAMS/job_step_mib" && echo 8 > "$PARAMS/max_jobs_per_user" &&
+		echo 4 > "$PARAMS/job_progress_ms"
 }
 CO_CLEANUP+=("echo $(cat "$PARAMS/job_step_mib") > $PARAMS/job_step_mib"
+	     "echo $(cat "$PARAMS/job_progress_ms") > $PARAMS/job_progress_ms"
 	     "echo $(cat "$PARAMS/max_jobs_per_user") > $PARAMS/max_jobs_per_user")
 setup_step "$P" "job parameters" job_params
 
