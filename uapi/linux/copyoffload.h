@@ -58,7 +58,17 @@
  *   EINVAL (unknown flags, size too small), E2BIG (a non-zero tail, or
  *   a size over 4096), EPERM (REFRESH unprivileged).
  *   A disk that is not SCSI, or a probe that failed, is not an error: caps
- *   and probe_status say so.  From COPYOFFLOAD_DEVINFO_SIZE_VER2 on,
+ *   and probe_status say so.
+ *   COPYOFFLOAD_DEVINFO_F_SET_NVME (CAP_SYS_ADMIN, COPYOFFLOAD_FEAT_NVME,
+ *   size at least COPYOFFLOAD_DEVINFO_SIZE_VER2) hands the module an NVMe
+ *   namespace's Copy limits, read by the caller from Identify Controller
+ *   (ONCS) and Identify Namespace (MSSRL, MCL, MSRC): u.nvme.caps
+ *   (COPYOFFLOAD_NVME_COPY or 0), mcl, mssrl, msrc in; nsid, reserved
+ *   fields and the out-only caps must be 0.  They replace what the module
+ *   knew of that namespace until it goes away.  ENODEV: fd is not on an
+ *   NVMe namespace; EINVAL: with REFRESH, or a limit set without
+ *   COPYOFFLOAD_NVME_COPY.  Wrong limits cost only speed: a command
+ *   the device refuses is retried smaller or falls back, and is counted.  From COPYOFFLOAD_DEVINFO_SIZE_VER2 on,
  *   devinfo.transport says how the disk is reached and which part of the
  *   union after it is filled: the SCSI facts are the fixed fields above it
  *   (version 1's), other transports (NVMe) have their own part there.
@@ -175,10 +185,12 @@
  *              cannot, so with COPYOFFLOAD_F_NO_FALLBACK they are not used,
  *              and without it their bytes are reported as FS_COPY;
  *     XCOPY    SCSI EXTENDED COPY on the storage, or
- *     ODX      SCSI ROD token copy on the storage: one of the two per
- *              range, the one an OFFLOAD_* flag forces, else the first
- *              both disks offer in the order of the module parameter
- *              offload_engine (auto: ODX, then XCOPY);
+ *     ODX      SCSI ROD token copy on the storage, or
+ *     NVME_COPY  the NVMe Copy command, within one namespace: one of the
+ *              three per range, the one an OFFLOAD_* flag forces, else
+ *              the first both disks offer in the order of the module
+ *              parameter offload_engine (auto: NVMe Copy, ODX, then
+ *              XCOPY);
  *     KERNEL   an in-kernel copy through the page cache (not with
  *              COPYOFFLOAD_F_NO_FALLBACK).
  *   Holes in the source stay holes in the destination.  A copy may be partial:
@@ -297,7 +309,10 @@
  * to libcopyoffload, which now reports its own work apart).  Asynchronous
  * jobs came with it: COPYOFFLOAD_IOC_SUBMIT, _WAIT and _CANCEL,
  * COPYOFFLOAD_FEAT_JOBS, info.max_jobs, COPYOFFLOAD_STOP_CANCELLED and the
- * generic netlink family.
+ * generic netlink family.  The NVMe Copy engine came later within version
+ * 2, without a structure growing: COPYOFFLOAD_FEAT_NVME,
+ * COPYOFFLOAD_F_OFFLOAD_NVME, COPYOFFLOAD_METHOD_NVME_COPY and
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME.
  */
 #ifndef _UAPI_LINUX_COPYOFFLOAD_H
 #define _UAPI_LINUX_COPYOFFLOAD_H
@@ -338,9 +353,11 @@ enum copyoffload_op {
  *                have written some of its blocks; they are not counted);
  *                on ext4, what read as zeroes may have become written
  *                zeroes.
- * OFFLOAD_XCOPY, OFFLOAD_ODX  restrict storage offload to one engine.
+ * OFFLOAD_XCOPY, OFFLOAD_ODX, OFFLOAD_NVME  restrict storage offload to
+ *                one engine (OFFLOAD_NVME: COPYOFFLOAD_FEAT_NVME).
  * OFFLOAD_NONE   skip storage offload altogether.
- * At most one OFFLOAD_* flag may be set.
+ * At most one OFFLOAD_* flag may be set.  COPYOFFLOAD_F_OFFLOAD_MASK grew
+ * with OFFLOAD_NVME; info.flags says which selectors a module accepts.
  */
 #define COPYOFFLOAD_F_ALLOW_SHARE	(1ULL << 0)
 #define COPYOFFLOAD_F_REQUIRE_SHARE	(1ULL << 1)
@@ -348,9 +365,11 @@ enum copyoffload_op {
 #define COPYOFFLOAD_F_OFFLOAD_XCOPY	(1ULL << 3)
 #define COPYOFFLOAD_F_OFFLOAD_ODX	(1ULL << 4)
 #define COPYOFFLOAD_F_OFFLOAD_NONE	(1ULL << 5)
+#define COPYOFFLOAD_F_OFFLOAD_NVME	(1ULL << 6)
 #define COPYOFFLOAD_F_OFFLOAD_MASK	(COPYOFFLOAD_F_OFFLOAD_XCOPY | \
 					 COPYOFFLOAD_F_OFFLOAD_ODX | \
-					 COPYOFFLOAD_F_OFFLOAD_NONE)
+					 COPYOFFLOAD_F_OFFLOAD_NONE | \
+					 COPYOFFLOAD_F_OFFLOAD_NVME)
 
 /*
  * Methods, reported per range as a bitmask (1U << method) in
@@ -367,6 +386,7 @@ enum copyoffload_method {
 	COPYOFFLOAD_METHOD_ODX = 3,	/* SCSI POPULATE / WRITE USING TOKEN */
 	COPYOFFLOAD_METHOD_KERNEL = 4,	/* in-kernel copy through the page cache */
 	COPYOFFLOAD_METHOD_HOLE = 5,	/* source hole kept as a hole */
+	COPYOFFLOAD_METHOD_NVME_COPY = 6, /* NVMe Copy command on the storage */
 };
 
 /* Most methods there can be: one bit each in copyoffload_range.methods. */
@@ -402,6 +422,9 @@ enum copyoffload_method {
 #define COPYOFFLOAD_FEAT_DEVINFO	(1ULL << 7)	/* IOC_DEVINFO */
 #define COPYOFFLOAD_FEAT_JOBS		(1ULL << 8)	/* IOC_SUBMIT, WAIT,
 							 * CANCEL, netlink
+							 */
+#define COPYOFFLOAD_FEAT_NVME		(1ULL << 9)	/* NVMe Copy engine,
+							 * DEVINFO_F_SET_NVME
 							 */
 
 struct copyoffload_info {
@@ -461,6 +484,7 @@ struct copyoffload_req {
 
 /* COPYOFFLOAD_IOC_DEVINFO */
 #define COPYOFFLOAD_DEVINFO_F_REFRESH	(1U << 0)	/* probe again */
+#define COPYOFFLOAD_DEVINFO_F_SET_NVME	(1U << 1)	/* in: u.nvme's limits */
 
 /* copyoffload_devinfo.transport: how the disk is reached. */
 #define COPYOFFLOAD_TRANSPORT_OTHER	0	/* none the module speaks */
@@ -483,21 +507,39 @@ struct copyoffload_req {
 							 */
 
 /*
- * The NVMe part of struct copyoffload_devinfo: the namespace's Copy limits
- * from Identify Namespace and whether the controller offers Copy (ONCS bit
- * 8).  0: not known.  (The SCSI part predates the transport tag and lives in
- * the fixed fields above the union.)
+ * The NVMe part of struct copyoffload_devinfo (transport
+ * COPYOFFLOAD_TRANSPORT_NVME): the namespace's Copy limits from Identify
+ * Namespace and whether the controller offers Copy (ONCS bit 8).  0: not
+ * known.  (The SCSI part predates the transport tag and lives in the fixed
+ * fields above the union.)
+ *
+ * The kernel keeps Identify's answers private to the NVMe driver, and admin
+ * commands reach only its controller, so the module cannot learn them
+ * itself: a privileged program (copyoffload nvme-setup, run by udev) reads
+ * them with NVME_IOCTL_ADMIN_CMD and hands them over with
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME.  The module learns nsid itself.
  */
 struct copyoffload_devinfo_nvme {
-	__u32 nsid;		/* namespace id */
-	__u32 caps;		/* COPYOFFLOAD_NVME_* */
+	__u32 nsid;		/* out: namespace id */
+	__u32 caps;		/* COPYOFFLOAD_NVME_*: in (SET_NVME), out */
 	__u32 mcl;		/* maximum copy length, logical blocks */
 	__u16 mssrl;		/* maximum single source range length, blocks */
 	__u8 msrc;		/* maximum source ranges, 0's based */
 	__u8 reserved;
 	__u64 reserved2[2];
 };
-#define COPYOFFLOAD_NVME_COPY		(1U << 0)	/* ONCS: Copy supported */
+/* in and out: */
+#define COPYOFFLOAD_NVME_COPY		(1U << 0)	/* ONCS: Copy supported,
+							 * source range format 0
+							 */
+/* out only: */
+#define COPYOFFLOAD_NVME_LIMITS_SET	(1U << 16)	/* SET_NVME was given */
+#define COPYOFFLOAD_NVME_MULTIPATH	(1U << 17)	/* a multipath head: no
+							 * queue of its own
+							 */
+#define COPYOFFLOAD_NVME_METADATA	(1U << 18)	/* metadata or protection
+							 * information: refused
+							 */
 
 struct copyoffload_devinfo {
 	__u32 size;		/* in: sizeof what the caller knows; out: written */
