@@ -90,7 +90,7 @@ lib_expect "$P/submit-dirty-tail-not-sent" submit=E2BIG sent=no
 fake CO_FAKE_FEATURES=$JOBS submit clone - "$R1"
 note_sent
 lib_expect "$P/clone-is-no-job" submit=EINVAL id=0 sent=no
-fake CO_FAKE_FEATURES=$JOBS submit copy 0x40 "$R1"
+fake CO_FAKE_FEATURES=$JOBS submit copy 0x4000000000000000 "$R1"
 note_sent
 lib_expect "$P/unknown-flag-not-sent" submit=EINVAL sent=no
 fake CO_FAKE_FEATURES=$JOBS submit copy - "$R1,x65537"

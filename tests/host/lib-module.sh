@@ -110,7 +110,7 @@ fake copy - "$R1,x65537"
 note_ran
 lib_expect "$P/too-many-ranges-not-sent" ret=E2BIG ran=no no_module=0
 
-fake copy 0x40 "$R1"
+fake copy 0x4000000000000000 "$R1"
 note_ran
 lib_expect "$P/unknown-flag-not-sent" ret=EINVAL ran=no
 

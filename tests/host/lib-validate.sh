@@ -84,7 +84,7 @@ lib_expect "$P/lib-version" "header=${so%.0}" "library=${so%.0}" \
 R=$S,0,$D,0,4K
 lib_check copy -
 lib_expect "$P/no-ranges" ret=EINVAL nr_processed=0 no_module=1
-rejects unknown-flag EINVAL - -- copy 0x40 "$R"
+rejects unknown-flag EINVAL - -- copy 0x4000000000000000 "$R"
 rejects unknown-flag-high EINVAL - -- copy 0x8000000000000000 "$R"
 rejects require-share-with-offload EINVAL - -- copy require,xcopy "$R"
 rejects two-offload-selectors EINVAL - -- copy xcopy,odx "$R"

@@ -491,7 +491,7 @@ static void fuzz_run(void)
 				q->size = (uint32_t)rnd_off();
 			if (chance(10))
 				q->op = (uint32_t)rnd();
-			q->flags = chance(70) ? below(1 << 6) : rnd();
+			q->flags = chance(70) ? below(1 << 7) : rnd();
 			if (chance(5))
 				q->reserved = (uint32_t)rnd();
 			if (chance(5))
