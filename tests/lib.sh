@@ -504,6 +504,19 @@ lib_check() {
 	LIB_OUT=$("$CO_LIB_CHECK" "$@" 2>&1)
 }
 
+# lib_fake [CO_FAKE_VAR=VALUE...] ARGS...: lib_check against the stand-in
+# for /dev/copyoffload (tests/progs/lib-fakedev.so preloaded, $FAKE), the
+# stand-in's CO_FAKE_* settings in its environment.
+lib_fake() {
+	local env=()
+
+	while [[ $1 == CO_FAKE_*=* ]]; do
+		env+=("$1")
+		shift
+	done
+	LIB_OUT=$(env "${env[@]}" LD_PRELOAD="$FAKE" "$CO_LIB_CHECK" "$@" 2>&1)
+}
+
 # lib_expect NAME KEY=VALUE...: ok when LIB_OUT has every KEY=VALUE line.
 lib_expect() {
 	local name=$1 kv bad=

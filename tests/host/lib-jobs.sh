@@ -15,16 +15,6 @@ R1="r:$T/src,0,w:$T/dst,0,4K"
 R2="r:$T/src,4K,w:$T/dst,8K,60K"
 JOBS=0x17f	# the fake's features with COPYOFFLOAD_FEAT_JOBS
 
-fake() {
-	local env=()
-
-	while [[ $1 == CO_FAKE_*=* ]]; do
-		env+=("$1")
-		shift
-	done
-	LIB_OUT=$(env "${env[@]}" LD_PRELOAD="$FAKE" "$CO_LIB_CHECK" "$@" 2>&1)
-}
-
 # sent: sent=yes when a SUBMIT reached the device
 note_sent() {
 	lib_note_if sent grep -q '^fake\.submit_size=' <<<"$LIB_OUT"
@@ -52,16 +42,16 @@ lib_expect "$P/bad-arguments" submit_null_handle=EINVAL \
 lib_expect "$P/sizes" sizes=336,360,24
 
 # A module without jobs: no SUBMIT is sent.
-fake submit copy - "$R1"
+lib_fake submit copy - "$R1"
 note_sent
 lib_expect "$P/module-without-jobs" has_module=1 submit=EOPNOTSUPP sent=no
-fake CO_FAKE_FEATURES=$JOBS CO_FAKE_ABI=1 submit copy - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS CO_FAKE_ABI=1 submit copy - "$R1"
 note_sent
 lib_expect "$P/abi1-module-no-jobs" submit=EOPNOTSUPP sent=no
 
 # SUBMIT as the ABI wants it (version 2's size, no method array: the
 # outputs come with WAIT), then WAIT's outputs as RUN gives them.
-fake CO_FAKE_FEATURES=$JOBS -M 16M submit copy allow,nofb "$R1" "$R2"
+lib_fake CO_FAKE_FEATURES=$JOBS -M 16M submit copy allow,nofb "$R1" "$R2"
 lib_expect "$P/submit-request" submit=0 id=7 fake.submit_size=136 \
 	fake.submit_op=3 fake.submit_flags=0x5 fake.submit_nr=2 \
 	fake.submit_range_size=48 fake.submit_max_bytes=$((16 << 20)) \
@@ -74,45 +64,45 @@ lib_expect "$P/wait-report" wait=0 ret=0 nr_processed=2 \
 	bytes_done=$((64 * 1024)) no_module=0 stop=0 nr_methods=6 \
 	r0.status=ok r0.bytes=4096 r0.methods=kernel r1.bytes=$((60 * 1024)) \
 	mb.kernel=$((64 * 1024))
-fake CO_FAKE_FEATURES=$JOBS -M 16M -2 copy allow,nofb "$R1" "$R2"
+lib_fake CO_FAKE_FEATURES=$JOBS -M 16M -2 copy allow,nofb "$R1" "$R2"
 check_eq "$P/wait-report-is-runs" \
 	"$(grep -v '^fake\.' <<<"$LIB_OUT")" "$wait_out"
 
 # A stride with room of the caller's own: kept as given, its tail checked.
-fake CO_FAKE_FEATURES=$JOBS -S 64 submit copy - "$R1" "$R2"
+lib_fake CO_FAKE_FEATURES=$JOBS -S 64 submit copy - "$R1" "$R2"
 lib_expect "$P/submit-stride" submit=0 fake.submit_range_size=64 \
 	r0.status=ok fake.range_size=64
-fake CO_FAKE_FEATURES=$JOBS -S 64 -T submit copy - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS -S 64 -T submit copy - "$R1"
 note_sent
 lib_expect "$P/submit-dirty-tail-not-sent" submit=E2BIG sent=no
 
 # What the library refuses is never sent; what the module refuses is its
-fake CO_FAKE_FEATURES=$JOBS submit clone - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS submit clone - "$R1"
 note_sent
 lib_expect "$P/clone-is-no-job" submit=EINVAL id=0 sent=no
-fake CO_FAKE_FEATURES=$JOBS submit copy 0x4000000000000000 "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS submit copy 0x4000000000000000 "$R1"
 note_sent
 lib_expect "$P/unknown-flag-not-sent" submit=EINVAL sent=no
-fake CO_FAKE_FEATURES=$JOBS submit copy - "$R1,x65537"
+lib_fake CO_FAKE_FEATURES=$JOBS submit copy - "$R1,x65537"
 note_sent
 lib_expect "$P/too-many-ranges-not-sent" submit=E2BIG sent=no
-fake CO_FAKE_FEATURES=$JOBS CO_FAKE_SUBMIT_ERRNO=11 submit copy - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS CO_FAKE_SUBMIT_ERRNO=11 submit copy - "$R1"
 lib_expect "$P/module-refuses" submit=EAGAIN id=0
-fake CO_FAKE_FEATURES=$JOBS submit dedupe - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS submit dedupe - "$R1"
 lib_expect "$P/dedupe-job" submit=0 fake.submit_op=2 wait=0
 
 # WAIT's flags and errors; CANCEL; reaping without outputs
-fake CO_FAKE_FEATURES=$JOBS -n submit copy - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS -n submit copy - "$R1"
 lib_expect "$P/wait-nohang" fake.wait_flags=0x1 wait=0
-fake CO_FAKE_FEATURES=$JOBS CO_FAKE_WAIT_ERRNO=11 -n submit copy - "$R1"
+lib_fake CO_FAKE_FEATURES=$JOBS CO_FAKE_WAIT_ERRNO=11 -n submit copy - "$R1"
 lib_expect "$P/wait-eagain" wait=EAGAIN
-fake CO_FAKE_FEATURES=$JOBS cancel 7
+lib_fake CO_FAKE_FEATURES=$JOBS cancel 7
 lib_expect "$P/cancel" cancel=0 fake.cancel=7
-fake CO_FAKE_FEATURES=$JOBS cancel 8
+lib_fake CO_FAKE_FEATURES=$JOBS cancel 8
 lib_expect "$P/cancel-unknown" cancel=ENOENT
-fake CO_FAKE_FEATURES=$JOBS reap 7
+lib_fake CO_FAKE_FEATURES=$JOBS reap 7
 lib_expect "$P/reap-without-outputs" reap=0 fake.wait_req=0
-fake CO_FAKE_FEATURES=$JOBS reap 9
+lib_fake CO_FAKE_FEATURES=$JOBS reap 9
 lib_expect "$P/reap-unknown" reap=ENOENT
 
 done_testing

@@ -13,50 +13,35 @@ random_file "$T/src" 64
 R1="r:$T/src,0,w:$T/dst,0,4K"
 R2="r:$T/src,4K,w:$T/dst,8K,60K"
 
-# fake [VAR=VALUE...] LIB-CHECK-ARGS...: lib-check with the stand-in
-fake() {
-	local env=()
-
-	while [[ $1 == CO_FAKE_*=* ]]; do
-		env+=("$1")
-		shift
-	done
-	LIB_OUT=$(env "${env[@]}" LD_PRELOAD="$FAKE" "$CO_LIB_CHECK" "$@" 2>&1)
-}
-
 # note_ran: ran=yes when the request reached the device
 note_ran() {
-	if grep -q '^fake\.size=' <<<"$LIB_OUT"; then
-		lib_note ran=yes
-	else
-		lib_note ran=no
-	fi
+	lib_note_if ran grep -q '^fake\.size=' <<<"$LIB_OUT"
 }
 
-fake open
+lib_fake open
 lib_expect "$P/open-probes-device" open=0 has_module=1 \
 	fake.open_flags=$(printf '%#x' $((0x80002))) fake.info_size=88
 
 # copyoffload_info() is version 1's call: 64 bytes, however large the
 # header's structure is now (a program built against version 1 has no more)
-fake info
+lib_fake info
 lib_expect "$P/info" ret=0 abi_version=2 features=0x7f max_ranges=65536 \
 	fake.info_size=64
 
-fake -N open
+lib_fake -N open
 lib_note_if probed grep -q '^fake\.open_flags=' <<<"$LIB_OUT"
 lib_expect "$P/open-no-module-flag" open=0 has_module=0 probed=no
 
-fake CO_FAKE_OPEN_ERRNO=6 open
+lib_fake CO_FAKE_OPEN_ERRNO=6 open
 lib_expect "$P/open-enxio-falls-back" open=0 has_module=0
-fake CO_FAKE_OPEN_ERRNO=19 -R open
+lib_fake CO_FAKE_OPEN_ERRNO=19 -R open
 lib_expect "$P/open-enodev-require-module" open=ENODEV
-fake CO_FAKE_OPEN_ERRNO=13 open
+lib_fake CO_FAKE_OPEN_ERRNO=13 open
 lib_expect "$P/open-eacces-is-an-error" open=EACCES
-fake CO_FAKE_INFO_ERRNO=25 open
+lib_fake CO_FAKE_INFO_ERRNO=25 open
 lib_expect "$P/open-enotty-not-our-device" open=0 has_module=0
 
-fake copy allow,nofb "$R1" "$R2"
+lib_fake copy allow,nofb "$R1" "$R2"
 note_ran
 lib_expect "$P/copy-request" ret=0 ran=yes fake.size=136 fake.op=3 \
 	fake.flags=0x5 fake.nr=2 fake.range_size=48 fake.reserved=0 \
@@ -67,19 +52,19 @@ lib_expect "$P/copy-request" ret=0 ran=yes fake.size=136 fake.op=3 \
 
 # A module of ABI version 1 (the library upgraded, the old module still
 # loaded): version 1 requests, whose tail it would refuse.
-fake CO_FAKE_ABI=1 copy allow,nofb "$R1" "$R2"
+lib_fake CO_FAKE_ABI=1 copy allow,nofb "$R1" "$R2"
 lib_expect "$P/abi1-module-version1-request" ret=0 fake.size=112 \
 	nr_processed=2 bytes_done=$((64 * 1024)) mb.kernel=$((64 * 1024))
-fake CO_FAKE_ABI=1 -M 1M copy - "$R1"
+lib_fake CO_FAKE_ABI=1 -M 1M copy - "$R1"
 note_ran
 lib_expect "$P/abi1-module-max-bytes-eopnotsupp" ret=EOPNOTSUPP ran=no
 
 # copyoffload_run(): one request, its stop and report as the module gave them
-fake -M 16M copy - "$R1" "$R2"
+lib_fake -M 16M copy - "$R1" "$R2"
 lib_expect "$P/run-request" ret=0 fake.size=136 fake.max_bytes=$((16 << 20)) \
 	nr_processed=2 stop=0 nr_methods=6 mb.kernel=$((64 * 1024)) \
 	r1.status=ok
-fake CO_FAKE_STOP=1 -2 copy - "$R1" "$R2"
+lib_fake CO_FAKE_STOP=1 -2 copy - "$R1" "$R2"
 lib_expect "$P/run-returns-at-a-stop" ret=0 nr_processed=1 stop=1 \
 	r0.status=ok r1.status=stopped r1.bytes=$((28 * 1024)) \
 	bytes_done=$((32 * 1024))
@@ -87,40 +72,40 @@ lib_expect "$P/run-returns-at-a-stop" ret=0 nr_processed=1 stop=1 \
 # The first functions keep version 1's promise (only a fatal signal stops a
 # request): a stopped one is run on from where it stopped, and the range
 # reports its own offsets and all its bytes.
-fake CO_FAKE_STOP=1 copy - "$R1" "$R2" "$R1"
+lib_fake CO_FAKE_STOP=1 copy - "$R1" "$R2" "$R1"
 lib_note "calls=$(grep -c '^fake\.size=' <<<"$LIB_OUT")"
 lib_expect "$P/first-functions-resume-after-a-signal" ret=0 calls=2 \
 	fake.first_src_off=$((32 * 1024)) fake.first_len=$((32 * 1024)) \
 	nr_processed=3 bytes_done=$((68 * 1024)) r1.status=ok \
 	r1.bytes=$((60 * 1024)) mb.kernel=$((68 * 1024))
-fake CO_FAKE_STOP=0 -2 copy - "$R1"
+lib_fake CO_FAKE_STOP=0 -2 copy - "$R1"
 lib_expect "$P/run-stopped-in-first-range" ret=0 nr_processed=0 stop=1 \
 	r0.status=stopped r0.bytes=0
 
-fake clone "$R1"
+lib_fake clone "$R1"
 lib_expect "$P/clone-request" ret=0 fake.op=1 fake.flags=0 no_module=0
-fake dedupe "$R1"
+lib_fake dedupe "$R1"
 lib_expect "$P/dedupe-request" ret=0 fake.op=2 fake.flags=0 no_module=0
 
-fake CO_FAKE_RUN_ERRNO=9 copy - "$R1" "$R2"
+lib_fake CO_FAKE_RUN_ERRNO=9 copy - "$R1" "$R2"
 lib_expect "$P/copy-range-errno" ret=EBADF r0.status=EBADF \
 	r1.status=not_run nr_processed=0 bytes_done=0 no_module=0
 
-fake copy - "$R1,x65537"
+lib_fake copy - "$R1,x65537"
 note_ran
 lib_expect "$P/too-many-ranges-not-sent" ret=E2BIG ran=no no_module=0
 
-fake copy 0x4000000000000000 "$R1"
+lib_fake copy 0x4000000000000000 "$R1"
 note_ran
 lib_expect "$P/unknown-flag-not-sent" ret=EINVAL ran=no
 
 # A module without an operation leaves it to the library.
-fake CO_FAKE_FEATURES=0x3 copy - "$R1"
+lib_fake CO_FAKE_FEATURES=0x3 copy - "$R1"
 note_ran
 lib_note_if same same_range "$T/src" 0 "$T/dst" 0 4096
 lib_expect "$P/missing-feature-falls-back" has_module=1 ret=0 ran=no \
 	no_module=1 r0.status=ok r0.bytes=4096 same=yes
-fake CO_FAKE_FEATURES=0x3 clone "$R1"
+lib_fake CO_FAKE_FEATURES=0x3 clone "$R1"
 note_ran
 lib_expect "$P/present-feature-used" ret=0 ran=yes no_module=0
 
