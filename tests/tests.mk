@@ -6,6 +6,10 @@ include tests/odx/odx.mk
 
 guest-test-progs: $(GUEST_TEST_PROGS)
 
+# the test programs' shared reporting
+tests/progs/abi-check tests/progs/jobs-check tests/progs/lib-jobs-check: \
+		tests/progs/result.h
+
 # XFS_IOC_SWAPEXT from xfslibs-dev's headers, no library
 tests/progs/race-swapext: tests/progs/race-swapext.c
 	$(CC) $(CO_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)

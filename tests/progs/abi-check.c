@@ -85,6 +85,8 @@
 #include <linux/fs.h>
 #include <linux/copyoffload.h>
 
+#include "result.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KiB		1024ULL
 #define FSIZE		(256 * KiB)	/* every test file */
@@ -107,57 +109,23 @@ static int swap_ro = -1, swap_rw = -1;
 static bool swap_active;
 static long long xfs_maxbytes, ext4_maxbytes;
 static long page_size;
-static char *const *patterns;
-static int nr_patterns;
 static bool list_only;
 static unsigned int case_seq;
-static int nr_not_ok;
 
 /* ------------------------------------------------------------------------ */
 /* Results */
 
-static char why[2048];
-
-static void whyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void whyf(const char *fmt, ...)
-{
-	size_t n = strlen(why);
-	va_list ap;
-
-	if (n >= sizeof(why) - 8)
-		return;
-	if (n)
-		n += snprintf(why + n, sizeof(why) - n, "; ");
-	va_start(ap, fmt);
-	vsnprintf(why + n, sizeof(why) - n, fmt, ap);
-	va_end(ap);
-}
-
-/* selected NAME: is the case wanted?  Starts a fresh WHY when it is. */
+/* selected NAME: is the case wanted (and not only listed)? */
 static bool selected(const char *name)
 {
-	int i;
-	bool want = nr_patterns == 0;
-
-	for (i = 0; i < nr_patterns && !want; i++)
-		want = !fnmatch(patterns[i], name, 0);
-	if (want && list_only) {
+	if (!case_wanted(name))
+		return false;
+	if (list_only) {
 		printf("%s\n", name);
 		return false;
 	}
 	why[0] = 0;
-	return want;
-}
-
-static void result(const char *name)
-{
-	if (why[0]) {
-		printf("not ok %s: %s\n", name, why);
-		nr_not_ok++;
-	} else {
-		printf("ok %s\n", name);
-	}
-	fflush(stdout);
+	return true;
 }
 
 static const char *ename(int err)
@@ -1872,8 +1840,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	patterns = argv + optind;
-	nr_patterns = argc - optind;
+	result_patterns(argc - optind, argv + optind);
 	if (list_only) {
 		run_ioctl_cases();
 		run_req_cases();
@@ -1897,5 +1864,5 @@ int main(int argc, char **argv)
 	if (swap_active && swapoff(swap_path))
 		fprintf(stderr, "abi-check: swapoff %s: %s\n", swap_path,
 			strerror(errno));
-	return nr_not_ok ? 1 : 0;
+	return result_status();
 }

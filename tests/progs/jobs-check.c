@@ -60,26 +60,13 @@
 #include <linux/genetlink.h>
 #include <linux/copyoffload.h>
 
+#include "result.h"
+
 #define MiB		(1024ULL * 1024)
 #define MAX_RANGES	8
 #define MAX_JOBS	64
 
 static const char *dir, *ext4_dir;
-static char *const *patterns;
-static int nr_patterns;
-static int nr_not_ok;
-static char why[1024];
-
-static void whyf(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
 
 static void expect(int got, int want, const char *what)
 {
@@ -87,30 +74,6 @@ static void expect(int got, int want, const char *what)
 		whyf("%s: %d (%s), expected %d (%s)", what, got,
 		     got < 0 ? strerror(-got) : "ok", want,
 		     want < 0 ? strerror(-want) : "ok");
-}
-
-static bool wanted(const char *name)
-{
-	int i;
-
-	if (!nr_patterns)
-		return true;
-	for (i = 0; i < nr_patterns; i++)
-		if (!fnmatch(patterns[i], name, 0))
-			return true;
-	return false;
-}
-
-static void result(const char *name)
-{
-	if (why[0]) {
-		printf("not ok %s: %s\n", name, why);
-		nr_not_ok++;
-	} else {
-		printf("ok %s\n", name);
-	}
-	fflush(stdout);
-	why[0] = 0;
 }
 
 static void die(const char *what)
@@ -1290,14 +1253,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "jobs-check: -d DIR is needed\n");
 		return 2;
 	}
-	patterns = argv + optind;
-	nr_patterns = argc - optind;
+	result_patterns(argc - optind, argv + optind);
 	make_files();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!wanted(cases[i].name))
+		if (!case_wanted(cases[i].name))
 			continue;
 		cases[i].fn();
 		result(cases[i].name);
 	}
-	return nr_not_ok ? 1 : 0;
+	return result_status();
 }

@@ -38,59 +38,17 @@
 #include <sys/wait.h>
 
 #include "copyoffload.h"
+#include "result.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MiB		(1ULL << 20)
 #define MAX_JOBS	8
 
 static const char *dir;
-static char **patterns;
-static int nr_patterns;
 static bool list_only;
-static int nr_not_ok;
 static struct copyoffload *co;
 
 /* --- reporting ------------------------------------------------------------- */
-
-static char why[512];
-
-static void __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(why);
-
-	if (n >= sizeof(why) - 2)
-		return;
-	if (n)
-		n += snprintf(why + n, sizeof(why) - n, "; ");
-	va_start(ap, fmt);
-	vsnprintf(why + n, sizeof(why) - n, fmt, ap);
-	va_end(ap);
-}
-
-static bool wanted(const char *name)
-{
-	int i;
-
-	if (!nr_patterns)
-		return true;
-	for (i = 0; i < nr_patterns; i++)
-		if (!fnmatch(patterns[i], name, 0))
-			return true;
-	return false;
-}
-
-static void result(const char *name)
-{
-	if (why[0]) {
-		printf("not ok %s: %s\n", name, why);
-		nr_not_ok++;
-	} else {
-		printf("ok %s\n", name);
-	}
-	fflush(stdout);
-	why[0] = 0;
-}
 
 static const char *err_name(int err)
 {
@@ -105,13 +63,13 @@ static const char *err_name(int err)
 #define want_ret(what, got, exp) do {					\
 	int g_ = (got), e_ = (exp);					\
 	if (g_ != e_)							\
-		bad("%s: %d (%s), want %d", what, g_, err_name(-g_), e_); \
+		whyf("%s: %d (%s), want %d", what, g_, err_name(-g_), e_); \
 } while (0)
 
 #define want_eq(what, got, exp) do {					\
 	unsigned long long g_ = (got), e_ = (exp);			\
 	if (g_ != e_)							\
-		bad("%s: %llu, want %llu", what, g_, e_);		\
+		whyf("%s: %llu, want %llu", what, g_, e_);		\
 } while (0)
 
 /* --- files ----------------------------------------------------------------- */
@@ -210,7 +168,7 @@ static void compare_reports(const struct copyoffload_report *a,
 	want_eq("report.nr_methods", b->nr_methods, a->nr_methods);
 	for (i = 0; i < COPYOFFLOAD_METHODS_MAX; i++)
 		if (a->method_bytes[i] != b->method_bytes[i])
-			bad("report.method_bytes[%u]: %llu, want %llu", i,
+			whyf("report.method_bytes[%u]: %llu, want %llu", i,
 			    (unsigned long long)b->method_bytes[i],
 			    (unsigned long long)a->method_bytes[i]);
 	for (i = 0; i < COPYOFFLOAD_LIB_NR; i++)
@@ -225,13 +183,13 @@ static void compare_ranges(const struct copyoffload_range *a,
 	for (i = 0; i < nr; i++) {
 		if (a[i].bytes_done != b[i].bytes_done ||
 		    a[i].status != b[i].status || a[i].methods != b[i].methods)
-			bad("range %u: job %llu/%d/%#x, run %llu/%d/%#x", i,
+			whyf("range %u: job %llu/%d/%#x, run %llu/%d/%#x", i,
 			    (unsigned long long)b[i].bytes_done, b[i].status,
 			    b[i].methods, (unsigned long long)a[i].bytes_done,
 			    a[i].status, a[i].methods);
 		/* the inputs are the caller's: never written */
 		if (a[i].src_off != b[i].src_off || a[i].len != b[i].len)
-			bad("range %u: inputs changed", i);
+			whyf("range %u: inputs changed", i);
 	}
 }
 
@@ -265,7 +223,7 @@ static void compare_run_job(unsigned int op, uint64_t flags,
 		return;
 	/* outputs pre-filled at submission, as RUN pre-fills them */
 	if (b[0].status != COPYOFFLOAD_STATUS_NOT_RUN || b[0].bytes_done)
-		bad("range 0 not pre-filled at submission: %d", b[0].status);
+		whyf("range 0 not pre-filled at submission: %d", b[0].status);
 	memset(&rb, 0xa5, sizeof(rb));
 	rb.size = sizeof(rb);
 	ret = copyoffload_wait(co, id, 0, &args, &rb);
@@ -273,7 +231,7 @@ static void compare_run_job(unsigned int op, uint64_t flags,
 	compare_ranges(a, b, nr);
 	compare_reports(&ra, &rb);
 	if (same_files(dst_run, dst_job))
-		bad("the destinations differ");
+		whyf("the destinations differ");
 	/* reaped: the id is gone */
 	want_ret("wait again", copyoffload_wait(co, id, 0, NULL, NULL),
 		 -ENOENT);
@@ -292,7 +250,7 @@ static void case_compare_copy(void)
 	int d1 = open_dst("cmp-run"), d2 = open_dst("cmp-job");
 
 	if (src < 0 || d1 < 0 || d2 < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	compare_run_job(COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_NONE, s,
@@ -313,7 +271,7 @@ static void case_compare_max_bytes(void)
 	int d1 = open_dst("mb-run"), d2 = open_dst("mb-job");
 
 	if (src < 0 || d1 < 0 || d2 < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	compare_run_job(COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_NONE, s,
@@ -341,7 +299,7 @@ static void case_compare_dedupe(void)
 	int fd;
 
 	if (src < 0 || d1 < 0 || d2 < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	for (fd = d1; ; fd = d2) {
@@ -350,7 +308,7 @@ static void case_compare_dedupe(void)
 		want_ret("copy", copyoffload_run(co, &args, NULL), 0);
 		/* the second range differs */
 		if (pwrite(fd, "x", 1, 3 * MiB) != 1)
-			bad("pwrite: %s", strerror(errno));
+			whyf("pwrite: %s", strerror(errno));
 		fsync(fd);
 		if (fd == d2)
 			break;
@@ -402,40 +360,40 @@ static int read_events(struct copyoffload_events *ev, struct seen *s,
 		ret = copyoffload_events_read(ev, &e);
 		if (ret == -EAGAIN) {
 			if (waited++ >= 120) {
-				bad("no DONE after 120 s (%u of %u)", done, nr);
+				whyf("no DONE after 120 s (%u of %u)", done, nr);
 				return -ETIMEDOUT;
 			}
 			poll(&pfd, 1, 1000);
 			continue;
 		}
 		if (ret) {
-			bad("events_read: %s", err_name(-ret));
+			whyf("events_read: %s", err_name(-ret));
 			return ret;
 		}
 		j = seen_of(s, nr, e.job_id);
 		if (!j)
 			continue;	/* another test's job */
 		if (e.seq != j->next_seq)
-			bad("job %u: seq %u, want %u", j->id, e.seq,
+			whyf("job %u: seq %u, want %u", j->id, e.seq,
 			    j->next_seq);
 		j->next_seq = e.seq + 1;
 		if (j->done)
-			bad("job %u: an event (seq %u) after its DONE",
+			whyf("job %u: an event (seq %u) after its DONE",
 			    j->id, e.seq);
 		if (e.kind == COPYOFFLOAD_EVENT_DONE) {
 			j->done++;
 			done++;
 			memcpy(j->outs, outs, sizeof(outs));
 			if (e.state != COPYOFFLOAD_JOB_DONE)
-				bad("job %u: DONE in state %u", j->id,
+				whyf("job %u: DONE in state %u", j->id,
 				    e.state);
 		} else if (e.kind == COPYOFFLOAD_EVENT_PROGRESS) {
 			j->progress++;
 			if (e.state != COPYOFFLOAD_JOB_RUNNING)
-				bad("job %u: PROGRESS in state %u", j->id,
+				whyf("job %u: PROGRESS in state %u", j->id,
 				    e.state);
 		} else {
-			bad("job %u: event kind %u", j->id, e.kind);
+			whyf("job %u: event kind %u", j->id, e.kind);
 		}
 		j->last = e;
 	}
@@ -459,7 +417,7 @@ static void case_events(void)
 
 	src = make_file("ev-src", 96 * MiB);
 	if (src < 0) {
-		bad("source: %s", strerror(-src));
+		whyf("source: %s", strerror(-src));
 		return;
 	}
 	ret = copyoffload_events_open(&ev, COPYOFFLOAD_EVENTS_NONBLOCK);
@@ -488,7 +446,7 @@ static void case_events(void)
 	for (i = 0; i < 3; i++) {
 		progress += s[i].progress;
 		if (s[i].done != 1)
-			bad("job %u: %u DONE events", s[i].id, s[i].done);
+			whyf("job %u: %u DONE events", s[i].id, s[i].done);
 		rep = (struct copyoffload_report) { .size = sizeof(rep) };
 		ret = copyoffload_wait(co, s[i].id, 0, &args[i], &rep);
 		want_ret("wait", ret, 0);
@@ -514,12 +472,12 @@ static void case_events(void)
 				r[i][k].methods);
 		}
 		if (same_files(src, dst[i]))
-			bad("job %u: the copy differs", s[i].id);
+			whyf("job %u: the copy differs", s[i].id);
 		close(dst[i]);
 	}
 	/* 96 MiB in a TCG guest take longer than job_progress_ms */
 	if (!progress)
-		bad("no PROGRESS event at all");
+		whyf("no PROGRESS event at all");
 	/* nothing more about these jobs */
 	for (i = 0; i < 3; i++)
 		s[i].done = 0;
@@ -531,7 +489,7 @@ static void case_events(void)
 		if (ret)
 			break;
 		if (seen_of(s, 3, e.job_id))
-			bad("job %u: event seq %u after it was reaped",
+			whyf("job %u: event seq %u after it was reaped",
 			    e.job_id, e.seq);
 	}
 	want_ret("events_read when none", ret, -EAGAIN);
@@ -577,7 +535,7 @@ static void case_cancel(bool netlink)
 	int ret, st;
 
 	if (src < 0 || dst < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	ret = big_job(src, dst, &r, &args, &id);
@@ -596,7 +554,7 @@ static void case_cancel(bool netlink)
 			_exit(copyoffload_job_cancel(id) ? 1 : 0);
 		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
 		    WEXITSTATUS(st))
-			bad("job_cancel in a child failed");
+			whyf("job_cancel in a child failed");
 	}
 	ret = copyoffload_wait(co, id, 0, &args, &rep);
 	want_ret("wait", ret, 0);
@@ -604,7 +562,7 @@ static void case_cancel(bool netlink)
 	want_eq("status", (uint32_t)r.status, COPYOFFLOAD_STATUS_STOPPED);
 	want_eq("nr_processed", rep.nr_processed, 0);
 	if (r.bytes_done >= 256 * MiB)
-		bad("bytes_done %llu: not stopped",
+		whyf("bytes_done %llu: not stopped",
 		    (unsigned long long)r.bytes_done);
 	want_eq("report bytes = range bytes", rep.bytes_done, r.bytes_done);
 	/* cancelling a reaped job: gone */
@@ -640,7 +598,7 @@ static void case_get_list(void)
 	int ret;
 
 	if (src < 0 || dst < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	ret = big_job(src, dst, &r, &args, &id);
@@ -660,7 +618,7 @@ static void case_get_list(void)
 	want_eq("bytes_total", job.bytes_total, 256 * MiB);
 	if (job.state != COPYOFFLOAD_JOB_QUEUED &&
 	    job.state != COPYOFFLOAD_JOB_RUNNING)
-		bad("state %u", job.state);
+		whyf("state %u", job.state);
 	/* a structure of a newer program: filled as far as the library
 	 * knows, its size saying so, the tail left alone
 	 */
@@ -681,7 +639,7 @@ static void case_get_list(void)
 			want_eq("listed uid", jobs[i].uid, geteuid());
 		}
 	if (!found)
-		bad("job %u not in the list of %u", id, nr);
+		whyf("job %u not in the list of %u", id, nr);
 	/* too small an array: the count all the same */
 	ret = copyoffload_job_list(jobs, sizeof(jobs[0]), 0, &i);
 	want_ret("job_list max 0", ret, 0);
@@ -706,7 +664,7 @@ static void case_refused(void)
 	int ret, st;
 
 	if (src < 0 || dst < 0) {
-		bad("files: %s", strerror(errno));
+		whyf("files: %s", strerror(errno));
 		return;
 	}
 	copyoffload_range_init(&r, src, 0, dst, 0, MiB);
@@ -743,7 +701,7 @@ static void case_refused(void)
 		_exit(bad_ ? 10 + bad_ : 0);
 	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
-		bad("another user: exit %d (10 + 1 get, 2 cancel, 4 events "
+		whyf("another user: exit %d (10 + 1 get, 2 cancel, 4 events "
 		    "all, 8 list)", WEXITSTATUS(st));
 	copyoffload_cancel(co, id);
 	want_ret("wait", copyoffload_wait(co, id, 0, NULL, NULL), 0);
@@ -826,28 +784,27 @@ int main(int argc, char **argv)
 	} else {
 		dir = argv[1];
 	}
-	patterns = argv + 2;
-	nr_patterns = argc - 2;
+	result_patterns(argc - 2, argv + 2);
 	if (list_only) {
 		for (i = 0; i < ARRAY_SIZE(cases); i++)
-			if (wanted(cases[i].name))
+			if (case_wanted(cases[i].name))
 				printf("%s\n", cases[i].name);
 		return 0;
 	}
 	ret = copyoffload_open(&co, COPYOFFLOAD_OPEN_REQUIRE_MODULE);
 	if (ret) {
 		for (i = 0; i < ARRAY_SIZE(cases); i++)
-			if (wanted(cases[i].name))
+			if (case_wanted(cases[i].name))
 				printf("not ok %s: copyoffload_open: %s\n",
 				       cases[i].name, err_name(-ret));
 		return 1;
 	}
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		if (!wanted(cases[i].name))
+		if (!case_wanted(cases[i].name))
 			continue;
 		cases[i].fn();
 		result(cases[i].name);
 	}
 	copyoffload_close(co);
-	return nr_not_ok ? 1 : 0;
+	return result_status();
 }
