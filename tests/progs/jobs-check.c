@@ -82,6 +82,32 @@ static void die(const char *what)
 	exit(2);
 }
 
+/*
+ * in_child FN ARG NOBODY: FN(ARG) in a child process, as user 65534 when
+ * NOBODY; the child's reasons are printed as a comment.  False when the
+ * child found something wrong (or died).
+ */
+static bool in_child(void (*fn)(void *), void *arg, bool nobody)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		if (nobody && (setgid(65534) || setuid(65534)))
+			die("setuid");
+		fn(arg);
+		if (why[0])
+			printf("# %s\n", why);
+		fflush(stdout);
+		_exit(why[0] ? 1 : 0);
+	}
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
 static int dev_open(void)
 {
 	int fd = open(COPYOFFLOAD_DEVICE, O_RDWR | O_CLOEXEC);
@@ -779,28 +805,24 @@ static void case_equal_dedupe(void)
 	equal_case(COPYOFFLOAD_OP_DEDUPE, 0, 0);
 }
 
+static void fsize_submitter(void *unused)
+{
+	struct rlimit rl = { 6 * MiB, 6 * MiB };
+
+	(void)unused;
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		die("setrlimit");
+	equal_case(COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_NONE, 0);
+	if (!why[0] && file_size("eq-d2") != 6 * MiB)
+		whyf("destination %llu bytes, limit 6 MiB",
+		     (unsigned long long)file_size("eq-d2"));
+}
+
 /* RLIMIT_FSIZE is the submitter's: EFBIG at it, as for RUN */
 static void case_equal_fsize(void)
 {
-	struct rlimit old, rl = { 6 * MiB, 6 * MiB };
-	pid_t pid;
-	int st;
-
-	pid = fork();
-	if (!pid) {
-		signal(SIGXFSZ, SIG_IGN);
-		getrlimit(RLIMIT_FSIZE, &old);
-		if (setrlimit(RLIMIT_FSIZE, &rl))
-			die("setrlimit");
-		equal_case(COPYOFFLOAD_OP_COPY, COPYOFFLOAD_F_OFFLOAD_NONE, 0);
-		if (!why[0] && file_size("eq-d2") != 6 * MiB)
-			whyf("destination %llu bytes, limit 6 MiB",
-			     (unsigned long long)file_size("eq-d2"));
-		if (why[0])
-			fprintf(stderr, "%s\n", why);
-		_exit(why[0] ? 1 : 0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (!in_child(fsize_submitter, NULL, false))
 		whyf("the submitter with RLIMIT_FSIZE failed (see above)");
 }
 
@@ -970,45 +992,41 @@ static void case_events(void)
 	close(fd);
 }
 
+/* user 65534 tries to see, cancel and follow root's job *ID */
+static void other_user(void *id)
+{
+	static struct job_ev evs[64];
+	int job = *(int *)id, n;
+	struct nl nl;
+
+	nl_open(&nl);
+	expect(nl_cmd(&nl, COPYOFFLOAD_CMD_JOB_GET, 0, job, false, evs),
+	       -ENOENT, "GET of root's job");
+	expect(nl_cmd(&nl, COPYOFFLOAD_CMD_JOB_CANCEL, 0, job, false, NULL),
+	       -ENOENT, "CANCEL of root's job");
+	expect(nl_cmd(&nl, COPYOFFLOAD_CMD_SUBSCRIBE, 0, 0, true, NULL),
+	       -EPERM, "SUBSCRIBE to all users'");
+	expect(nl_cmd(&nl, COPYOFFLOAD_CMD_SUBSCRIBE, 0, 0, false, NULL), 0,
+	       "SUBSCRIBE");
+	n = nl_dump(&nl, evs);
+	if (n)
+		whyf("the dump shows %d jobs", n);
+	n = nl_events(&nl, evs, 64, 1500, 0);
+	if (n)
+		whyf("%d events of root's job", n);
+	nl_close(&nl);
+}
+
 /* another user sees nothing of root's jobs */
 static void case_other_user(void)
 {
 	struct job_req j;
-	int fd = dev_open(), id, st;
-	pid_t pid;
+	int fd = dev_open(), id;
 
 	id = slow_job(fd, "big", "other", 64 * MiB, &j);
 	if (id <= 0)
 		die("submit");
-	pid = fork();
-	if (!pid) {
-		static struct job_ev evs[64];
-		struct nl nl;
-		int n;
-
-		if (setgid(65534) || setuid(65534))
-			die("setuid");
-		nl_open(&nl);
-		expect(nl_cmd(&nl, COPYOFFLOAD_CMD_JOB_GET, 0, id, false, evs),
-		       -ENOENT, "GET of root's job");
-		expect(nl_cmd(&nl, COPYOFFLOAD_CMD_JOB_CANCEL, 0, id, false,
-			      NULL), -ENOENT, "CANCEL of root's job");
-		expect(nl_cmd(&nl, COPYOFFLOAD_CMD_SUBSCRIBE, 0, 0, true, NULL),
-		       -EPERM, "SUBSCRIBE to all users'");
-		expect(nl_cmd(&nl, COPYOFFLOAD_CMD_SUBSCRIBE, 0, 0, false,
-			      NULL), 0, "SUBSCRIBE");
-		n = nl_dump(&nl, evs);
-		if (n)
-			whyf("the dump shows %d jobs", n);
-		n = nl_events(&nl, evs, 64, 1500, 0);
-		if (n)
-			whyf("%d events of root's job", n);
-		nl_close(&nl);
-		if (why[0])
-			printf("# %s\n", why);
-		_exit(why[0] ? 1 : 0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (!in_child(other_user, &id, true))
 		whyf("user 65534 saw root's job (see above)");
 	expect(wait_job(fd, id, &j, 0), 0, "WAIT");
 	if (!why[0] && (j.req.stop || j.r[0].bytes_done != 64 * MiB))
@@ -1050,11 +1068,26 @@ static void case_close(void)
 /* a job gets the submitter's credentials: an unprivileged user's storage
  * offload on ext4 is refused for want of CAP_SYS_RAWIO as in a RUN
  */
+static void creds_user(void *unused)
+{
+	struct job_req a, b;
+	int fd, src, d1, d2;
+
+	(void)unused;
+	fd = dev_open();
+	src = open_rd("cr-src");
+	d1 = open(path("cr-d1"), O_RDWR);
+	d2 = open(path("cr-d2"), O_RDWR);
+	req_init(&a, COPYOFFLOAD_OP_COPY, 0);
+	req_add(&a, src, d1, 0, 0, 8 * MiB);
+	req_redirect(&b, &a, d1, d2);
+	run_and_job(fd, &a, &b);
+	printf("# unprivileged on ext4: RUN methods %#x, job %#x\n",
+	       a.r[0].methods, b.r[0].methods);
+}
+
 static void case_creds(void)
 {
-	pid_t pid;
-	int st;
-
 	const char *xfs_dir = dir;
 
 	if (!ext4_dir) {
@@ -1067,28 +1100,7 @@ static void case_creds(void)
 	make_file("cr-d2", 0, 0);
 	chmod(path("cr-d1"), 0666);
 	chmod(path("cr-d2"), 0666);
-	pid = fork();
-	if (!pid) {
-		struct job_req a, b;
-		int fd, src, d1, d2;
-
-		if (setgid(65534) || setuid(65534))
-			die("setuid");
-		fd = dev_open();
-		src = open_rd("cr-src");
-		d1 = open(path("cr-d1"), O_RDWR);
-		d2 = open(path("cr-d2"), O_RDWR);
-		req_init(&a, COPYOFFLOAD_OP_COPY, 0);
-		req_add(&a, src, d1, 0, 0, 8 * MiB);
-		req_redirect(&b, &a, d1, d2);
-		run_and_job(fd, &a, &b);
-		printf("# unprivileged on ext4: RUN methods %#x, job %#x\n",
-		       a.r[0].methods, b.r[0].methods);
-		if (why[0])
-			printf("# %s\n", why);
-		_exit(why[0] ? 1 : 0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+	if (!in_child(creds_user, NULL, true))
 		whyf("user 65534's job and RUN differ (see above)");
 	if (!why[0] && (!same_prefix("cr-src", "cr-d2", 8 * MiB) ||
 			file_size("cr-d2") != 8 * MiB))
