@@ -154,6 +154,32 @@ CO_EXPORT int copyoffload_devinfo(struct copyoffload *co, int fd,
 					COPYOFFLOAD_DEVINFO_SIZE_VER0);
 }
 
+/*
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME: the limits go in u.nvme of a version 2
+ * structure; the module checks them (nsid, reserved fields, a limit
+ * without COPYOFFLOAD_NVME_COPY) and answers with the rest filled.
+ */
+CO_EXPORT int copyoffload_nvme_set(struct copyoffload *co, int fd,
+				   const struct copyoffload_devinfo_nvme *nvme)
+{
+	struct copyoffload_devinfo di;
+
+	if (!co || !nvme)
+		return -EINVAL;
+	if (co->fd < 0)
+		return -ENODEV;
+	if (!(co->features & COPYOFFLOAD_FEAT_NVME))
+		return -EOPNOTSUPP;
+	memset(&di, 0, sizeof(di));
+	di.size = COPYOFFLOAD_DEVINFO_SIZE_VER2;
+	di.fd = fd;
+	di.flags = COPYOFFLOAD_DEVINFO_F_SET_NVME;
+	di.u.nvme = *nvme;
+	if (ioctl(co->fd, COPYOFFLOAD_IOC_DEVINFO, &di) < 0)
+		return -errno;
+	return 0;
+}
+
 static uint64_t co_op_feature(unsigned int op)
 {
 	switch (op) {
@@ -441,6 +467,7 @@ static const char *const co_method_names[32] = {
 	[COPYOFFLOAD_METHOD_ODX] = "odx",
 	[COPYOFFLOAD_METHOD_KERNEL] = "kernel",
 	[COPYOFFLOAD_METHOD_HOLE] = "hole",
+	[COPYOFFLOAD_METHOD_NVME_COPY] = "nvme_copy",
 	[COPYOFFLOAD_LIB_METHOD_COPY_FILE_RANGE] = "copy_file_range",
 	[COPYOFFLOAD_LIB_METHOD_USERSPACE] = "userspace",
 	[31] = "no_module",	/* COPYOFFLOAD_LIB_M_NO_MODULE */

@@ -39,7 +39,7 @@ extern "C" {
  * and lib/copyoffload.c refuses to compile when they differ.
  */
 #define COPYOFFLOAD_LIB_VERSION_MAJOR	1
-#define COPYOFFLOAD_LIB_VERSION_MINOR	3
+#define COPYOFFLOAD_LIB_VERSION_MINOR	4
 
 /*
  * The library's own ways of moving bytes without the module: indices of
@@ -107,6 +107,18 @@ int copyoffload_devinfo(struct copyoffload *co, int fd, unsigned int flags,
 int copyoffload_devinfo_size(struct copyoffload *co, int fd,
 			     unsigned int flags,
 			     struct copyoffload_devinfo *di, size_t size);
+/*
+ * Hand the module an NVMe namespace's Copy limits (since 0.5.0,
+ * LIBCOPYOFFLOAD_1.4): COPYOFFLOAD_IOC_DEVINFO with
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME on FD, the namespace's block device.
+ * NVME's caps (COPYOFFLOAD_NVME_COPY or 0), mcl, mssrl and msrc are what
+ * the caller read from Identify Controller and Identify Namespace; its
+ * nsid and reserved fields must be 0.  Needs CAP_SYS_ADMIN.  -ENODEV
+ * without the module or when FD is not on an NVMe namespace, -EOPNOTSUPP
+ * with a module without COPYOFFLOAD_FEAT_NVME.
+ */
+int copyoffload_nvme_set(struct copyoffload *co, int fd,
+			 const struct copyoffload_devinfo_nvme *nvme);
 
 int copyoffload_clone(struct copyoffload *co,
 		      struct copyoffload_range *ranges, unsigned int nr,

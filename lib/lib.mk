@@ -18,7 +18,7 @@ LIB_NAME := libcopyoffload
 # not compile otherwise), and the newest node of lib/libcopyoffload.map is
 # LIBCOPYOFFLOAD_MAJOR.MINOR (the link stops otherwise).
 LIB_SOMAJOR := 1
-LIB_SOMINOR := 3
+LIB_SOMINOR := 4
 LIB_SOVERSION := $(LIB_SOMAJOR).$(LIB_SOMINOR).0
 LIB_SONAME := $(LIB_NAME).so.$(LIB_SOMAJOR)
 LIB_SO := lib/$(LIB_NAME).so.$(LIB_SOVERSION)

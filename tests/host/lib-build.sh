@@ -11,7 +11,7 @@ L=$CO_TOP/lib
 FUNCS="copyoffload_clone copyoffload_close copyoffload_copy copyoffload_dedupe copyoffload_devinfo
 copyoffload_has_module copyoffload_info copyoffload_method_name
 copyoffload_open copyoffload_range_init copyoffload_status_name"
-# added in LIBCOPYOFFLOAD_1.1, 1.2, 1.3
+# added in LIBCOPYOFFLOAD_1.1, 1.2, 1.3, 1.4
 FUNCS_1_1="copyoffload_devinfo_size"
 FUNCS_1_2="copyoffload_check_version copyoffload_lib_version_major
 copyoffload_lib_version_minor copyoffload_info_size copyoffload_run
@@ -20,6 +20,7 @@ FUNCS_1_3="copyoffload_submit copyoffload_wait copyoffload_cancel
 copyoffload_job_get copyoffload_job_list copyoffload_job_cancel
 copyoffload_events_open copyoffload_events_fd copyoffload_events_read
 copyoffload_events_close"
+FUNCS_1_4="copyoffload_nvme_set"
 # libcopyoffload.so.MAJOR.MINOR.0, named as lib/lib.mk names it
 SO=$(lib_real_name)
 
@@ -33,7 +34,8 @@ check_eq "$P/links" "libcopyoffload.so.1 $SO" \
 want=$({ for f in $FUNCS; do echo "$f@@LIBCOPYOFFLOAD_1.0"; done
 	for f in $FUNCS_1_1; do echo "$f@@LIBCOPYOFFLOAD_1.1"; done
 	for f in $FUNCS_1_2; do echo "$f@@LIBCOPYOFFLOAD_1.2"; done
-	for f in $FUNCS_1_3; do echo "$f@@LIBCOPYOFFLOAD_1.3"; done; } | sort)
+	for f in $FUNCS_1_3; do echo "$f@@LIBCOPYOFFLOAD_1.3"; done
+	for f in $FUNCS_1_4; do echo "$f@@LIBCOPYOFFLOAD_1.4"; done; } | sort)
 got=$(nm -D --defined-only "$L/$SO" |
       awk '$2 == "T" { print $3 }' | sort)
 check_eq "$P/exports-exactly-the-api" "$want" "$got"

@@ -18,11 +18,18 @@
  *                          before N done, range N half done (STOPPED)
  *   CO_FAKE_SUBMIT_ERRNO=N COPYOFFLOAD_IOC_SUBMIT fails with errno N
  *   CO_FAKE_WAIT_ERRNO=N   COPYOFFLOAD_IOC_WAIT fails with errno N
+ *   CO_FAKE_DEVINFO_ERRNO=N  COPYOFFLOAD_IOC_DEVINFO fails with errno N
  *
  * With COPYOFFLOAD_FEAT_JOBS in CO_FAKE_FEATURES, SUBMIT checks the request
  * as RUN does, answers job id 7 and keeps nothing; WAIT of job 7 does the
  * work as RUN would into the request at wait.req; CANCEL of 7 is 0, of
  * anything else ENOENT.
+ *
+ * With COPYOFFLOAD_FEAT_NVME in CO_FAKE_FEATURES, info.devinfo_flags has
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME.  DEVINFO prints what it was given
+ * (fake.devinfo_* and, with SET_NVME, fake.nvme_*) and answers a devinfo
+ * of transport OTHER, or with SET_NVME an NVMe one whose caps have
+ * COPYOFFLOAD_NVME_LIMITS_SET.
  *
  * Otherwise RUN marks every range done by COPYOFFLOAD_METHOD_KERNEL.  Each
  * call prints fake.* lines on stderr.
@@ -98,6 +105,8 @@ static int fake_info(struct copyoffload_info *info)
 	info->features = strtoull(getenv("CO_FAKE_FEATURES") ?: "0x7f",
 				  NULL, 0);
 	info->flags = (1ULL << 6) - 1;
+	if (info->features & COPYOFFLOAD_FEAT_NVME)
+		info->flags |= COPYOFFLOAD_F_OFFLOAD_NVME;
 	info->max_ranges = COPYOFFLOAD_MAX_RANGES;
 	info->chunk_size = 1 << 20;
 	strcpy((char *)info->version, "fake");
@@ -112,8 +121,38 @@ static int fake_info(struct copyoffload_info *info)
 		info->range_size = COPYOFFLOAD_RANGE_SIZE_VER0;
 		info->devinfo_size = COPYOFFLOAD_DEVINFO_SIZE_VER2;
 		info->devinfo_flags = COPYOFFLOAD_DEVINFO_F_REFRESH;
+		if (info->features & COPYOFFLOAD_FEAT_NVME)
+			info->devinfo_flags |= COPYOFFLOAD_DEVINFO_F_SET_NVME;
 	} else {
 		info->size = COPYOFFLOAD_INFO_SIZE_VER0;
+	}
+	return 0;
+}
+
+static int fake_devinfo(struct copyoffload_devinfo *di)
+{
+	int err = env_int("CO_FAKE_DEVINFO_ERRNO", 0);
+	struct copyoffload_devinfo_nvme *n = &di->u.nvme;
+
+	fprintf(stderr, "fake.devinfo_size=%u\nfake.devinfo_flags=%#x\n",
+		di->size, di->flags);
+	if (di->size >= COPYOFFLOAD_DEVINFO_SIZE_VER2 &&
+	    (di->flags & COPYOFFLOAD_DEVINFO_F_SET_NVME))
+		fprintf(stderr, "fake.nvme_nsid=%u\nfake.nvme_caps=%#x\n"
+			"fake.nvme_mcl=%u\nfake.nvme_mssrl=%u\n"
+			"fake.nvme_msrc=%u\n", n->nsid, n->caps, n->mcl,
+			n->mssrl, n->msrc);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	di->logical_block_size = 512;
+	if (di->size < COPYOFFLOAD_DEVINFO_SIZE_VER2)
+		return 0;
+	if (di->flags & COPYOFFLOAD_DEVINFO_F_SET_NVME) {
+		di->transport = COPYOFFLOAD_TRANSPORT_NVME;
+		n->nsid = 1;
+		n->caps |= COPYOFFLOAD_NVME_LIMITS_SET;
 	}
 	return 0;
 }
@@ -250,6 +289,8 @@ int ioctl(int fd, unsigned long cmd, ...)
 		return fake_info(arg);
 	if (cmd == COPYOFFLOAD_IOC_RUN)
 		return fake_run(arg);
+	if (cmd == COPYOFFLOAD_IOC_DEVINFO)
+		return fake_devinfo(arg);
 	if (cmd == COPYOFFLOAD_IOC_SUBMIT)
 		return fake_submit(arg);
 	if (cmd == COPYOFFLOAD_IOC_WAIT)
