@@ -226,11 +226,43 @@ int co_parse_offload(const char *arg, uint64_t *flag)
 		*flag = COPYOFFLOAD_F_OFFLOAD_XCOPY;
 	else if (!strcmp(arg, "odx"))
 		*flag = COPYOFFLOAD_F_OFFLOAD_ODX;
+	else if (!strcmp(arg, "nvme"))
+		*flag = COPYOFFLOAD_F_OFFLOAD_NVME;
 	else if (!strcmp(arg, "none"))
 		*flag = COPYOFFLOAD_F_OFFLOAD_NONE;
 	else
 		return -EINVAL;
 	return 0;
+}
+
+static const char *offload_name(uint64_t flag)
+{
+	switch (flag) {
+	case COPYOFFLOAD_F_OFFLOAD_XCOPY:
+		return "xcopy";
+	case COPYOFFLOAD_F_OFFLOAD_ODX:
+		return "odx";
+	case COPYOFFLOAD_F_OFFLOAD_NVME:
+		return "nvme";
+	case COPYOFFLOAD_F_OFFLOAD_NONE:
+		return "none";
+	}
+	return "?";
+}
+
+int co_check_offload(struct copyoffload *co, uint64_t flags)
+{
+	uint64_t offload = flags & COPYOFFLOAD_F_OFFLOAD_MASK;
+	struct copyoffload_info info;
+
+	if (!offload || !copyoffload_has_module(co) ||
+	    copyoffload_info(co, &info) || (info.flags & offload))
+		return 0;
+	co_warn("--offload=%s: the module (version %.32s) does not accept it%s",
+		offload_name(offload), (const char *)info.version,
+		offload == COPYOFFLOAD_F_OFFLOAD_NVME ?
+		" (it has no NVMe Copy engine)" : "");
+	return -EOPNOTSUPP;
 }
 
 const char *co_method_name(unsigned int method, char *buf, size_t len)

@@ -58,8 +58,16 @@ int co_parse_size(const char *s, uint64_t *out);
 /* "512 B", "12.0 MiB" */
 const char *co_format_bytes(uint64_t n, char *buf, size_t len);
 
-/* --offload=auto|xcopy|odx|none: its COPYOFFLOAD_F_OFFLOAD_* flag (0: auto) */
+/* --offload=auto|xcopy|odx|nvme|none: its COPYOFFLOAD_F_OFFLOAD_* flag (0: auto) */
 int co_parse_offload(const char *arg, uint64_t *flag);
+
+/*
+ * FLAGS' --offload selector against the loaded module's info.flags: 0, or
+ * a message and -EOPNOTSUPP when the module does not accept it (an
+ * engine it does not have, such as nvme on a module without
+ * COPYOFFLOAD_FEAT_NVME).  Without the module, 0: the library copies.
+ */
+int co_check_offload(struct copyoffload *co, uint64_t flags);
 
 /* The library's method name, or "methodN" where it has none. */
 const char *co_method_name(unsigned int method, char *buf, size_t len);

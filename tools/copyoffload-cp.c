@@ -208,7 +208,7 @@ static void usage(void)
 	       "                          always (bare --reflink: fail when not possible),\n"
 	       "                          never (always write new extents)\n"
 	       "      --offload=HOW       storage offload engine: auto (default), xcopy,\n"
-	       "                          odx, none\n"
+	       "                          odx, nvme, none\n"
 	       "      --no-fallback       fail with EOPNOTSUPP rather than copy through\n"
 	       "                          the host\n"
 	       "      --require-module    fail (exit 1) when the copyoffload module is not\n"
@@ -2607,7 +2607,7 @@ static int parse_options(struct cp *cp, int argc, char **argv,
 		case OPT_OFFLOAD:
 			if (co_parse_offload(optarg, &flag))
 				return bad_argument("offload", optarg,
-						    "'auto', 'xcopy', 'odx', 'none'");
+						    "'auto', 'xcopy', 'odx', 'nvme', 'none'");
 			cp->flags &= ~COPYOFFLOAD_F_OFFLOAD_MASK;
 			cp->flags |= flag;
 			break;
@@ -2722,6 +2722,10 @@ static int open_library(struct cp *cp)
 	}
 	if (ret < 0) {
 		co_warn("cannot set up copy offload: %s", strerror(-ret));
+		return CO_EXIT_FAIL;
+	}
+	if (co_check_offload(cp->co, cp->flags)) {
+		copyoffload_close(cp->co);
 		return CO_EXIT_FAIL;
 	}
 	if (!cp->require_module)

@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "jobs.h"
+#include "nvme.h"
 #include "ranges.h"
 
 /* Exit status when the ranges ran but some data differed (dedupe). */
@@ -108,6 +109,8 @@ static void usage_main(void)
 	       "  copy   [OPTION]... SRC DST [RANGE...]   copy ranges\n"
 	       "  info   [--json]                         show the module's features\n"
 	       "  jobs   [--json|--cancel ID...|--watch]  list, cancel or watch jobs\n"
+	       "  nvme-setup [--quiet] [DEVICE...]        hand NVMe namespaces' Copy\n"
+	       "                                         limits to the module (root)\n"
 	       "\n"
 	       "RANGE is SRC_OFF:DST_OFF:LEN; sizes take K, M, G, T (binary) suffixes,\n"
 	       "LEN may be 'eof'.  No RANGE means 0:0:eof.\n"
@@ -143,7 +146,7 @@ static void usage_run(const struct cmd *cmd)
 		       "      --no-fallback     fail with EOPNOTSUPP rather than copy through\n"
 		       "                        the host\n"
 		       "      --offload=HOW     storage offload: auto (default), xcopy, odx,\n"
-		       "                        none\n"
+		       "                        nvme, none\n"
 		       "\n");
 	printf("Options:\n"
 	       "      --no-module       never use the module (library fallback)\n"
@@ -492,6 +495,10 @@ static int run_request(const struct run *run, struct range_list *l)
 
 	if (open_library(run->open_flags, &co) < 0)
 		return CO_EXIT_FAIL;
+	if (co_check_offload(co, run->flags)) {
+		copyoffload_close(co);
+		return CO_EXIT_FAIL;
+	}
 	if (run->async) {
 		/* no SA_RESTART: a wait returns EINTR, and the job is
 		 * cancelled
@@ -544,7 +551,7 @@ static int parse_option(struct run *run, int c)
 	case OPT_OFFLOAD:
 		if (co_parse_offload(optarg, &flag))
 			return co_usage_error(run->cmd->name,
-					      "invalid argument '%s' for '--offload' (auto, xcopy, odx, none)", optarg);
+					      "invalid argument '%s' for '--offload' (auto, xcopy, odx, nvme, none)", optarg);
 		run->flags |= flag;
 		break;
 	case OPT_NO_MODULE:
@@ -680,7 +687,7 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 
 static const char *const feature_names[] = {
 	"clone", "dedupe", "copy", "fs_copy", "kernel_copy", "xcopy", "odx",
-	"devinfo", "jobs",
+	"devinfo", "jobs", "nvme",
 };
 
 static const char *const dev_cap_names[] = {
@@ -689,7 +696,7 @@ static const char *const dev_cap_names[] = {
 
 static const char *const flag_names[] = {
 	"allow_share", "require_share", "no_fallback", "offload_xcopy",
-	"offload_odx", "offload_none",
+	"offload_odx", "offload_none", "offload_nvme",
 };
 
 /* Bits by name, unknown ones as bitN; a JSON array or space-separated. */
@@ -934,6 +941,13 @@ static int cmd_jobs(const struct cmd *cmd, int argc, char **argv)
 	return co_cmd_jobs(cmd->name, argc, argv);
 }
 
+/* --- nvme-setup ---------------------------------------------------------- */
+
+static int cmd_nvme_setup(const struct cmd *cmd, int argc, char **argv)
+{
+	return co_cmd_nvme_setup(cmd->name, argc, argv);
+}
+
 /* --- main ---------------------------------------------------------------- */
 
 static const struct cmd cmds[] = {
@@ -945,6 +959,7 @@ static const struct cmd cmds[] = {
 	  "Copy ranges of SRC into DST by the best method available," },
 	{ "info", 0, cmd_info, NULL },
 	{ "jobs", 0, cmd_jobs, NULL },
+	{ "nvme-setup", 0, cmd_nvme_setup, NULL },
 };
 
 int main(int argc, char **argv)

@@ -126,6 +126,7 @@ static void json_flags(uint64_t flags)
 	static const char *const names[] = {
 		"allow_share", "require_share", "no_fallback",
 		"offload_xcopy", "offload_odx", "offload_none",
+		"offload_nvme",
 	};
 	const char *sep = "";
 	char buf[16];

@@ -13,7 +13,8 @@ TOOLS_BIN := tools/copyoffload-cp tools/copyoffload
 TOOLS_MAN := man/man1/copyoffload-cp.1 man/man1/copyoffload.1
 TOOLS_COMMON_OBJ := tools/common.o
 TOOLS_OBJ := $(TOOLS_COMMON_OBJ) tools/copyoffload-cp.o tools/copyoffload.o \
-	tools/ranges.o tools/counters.o tools/progress.o tools/jobs.o
+	tools/ranges.o tools/counters.o tools/progress.o tools/jobs.o \
+	tools/nvme.o
 
 tools: $(TOOLS_BIN)
 
@@ -27,7 +28,7 @@ tools/copyoffload-cp: tools/copyoffload-cp.o tools/counters.o tools/progress.o \
 		lib/libcopyoffload.so | lib
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(filter %.o,$^) -Llib -lcopyoffload
 
-tools/copyoffload: tools/copyoffload.o tools/ranges.o tools/jobs.o \
+tools/copyoffload: tools/copyoffload.o tools/ranges.o tools/jobs.o tools/nvme.o \
 		$(TOOLS_COMMON_OBJ) \
 		lib/libcopyoffload.so | lib
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -Llib -lcopyoffload
