@@ -183,8 +183,11 @@ static void usage_info(void)
 	       "Show the loaded module's ABI version, version, features, accepted\n"
 	       "flags, maximum number of ranges and chunk size; or, given a block\n"
 	       "device or a file on one, what the module knows of that storage:\n"
-	       "the whole disk and partition start, and for a SCSI disk the 3PC\n"
-	       "bit, the NAA designator and the copy manager's EXTENDED COPY limits.\n"
+	       "the whole disk and partition start, the transport, for a SCSI disk\n"
+	       "the 3PC bit, the NAA designator and the copy manager's EXTENDED COPY\n"
+	       "and ROD token limits, for an NVMe namespace its nsid, whether it\n"
+	       "offers Copy, the Copy limits nvme-setup handed over, and why the\n"
+	       "NVMe Copy engine will not copy there, if it will not.\n"
 	       "\n"
 	       "      --refresh  probe the device again instead of using the cache\n"
 	       "                 (needs CAP_SYS_ADMIN)\n"
@@ -778,8 +781,141 @@ static const char *inq_text(const uint8_t *p, size_t len, char *buf)
 	return buf;
 }
 
+static const char *const transport_names[] = {
+	[COPYOFFLOAD_TRANSPORT_OTHER] = "other",
+	[COPYOFFLOAD_TRANSPORT_SCSI] = "scsi",
+	[COPYOFFLOAD_TRANSPORT_NVME] = "nvme",
+};
+
+/* COPYOFFLOAD_NVME_* by bit number; NULL: none */
+static const char *const nvme_cap_names[] = {
+	[0] = "copy", [16] = "limits_set", [17] = "multipath",
+	[18] = "metadata",
+};
+
+/* What "copyoffload info DEV" knows besides the devinfo itself. */
+struct devinfo_ctx {
+	bool engine;		/* the module has COPYOFFLOAD_FEAT_NVME */
+	bool nvme_name;		/* the whole disk is an nvme* one */
+};
+
+/*
+ * Why the NVMe Copy engine will not copy on this namespace, or NULL when
+ * it may.  The first reason that applies, the one to act on first.
+ */
+static const char *nvme_why_not(const struct copyoffload_devinfo *di,
+				const struct devinfo_ctx *ctx)
+{
+	uint32_t caps = di->u.nvme.caps;
+
+	if (!ctx->engine)
+		return "the module has no NVMe Copy engine (no 'nvme' in its features)";
+	if (caps & COPYOFFLOAD_NVME_MULTIPATH)
+		return "a multipath head: no queue of its own, the engine sends no Copy through it";
+	if (caps & COPYOFFLOAD_NVME_METADATA)
+		return "metadata or protection information: the engine does not copy such a namespace";
+	if (!(caps & COPYOFFLOAD_NVME_LIMITS_SET))
+		return "no limits handed over yet: run 'copyoffload nvme-setup' as root";
+	if (!(caps & COPYOFFLOAD_NVME_COPY))
+		return "the controller does not offer Copy with source range format 0";
+	return NULL;
+}
+
+static void print_nvme_caps(uint32_t caps, bool json)
+{
+	const char *sep = "";
+	char buf[16];
+	unsigned int b;
+
+	for (b = 0; b < 32; b++) {
+		if (!(caps & (1U << b)))
+			continue;
+		snprintf(buf, sizeof(buf), "bit%u", b);
+		fputs(sep, stdout);
+		if (b < ARRAY_SIZE(nvme_cap_names) && nvme_cap_names[b])
+			snprintf(buf, sizeof(buf), "%s", nvme_cap_names[b]);
+		if (json)
+			co_json_string(stdout, buf);
+		else
+			fputs(buf, stdout);
+		sep = json ? "," : " ";
+	}
+}
+
+/* The transport and, for NVMe, its part: JSON keys or text lines. */
+static void print_transport(const struct copyoffload_devinfo *di,
+			    const struct devinfo_ctx *ctx, bool json)
+{
+	const struct copyoffload_devinfo_nvme *n = &di->u.nvme;
+	bool known = di->size >= COPYOFFLOAD_DEVINFO_SIZE_VER2;
+	bool nvme = known && di->transport == COPYOFFLOAD_TRANSPORT_NVME;
+	const char *why;
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", di->transport);
+	if (known && di->transport < ARRAY_SIZE(transport_names))
+		snprintf(buf, sizeof(buf), "%s", transport_names[di->transport]);
+	if (json) {
+		printf(",\"transport\":");
+		if (known)
+			co_json_string(stdout, buf);
+		else
+			printf("null");
+		printf(",\"nvme\":");
+		if (!nvme) {
+			/* an NVMe disk that a module without the engine
+			 * does not call one
+			 */
+			if (ctx->nvme_name && !ctx->engine) {
+				printf("{\"why_not\":");
+				co_json_string(stdout, nvme_why_not(di, ctx));
+				printf("}");
+			} else {
+				printf("null");
+			}
+			return;
+		}
+		printf("{\"nsid\":%u,\"caps\":[", n->nsid);
+		print_nvme_caps(n->caps, true);
+		printf("],\"copy\":%s,\"limits_set\":%s,\"mssrl\":%u,"
+		       "\"mcl\":%u,\"msrc\":%u,\"why_not\":",
+		       n->caps & COPYOFFLOAD_NVME_COPY ? "true" : "false",
+		       n->caps & COPYOFFLOAD_NVME_LIMITS_SET ? "true" : "false",
+		       n->mssrl, n->mcl, n->msrc);
+		why = nvme_why_not(di, ctx);
+		if (why)
+			co_json_string(stdout, why);
+		else
+			printf("null");
+		printf("}");
+		return;
+	}
+	if (known)
+		printf("transport: %s\n", buf);
+	if (!nvme) {
+		if (ctx->nvme_name && !ctx->engine)
+			printf("nvme copy offload: no: %s\n",
+			       nvme_why_not(di, ctx));
+		return;
+	}
+	printf("nvme nsid: %u\nnvme caps: ", n->nsid);
+	print_nvme_caps(n->caps, false);
+	printf("\nnvme copy: %s\nnvme limits set: %s\n",
+	       n->caps & COPYOFFLOAD_NVME_COPY ? "yes" : "no",
+	       n->caps & COPYOFFLOAD_NVME_LIMITS_SET ? "yes" : "no");
+	if (n->caps & COPYOFFLOAD_NVME_COPY)
+		printf("nvme mssrl: %u blocks\nnvme mcl: %u blocks\n"
+		       "nvme msrc: %u (%u ranges)\n", n->mssrl, n->mcl,
+		       n->msrc, n->msrc + 1U);
+	why = nvme_why_not(di, ctx);
+	if (why)
+		printf("nvme copy offload: no: %s\n", why);
+	else
+		printf("nvme copy offload: yes\n");
+}
+
 static void print_devinfo(const char *path, const struct copyoffload_devinfo *di,
-			  bool json)
+			  const struct devinfo_ctx *ctx, bool json)
 {
 	char naa[2 * sizeof(di->naa) + 1] = "", text[17];
 	unsigned int i;
@@ -806,7 +942,7 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 		       "\"rod_max_ranges\":%u,\"rod_max_inactivity\":%u,"
 		       "\"rod_default_inactivity\":%u,"
 		       "\"rod_max_token_blocks\":%llu,"
-		       "\"rod_optimal_blocks\":%llu}\n",
+		       "\"rod_optimal_blocks\":%llu",
 		       di->max_cscd_descriptors, di->max_segment_descriptors,
 		       di->max_descriptor_list_length, di->max_segment_length,
 		       di->max_inline_data, di->segment_granularity,
@@ -814,6 +950,8 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 		       di->rod_default_inactivity,
 		       (unsigned long long)di->rod_max_token_blocks,
 		       (unsigned long long)di->rod_optimal_blocks);
+		print_transport(di, ctx, true);
+		printf("}\n");
 		return;
 	}
 	printf("path: %s\ndisk: %u:%u\npartition start: %llu sectors\n"
@@ -822,6 +960,7 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 	       di->logical_block_size);
 	print_bits(di->caps, dev_cap_names, ARRAY_SIZE(dev_cap_names), false);
 	printf("\n");
+	print_transport(di, ctx, false);
 	if (!(di->caps & COPYOFFLOAD_DEV_SCSI))
 		return;
 	printf("vendor: %s\n", inq_text(di->vendor, sizeof(di->vendor), text));
@@ -845,10 +984,28 @@ static void print_devinfo(const char *path, const struct copyoffload_devinfo *di
 		       di->rod_default_inactivity, di->rod_max_inactivity);
 }
 
+/* Whether the block device MAJOR:MINOR's name starts with "nvme". */
+static bool nvme_disk(uint32_t major, uint32_t minor)
+{
+	char path[64], link[4096];
+	const char *name;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major, minor);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = 0;
+	name = strrchr(link, '/');
+	return !strncmp(name ? name + 1 : link, "nvme", 4);
+}
+
 /* copyoffload info PATH: the storage under PATH. */
 static int info_path(struct copyoffload *co, const char *path, bool refresh,
 		     bool json)
 {
+	struct copyoffload_info info = { .size = sizeof(info) };
+	struct devinfo_ctx ctx = { 0 };
 	struct copyoffload_devinfo di;
 	char buf[CO_ERRNO_TEXT_LEN];
 	int fd, ret;
@@ -867,7 +1024,10 @@ static int info_path(struct copyoffload *co, const char *path, bool refresh,
 			co_errno_text(-ret, buf, sizeof(buf)));
 		return CO_EXIT_FAIL;
 	}
-	print_devinfo(path, &di, json);
+	ctx.engine = !copyoffload_info_size(co, &info, sizeof(info)) &&
+		     (info.features & COPYOFFLOAD_FEAT_NVME);
+	ctx.nvme_name = nvme_disk(di.dev_major, di.dev_minor);
+	print_devinfo(path, &di, &ctx, json);
 	return CO_EXIT_OK;
 }
 

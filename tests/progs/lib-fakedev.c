@@ -19,6 +19,8 @@
  *   CO_FAKE_SUBMIT_ERRNO=N COPYOFFLOAD_IOC_SUBMIT fails with errno N
  *   CO_FAKE_WAIT_ERRNO=N   COPYOFFLOAD_IOC_WAIT fails with errno N
  *   CO_FAKE_DEVINFO_ERRNO=N  COPYOFFLOAD_IOC_DEVINFO fails with errno N
+ *   CO_FAKE_NVME_CAPS=X    DEVINFO answers an NVMe namespace (nsid 1,
+ *                          MSSRL 256, MCL 1024, MSRC 15) with u.nvme.caps X
  *
  * With COPYOFFLOAD_FEAT_JOBS in CO_FAKE_FEATURES, SUBMIT checks the request
  * as RUN does, answers job id 7 and keeps nothing; WAIT of job 7 does the
@@ -153,6 +155,12 @@ static int fake_devinfo(struct copyoffload_devinfo *di)
 		di->transport = COPYOFFLOAD_TRANSPORT_NVME;
 		n->nsid = 1;
 		n->caps |= COPYOFFLOAD_NVME_LIMITS_SET;
+	} else if (getenv("CO_FAKE_NVME_CAPS")) {
+		di->transport = COPYOFFLOAD_TRANSPORT_NVME;
+		*n = (struct copyoffload_devinfo_nvme) {
+			.nsid = 1, .mssrl = 256, .mcl = 1024, .msrc = 15,
+			.caps = strtoul(getenv("CO_FAKE_NVME_CAPS"), NULL, 0),
+		};
 	}
 	return 0;
 }
