@@ -109,4 +109,22 @@ lib_fake CO_FAKE_FEATURES=0x3 clone "$R1"
 note_ran
 lib_expect "$P/present-feature-used" ret=0 ran=yes no_module=0
 
+# copyoffload_nvme_set(): the limits go as given in a version 2 DEVINFO
+# with SET_NVME alone; a module without COPYOFFLOAD_FEAT_NVME is
+# EOPNOTSUPP (nothing sent), no module ENODEV; the module's errno comes back.
+lib_fake CO_FAKE_FEATURES=0x3ff nvme-set "$T/src" 1 1024 256 15
+lib_expect "$P/nvme-set" open=0 nvme_set=0 nvme_set_null=EINVAL \
+	fake.devinfo_size=280 fake.devinfo_flags=0x2 fake.nvme_nsid=0 \
+	fake.nvme_caps=0x1 fake.nvme_mcl=1024 fake.nvme_mssrl=256 \
+	fake.nvme_msrc=15
+lib_fake CO_FAKE_FEATURES=0x3ff nvme-set "$T/src" 0 0 0 0
+lib_expect "$P/nvme-set-no-copy" nvme_set=0 fake.nvme_caps=0 fake.nvme_mcl=0
+lib_fake CO_FAKE_FEATURES=0x1ff nvme-set "$T/src" 1 1024 256 15
+lib_note_if sent grep -q '^fake\.devinfo' <<<"$LIB_OUT"
+lib_expect "$P/nvme-set-no-feature" has_module=1 nvme_set=EOPNOTSUPP sent=no
+lib_fake CO_FAKE_FEATURES=0x3ff CO_FAKE_DEVINFO_ERRNO=19 nvme-set "$T/src" 1 1 1 0
+lib_expect "$P/nvme-set-module-errno" nvme_set=ENODEV fake.devinfo_flags=0x2
+lib_check nvme-set "$T/src" 1 1024 256 15
+lib_expect "$P/nvme-set-no-module" has_module=0 nvme_set=ENODEV
+
 done_testing

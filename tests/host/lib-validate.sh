@@ -62,7 +62,7 @@ lib_expect "$P/api-null-result" null_result=EINVAL r0.status=EINVAL
 
 lib_check names
 lib_expect "$P/method-names" method0=clone method1=fs_copy method2=xcopy \
-	method3=odx method4=kernel method5=hole method6=NULL \
+	method3=odx method4=kernel method5=hole method6=nvme_copy method7=NULL \
 	method16=copy_file_range method17=userspace method31=no_module \
 	method32=NULL
 lib_expect "$P/status-names" status0=ok status1=same status2=differs \
@@ -89,7 +89,15 @@ rejects unknown-flag-high EINVAL - -- copy 0x8000000000000000 "$R"
 rejects require-share-with-offload EINVAL - -- copy require,xcopy "$R"
 rejects two-offload-selectors EINVAL - -- copy xcopy,odx "$R"
 rejects offload-none-and-odx EINVAL - -- copy none,odx "$R"
+rejects offload-nvme-and-xcopy EINVAL - -- copy nvme,xcopy "$R"
+rejects require-share-with-nvme EINVAL - -- copy require,nvme "$R"
 rejects too-many-ranges E2BIG - -- copy - "$R,x65537"
+
+# without the module, a selector only keeps storage offload to itself: the
+# library's copy serves the range
+lib_check copy nvme "$S,0,w:$T/nvme,0,4K"
+lib_expect "$P/offload-nvme-accepted" ret=0 nr_processed=1 r0.status=ok \
+	no_module=1
 
 lib_check copy - "$S,0,w:$T/many,0,1,x65536"
 lib_expect "$P/max-ranges-accepted" ret=0 nr_processed=65536 \

@@ -16,6 +16,10 @@
  *   lib-check [-N|-R] jobs-api
  *		the jobs' functions with bad arguments and without a module
  *		(NAME=RESULT lines)
+ *   lib-check [-N|-R] nvme-set PATH CAPS MCL MSSRL MSRC [NSID]
+ *		copyoffload_nvme_set() on PATH (opened read-only) with
+ *		those fields, printing "nvme_set="; "nvme_set_null=" for a
+ *		NULL nvme
  *
  *   -N, -R     COPYOFFLOAD_OPEN_NO_MODULE, COPYOFFLOAD_OPEN_REQUIRE_MODULE
  *   -x CMD     run CMD with sh -c once the files are open, before the call
@@ -33,7 +37,7 @@
  *   numbers    decimal or 0x hex, with an optional K, M or G suffix;
  *              LEN may be "eof" (COPYOFFLOAD_LEN_TO_EOF)
  *   FLAGS      "-" or a comma list of allow, require, nofb, xcopy, odx,
- *              none, or a number
+ *              none, nvme, or a number
  *
  * Output: "ret=0|ENAME", then nr_processed, bytes_done, no_module, then
  * per range (the first 32) rI.status, rI.bytes, rI.methods, then mb.NAME
@@ -201,6 +205,7 @@ static uint64_t parse_flags(const char *s)
 		{ "xcopy", COPYOFFLOAD_F_OFFLOAD_XCOPY },
 		{ "odx", COPYOFFLOAD_F_OFFLOAD_ODX },
 		{ "none", COPYOFFLOAD_F_OFFLOAD_NONE },
+		{ "nvme", COPYOFFLOAD_F_OFFLOAD_NVME },
 	};
 	char *copy = strdup(s), *tok, *save;
 	uint64_t flags = 0;
@@ -638,6 +643,29 @@ static int run_request(struct copyoffload *co, const char *op, int argc,
 	return 0;
 }
 
+/* PATH CAPS MCL MSSRL MSRC [NSID]: copyoffload_nvme_set() */
+static int run_nvme_set(struct copyoffload *co, int argc, char **argv)
+{
+	struct copyoffload_devinfo_nvme n = { 0 };
+	int fd;
+
+	if (argc < 5)
+		die("usage", "nvme-set PATH CAPS MCL MSSRL MSRC [NSID]");
+	fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open", argv[0]);
+	n.caps = parse_num(argv[1]);
+	n.mcl = parse_num(argv[2]);
+	n.mssrl = parse_num(argv[3]);
+	n.msrc = parse_num(argv[4]);
+	if (argc > 5)
+		n.nsid = parse_num(argv[5]);
+	print_ret("nvme_set_null", copyoffload_nvme_set(co, fd, NULL));
+	print_ret("nvme_set", copyoffload_nvme_set(co, fd, &n));
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int open_flags = 0;
@@ -692,6 +720,8 @@ int main(int argc, char **argv)
 		print_ret("reap", copyoffload_wait(co,
 				strtoul(argv[optind + 1], NULL, 0), 0, NULL,
 				NULL));
+	else if (!strcmp(argv[optind], "nvme-set"))
+		ret = run_nvme_set(co, argc - optind - 1, argv + optind + 1);
 	else if (!strcmp(argv[optind], "submit"))
 		ret = run_submit(co, argc - optind - 1, argv + optind + 1);
 	else if (strcmp(argv[optind], "open"))
