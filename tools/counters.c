@@ -14,17 +14,24 @@
 enum {
 	CO_XCOPY_BYTES, CO_XCOPY_COMMANDS,
 	CO_ODX_BYTES, CO_ODX_TOKENS, CO_ODX_COMMANDS,
+	CO_NVME_BYTES, CO_NVME_COMMANDS, CO_NVME_RANGES,
 	CO_FALLBACK_FIRST
 };
 
-/* The totals, then the module's enum co_fallback in its order. */
+/*
+ * The totals, then the module's enum co_fallback in its order.  A module
+ * without the NVMe Copy engine has no nvme_* files and neither of the
+ * last two reasons: they read as 0.
+ */
 static const char *const co_counter_names[CO_COUNTERS_NR] = {
 	"xcopy_bytes", "xcopy_commands",
 	"odx_bytes", "odx_tokens", "odx_commands",
+	"nvme_bytes", "nvme_commands", "nvme_ranges",
 	"fallback_device", "fallback_fs", "fallback_perm",
 	"fallback_unaligned", "fallback_unmapped",
 	"fallback_changed", "fallback_unsupported", "fallback_unreachable",
-	"fallback_target", "fallback_token",
+	"fallback_target", "fallback_token", "fallback_cross_namespace",
+	"fallback_limits",
 };
 
 void co_counters_read(struct co_counters *c)
@@ -85,9 +92,10 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 		return;
 	}
 	fputs("storage offload: ", f);
-	/* EXTENDED COPY unless only ODX did something */
+	/* EXTENDED COPY unless only ODX or NVMe Copy did something */
 	if (co_delta(before, after, CO_XCOPY_COMMANDS) ||
-	    !co_delta(before, after, CO_ODX_TOKENS)) {
+	    (!co_delta(before, after, CO_ODX_TOKENS) &&
+	     !co_delta(before, after, CO_NVME_COMMANDS))) {
 		fprintf(f, "%" PRIu64 " EXTENDED COPY command%s, %s",
 			co_delta(before, after, CO_XCOPY_COMMANDS),
 			co_delta(before, after, CO_XCOPY_COMMANDS) == 1 ?
@@ -96,7 +104,7 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 					buf, sizeof(buf)));
 		sep = "; ";
 	}
-	if (co_delta(before, after, CO_ODX_TOKENS))
+	if (co_delta(before, after, CO_ODX_TOKENS)) {
 		fprintf(f, "%s%" PRIu64 " ROD token%s, %" PRIu64
 			" WRITE USING TOKEN command%s, %s", sep,
 			co_delta(before, after, CO_ODX_TOKENS),
@@ -105,6 +113,19 @@ void co_counters_print(FILE *f, const struct co_counters *before,
 			co_delta(before, after, CO_ODX_COMMANDS) == 1 ? "" : "s",
 			co_format_bytes(co_delta(before, after, CO_ODX_BYTES),
 					buf, sizeof(buf)));
+		sep = "; ";
+	}
+	if (co_delta(before, after, CO_NVME_COMMANDS)) {
+		fprintf(f, "%s%" PRIu64 " NVMe Copy command%s (%" PRIu64
+			" source range%s), %s", sep,
+			co_delta(before, after, CO_NVME_COMMANDS),
+			co_delta(before, after, CO_NVME_COMMANDS) == 1 ? "" : "s",
+			co_delta(before, after, CO_NVME_RANGES),
+			co_delta(before, after, CO_NVME_RANGES) == 1 ? "" : "s",
+			co_format_bytes(co_delta(before, after, CO_NVME_BYTES),
+					buf, sizeof(buf)));
+		sep = "; ";
+	}
 	sep = "; fallbacks: ";
 	for (i = CO_FALLBACK_FIRST; i < CO_COUNTERS_NR; i++) {
 		if (!co_delta(before, after, i))

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #define CO_COUNTERS_DIR	"/sys/kernel/copyoffload"
-#define CO_COUNTERS_NR	15
+#define CO_COUNTERS_NR	20
 /* The version of copyoffload-cp's --json records (in each, as "schema") */
 #define CO_CP_JSON_SCHEMA	1
 
