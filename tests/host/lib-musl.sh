@@ -26,7 +26,7 @@ ln -s "/usr/include/$(gcc -print-multiarch)/asm" "$K/asm"
 
 S=$T/src
 mkdir -p "$S"
-(cd "$CO_TOP" && tar -cf - Makefile VERSION debian.mk uapi lib tools \
+(cd "$CO_TOP" && tar -cf - Makefile VERSION debian.mk uapi lib tools udev \
 	tests/tests.mk tests/bench/bench.mk tests/odx/odx.mk \
 	tests/progs/lib-check.c) | tar -C "$S" -xf -
 if make -s -C "$S" clean-lib clean-tools >"$T/make.log" 2>&1 &&
