@@ -163,8 +163,16 @@ struct co_xcopy {
 	bool same;			/* one LUN: one CSCD */
 };
 
-int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
-		    u32 nr_blocks, unsigned int *reason);
+#define CO_XCOPY_MAX_SEGS	64	/* segment descriptors a command */
+struct co_xcopy_seg {
+	u64 src_lba, dst_lba;
+	u32 blocks;
+};
+
+unsigned int co_xcopy_max_segs(const struct copyoffload_devinfo *di,
+			       bool same);
+int co_xcopy_segments(const struct co_xcopy *x, const struct co_xcopy_seg *seg,
+		      unsigned int nr, unsigned int *reason);
 
 /* odx.c */
 #define CO_ODX_MAX_RANGES	64	/* block device range descriptors */

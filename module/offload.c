@@ -38,9 +38,12 @@
  * spans the source's holes (up to CO_MAP_MAX data runs within
  * CO_BATCH_SPAN): its tokens' and WRITE USING TOKENs' ranges skip them,
  * the destination's part of a hole is not written but punched once the
- * data after it is copied, and only then counted.  EXTENDED COPY:
- * commands of at most CO_XCOPY_MAX_BLOCKS blocks and the copy manager's
- * segment limit.  ODX: tokens of as many source ranges and blocks as the
+ * data after it is copied, and only then counted; so does an EXTENDED
+ * COPY batch where the copy manager takes several segment descriptors a
+ * command.  EXTENDED COPY: one segment an extent piece, of at most
+ * CO_XCOPY_MAX_BLOCKS blocks and the copy manager's segment length, as
+ * many a command as it takes (LIO: one); a command that fails counts none
+ * of its segments.  ODX: tokens of as many source ranges and blocks as the
  * disks' ROD token limits allow, each written by WRITE USING TOKEN over
  * the destination's ranges, again from the transfer count on when a copy
  * manager wrote less, a new token (at most CO_ODX_REPOPULATE times a
@@ -201,6 +204,8 @@ struct co_offload {
 	struct co_xcopy x;
 	struct co_end src, dst;
 	struct co_odx_list ranges;
+	unsigned int max_segs;	/* EXTENDED COPY: segments per command */
+	struct co_xcopy_seg segs[CO_XCOPY_MAX_SEGS];
 	struct co_runs runs;
 	u8 token[CO_ODX_TOKEN_LEN];
 };
@@ -307,7 +312,12 @@ static bool co_engine_limits(struct co_offload *o)
 		/* a token's ranges skip holes: a batch spans them */
 		o->max_runs = CO_MAP_MAX;
 	} else {
-		o->max_runs = 1;
+		/* segments per command: a hole between them costs nothing */
+		o->max_segs = co_xcopy_max_segs(&o->dst.di,
+						o->src.bdev->bd_disk ==
+						o->dst.bdev->bd_disk);
+		o->max_runs = o->max_segs > 1 ? CO_MAP_MAX : 1;
+		/* bytes per segment */
 		o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
 		if (o->dst.di.max_segment_length)
 			o->max_cmd = min_t(u64, o->max_cmd,
@@ -823,45 +833,73 @@ static s64 co_device_result(struct co_offload *o, u64 done, int ret,
 }
 
 /*
- * Copy [SPOS, SPOS + LEN) to DPOS on the disk, extent piece by extent
- * piece, in commands of at most max_cmd bytes.  Returns the bytes copied
- * from the start (commands succeed or fail whole), or a negative errno
- * when nothing was copied.
+ * Lock for a command over the data positions [DP, DP + N) of the batch
+ * from SPOS and DPOS: the file span from the first of their bytes to the
+ * last, holes between them included.  *AT and *SPAN: that span.
+ */
+static int co_span_lock(struct co_offload *o, loff_t spos, loff_t dpos,
+			u64 dp, u64 n, u64 *at, u64 *span,
+			unsigned int *reason)
+{
+	u64 left;
+
+	*at = co_run_pos(&o->runs, dp, &left);
+	*span = co_run_end(&o->runs, dp + n) - *at;
+	return co_cmd_lock(o, spos + *at, dpos + *at, *span, reason);
+}
+
+/*
+ * Copy the batch from SPOS to DPOS (its LEN data bytes: o->runs) on the
+ * disk, extent piece by extent piece (holes skipped), each piece a segment
+ * of at most max_cmd bytes, as many segments a command as the copy manager
+ * takes (o->max_segs).  Returns the data bytes copied from the start
+ * (commands succeed or fail whole: a failed one counts none of its
+ * segments), or a negative errno when nothing was copied.
  */
 static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			   u64 len, unsigned int *reason, u32 *commands)
 {
-	u64 done = 0;
+	u64 done = 0, n, at, span;
+	unsigned int nr;
 	int ret = 0;
 
 	while (done < len) {
-		u64 srun, drun, saddr, daddr, n;
-
 		if (co_interrupted(o->st)) {
 			ret = -EINTR;
 			break;
 		}
-		saddr = co_addr(&o->src, spos + done, &srun);
-		daddr = co_addr(&o->dst, dpos + done, &drun);
-		n = min3(srun, drun, len - done);
-		n = min(n, o->max_cmd);
-		/*
-		 * whole filesystem blocks: a command that fails leaves no
-		 * block half copied, which a commit would make written
-		 */
-		n = round_down(n, max(o->fsb, o->lbs));
-		if (!n || saddr == ~0ULL || daddr == ~0ULL ||
-		    (saddr | daddr) & (o->lbs - 1)) {
+		for (n = 0, nr = 0; done + n < len && nr < o->max_segs; nr++) {
+			u64 left, srun, drun, saddr, daddr, off, k;
+
+			off = co_run_pos(&o->runs, done + n, &left);
+			saddr = co_addr(&o->src, spos + off, &srun);
+			daddr = co_addr(&o->dst, dpos + off, &drun);
+			k = min3(srun, drun, left);
+			k = min3(k, len - done - n, o->max_cmd);
+			/*
+			 * whole filesystem blocks: a command that fails leaves
+			 * no block half copied, which a commit would make
+			 * written
+			 */
+			k = round_down(k, max(o->fsb, o->lbs));
+			if (!k || saddr == ~0ULL || daddr == ~0ULL ||
+			    (saddr | daddr) & (o->lbs - 1))
+				break;
+			o->segs[nr].src_lba = saddr / o->lbs;
+			o->segs[nr].dst_lba = daddr / o->lbs;
+			o->segs[nr].blocks = k / o->lbs;
+			n += k;
+		}
+		if (!nr) {
 			*reason = CO_FB_UNALIGNED;
 			ret = -EOPNOTSUPP;
 			break;
 		}
-		ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+		ret = co_span_lock(o, spos, dpos, done, n, &at, &span, reason);
 		if (ret)
 			break;
-		ret = co_xcopy_blocks(&o->x, saddr / o->lbs, daddr / o->lbs,
-				      n / o->lbs, reason);
-		ret = co_cmd_unlock(o, dpos + done, n, true, ret, reason);
+		ret = co_xcopy_segments(&o->x, o->segs, nr, reason);
+		ret = co_cmd_unlock(o, dpos + at, span, true, ret, reason);
 		if (ret)
 			break;
 		(*commands)++;
@@ -908,21 +946,6 @@ static u64 co_odx_ranges(const struct co_offload *o, const struct co_end *e,
 }
 
 /*
- * Lock for a command over the data positions [DP, DP + N) of the batch
- * from SPOS and DPOS: the file span from the first of their bytes to the
- * last, holes between them included.  *AT and *SPAN: that span.
- */
-static int co_odx_lock(struct co_offload *o, loff_t spos, loff_t dpos, u64 dp,
-		       u64 n, u64 *at, u64 *span, unsigned int *reason)
-{
-	u64 left;
-
-	*at = co_run_pos(&o->runs, dp, &left);
-	*span = co_run_end(&o->runs, dp + n) - *at;
-	return co_cmd_lock(o, spos + *at, dpos + *at, *span, reason);
-}
-
-/*
  * Copy the batch from SPOS to DPOS (its LEN data bytes: o->runs) with ROD
  * tokens: a token for as much of the rest as one may hold (its ranges
  * skip the holes between the runs), written with as many WRITE USING
@@ -952,7 +975,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			ret = -EOPNOTSUPP;
 			break;
 		}
-		ret = co_odx_lock(o, spos, dpos, done, n, &at, &span, reason);
+		ret = co_span_lock(o, spos, dpos, done, n, &at, &span, reason);
 		if (ret)
 			break;
 		ret = co_odx_populate(o->src.sdev, l, o->token, &blocks, reason);
@@ -976,8 +999,8 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 				break;
 			}
 			last = o->del_tkn && n == tbytes - off;
-			ret = co_odx_lock(o, spos, dpos, done, n, &at, &span,
-					  reason);
+			ret = co_span_lock(o, spos, dpos, done, n, &at, &span,
+					   reason);
 			if (ret)
 				break;
 			ret = co_odx_write(o->dst.sdev, o->token, off / o->lbs,
@@ -1043,7 +1066,7 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (o->method == COPYOFFLOAD_METHOD_ODX)
 		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
 				     &commands);
-	else	/* one run: data positions are the file's */
+	else
 		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
 	if (done <= 0) {
 		co_mmap_allow(o);

@@ -2,21 +2,27 @@
 /*
  * copyoffload: SCSI EXTENDED COPY (LID1) commands.
  *
- * One command copies one run of logical blocks from one LUN to another (or
- * within one), with the parameter list an initiator needs for every copy
- * manager we know (SPC-4 6.4, LIO's target_core_xcopy.c, tcmu-runner):
+ * One command copies up to CO_XCOPY_MAX_SEGS runs of logical blocks (as
+ * many as the copy manager's MAXIMUM SEGMENT DESCRIPTOR COUNT allows: 1 on
+ * LIO) from one LUN to another (or within one), with the parameter list an
+ * initiator needs for every copy manager we know (SPC-4 6.4, LIO's
+ * target_core_xcopy.c, tcmu-runner):
  *
  *   header       LIST ID USAGE 11b (no list ID: nothing to ask RECEIVE COPY
  *                RESULTS about later; LIO answers OPERATING PARAMETERS only)
  *   CSCD 0xE4    identification descriptor: the LUN's NAA designator from
  *                VPD page 0x83; one for a copy within a LUN, two across LUNs
- *   segment 0x02 block device to block device: NUMBER OF BLOCKS is 16 bits,
- *                so one command moves at most 65535 blocks
+ *   segment 0x02 block device to block device, one per run: NUMBER OF
+ *                BLOCKS is 16 bits, so a segment moves at most 65535 blocks
  *
  * The command goes to the destination LUN (whose copy manager must reach
- * the source).  A copy manager reports no progress for a failed command
- * (LIO completes a segment or fails it), so a failed command copied
- * nothing that may be counted: its blocks are redone by the next method.
+ * the source).  A failed command counts for nothing: all its segments'
+ * blocks are redone by the next method.  The copy manager may say in the
+ * sense data's COMMAND-SPECIFIC INFORMATION which segment it was
+ * processing (SPC-4; the ones before it would be done), but that field is
+ * only as good as a copy manager's implementation of it, and a segment
+ * counted but not copied would leave old blocks behind a copy reported
+ * done; redoing a few segments costs little.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,29 +59,64 @@ static void co_xcopy_cscd(u8 *d, const struct copyoffload_devinfo *di)
 }
 
 /*
- * Build the parameter list for one segment into BUF; returns its length.
- * SAME is true for a copy within one LUN: one CSCD serves both ends.
+ * The segments a command may carry to the copy manager described by DI:
+ * its MAXIMUM SEGMENT DESCRIPTOR COUNT, and what its MAXIMUM DESCRIPTOR
+ * LIST LENGTH (the CSCD and segment descriptor lists, not the header:
+ * SPC-4 6.20.4, LIO's RCR_OP_MAX_DESC_LIST_LEN) leaves after our CSCDs
+ * (SAME: one LUN, one CSCD); at most CO_XCOPY_MAX_SEGS, at least 1 (a
+ * copy manager that reports 0 was never offered: discover.c).
  */
-static unsigned int co_xcopy_params(u8 *buf, const struct co_xcopy *x)
+unsigned int co_xcopy_max_segs(const struct copyoffload_devinfo *di,
+			       bool same)
 {
-	unsigned int ncscd = x->same ? 1 : 2;
-	u8 *seg = buf + CO_XCOPY_HDR_LEN + ncscd * CO_XCOPY_CSCD_LEN;
+	unsigned int n = min_t(unsigned int, di->max_segment_descriptors,
+			       CO_XCOPY_MAX_SEGS);
+	u32 cscds = (same ? 1 : 2) * CO_XCOPY_CSCD_LEN;
 
-	memset(buf, 0, CO_XCOPY_HDR_LEN + 2 * CO_XCOPY_CSCD_LEN +
-	       CO_XCOPY_SEG_LEN);
+	if (di->max_descriptor_list_length)
+		n = min_t(u64, n, di->max_descriptor_list_length > cscds ?
+			  (di->max_descriptor_list_length - cscds) /
+			  CO_XCOPY_SEG_LEN : 0);
+	return max(n, 1U);
+}
+
+/* The parameter list's length for NR segments. */
+static unsigned int co_xcopy_len(const struct co_xcopy *x, unsigned int nr)
+{
+	return CO_XCOPY_HDR_LEN + (x->same ? 1 : 2) * CO_XCOPY_CSCD_LEN +
+	       nr * CO_XCOPY_SEG_LEN;
+}
+
+/*
+ * Build the parameter list for the NR segments SEG into BUF (zeroed);
+ * returns its length.  SAME is true for a copy within one LUN: one CSCD
+ * serves both ends.
+ */
+static unsigned int co_xcopy_params(u8 *buf, const struct co_xcopy *x,
+				    const struct co_xcopy_seg *seg,
+				    unsigned int nr)
+{
+	unsigned int ncscd = x->same ? 1 : 2, i;
+	u8 *p = buf + CO_XCOPY_HDR_LEN + ncscd * CO_XCOPY_CSCD_LEN;
+
 	buf[1] = CO_XCOPY_LIST_ID_NONE;
 	put_unaligned_be16(ncscd * CO_XCOPY_CSCD_LEN, buf + 2);
-	put_unaligned_be32(CO_XCOPY_SEG_LEN, buf + 8);
+	put_unaligned_be32(nr * CO_XCOPY_SEG_LEN, buf + 8);
 	co_xcopy_cscd(buf + CO_XCOPY_HDR_LEN, x->src);
 	if (!x->same)
 		co_xcopy_cscd(buf + CO_XCOPY_HDR_LEN + CO_XCOPY_CSCD_LEN,
 			      x->dst);
 
-	seg[0] = CO_XCOPY_SEG_B2B;
-	put_unaligned_be16(CO_XCOPY_SEG_LEN - 4, seg + 2);
-	put_unaligned_be16(0, seg + 4);			/* source CSCD */
-	put_unaligned_be16(x->same ? 0 : 1, seg + 6);	/* destination */
-	return seg + CO_XCOPY_SEG_LEN - buf;
+	for (i = 0; i < nr; i++, p += CO_XCOPY_SEG_LEN) {
+		p[0] = CO_XCOPY_SEG_B2B;
+		put_unaligned_be16(CO_XCOPY_SEG_LEN - 4, p + 2);
+		put_unaligned_be16(0, p + 4);			/* source CSCD */
+		put_unaligned_be16(x->same ? 0 : 1, p + 6);	/* destination */
+		put_unaligned_be16(seg[i].blocks, p + 10);
+		put_unaligned_be64(seg[i].src_lba, p + 12);
+		put_unaligned_be64(seg[i].dst_lba, p + 20);
+	}
+	return p - buf;
 }
 
 /*
@@ -106,39 +147,39 @@ static int co_xcopy_error(int result, const struct scsi_sense_hdr *sshdr,
 }
 
 /*
- * Copy NR_BLOCKS (<= CO_XCOPY_MAX_BLOCKS) logical blocks from SRC_LBA to
- * DST_LBA with one EXTENDED COPY sent to X->sdev.  0, or a negative errno
- * with *REASON set.
+ * Copy the NR segments SEG (1 to CO_XCOPY_MAX_SEGS, each of 1 to
+ * CO_XCOPY_MAX_BLOCKS logical blocks) with one EXTENDED COPY sent to
+ * X->sdev.  0, or a negative errno with *REASON set.
  */
-int co_xcopy_blocks(const struct co_xcopy *x, u64 src_lba, u64 dst_lba,
-		    u32 nr_blocks, unsigned int *reason)
+int co_xcopy_segments(const struct co_xcopy *x, const struct co_xcopy_seg *seg,
+		      unsigned int nr, unsigned int *reason)
 {
 	u8 cdb[16] = { EXTENDED_COPY, 0x00 };	/* service action: LID1 */
 	struct scsi_sense_hdr sshdr = {};
-	unsigned int len;
-	u8 *buf, *seg;
+	unsigned int len, i;
+	u8 *buf;
 	int ret;
 
-	if (WARN_ON_ONCE(!nr_blocks || nr_blocks > CO_XCOPY_MAX_BLOCKS))
+	*reason = CO_FB_TARGET;
+	if (WARN_ON_ONCE(!nr || nr > CO_XCOPY_MAX_SEGS))
 		return -EINVAL;
-	buf = kmalloc(CO_XCOPY_HDR_LEN + 2 * CO_XCOPY_CSCD_LEN +
-		      CO_XCOPY_SEG_LEN, GFP_KERNEL);
+	for (i = 0; i < nr; i++)
+		if (WARN_ON_ONCE(!seg[i].blocks ||
+				 seg[i].blocks > CO_XCOPY_MAX_BLOCKS))
+			return -EINVAL;
+	buf = kzalloc(co_xcopy_len(x, nr), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	len = co_xcopy_params(buf, x);
-	seg = buf + len - CO_XCOPY_SEG_LEN;
-	put_unaligned_be16(nr_blocks, seg + 10);
-	put_unaligned_be64(src_lba, seg + 12);
-	put_unaligned_be64(dst_lba, seg + 20);
+	len = co_xcopy_params(buf, x, seg, nr);
 	put_unaligned_be32(len, cdb + 10);
 
 	ret = co_scsi_execute(x->sdev, cdb, true, buf, len, &sshdr,
 			      co_cmd_timeout(), CO_XCOPY_RETRIES);
 	kfree(buf);
 	if (ret) {
-		pr_debug("EXTENDED COPY %u blocks %llu -> %llu: result %d, sense %x/%x/%x\n",
-			 nr_blocks, src_lba, dst_lba, ret, sshdr.sense_key,
-			 sshdr.asc, sshdr.ascq);
+		pr_debug("EXTENDED COPY of %u segments, %u blocks %llu -> %llu first: result %d, sense %x/%x/%x\n",
+			 nr, seg[0].blocks, seg[0].src_lba, seg[0].dst_lba, ret,
+			 sshdr.sense_key, sshdr.asc, sshdr.ascq);
 		return co_xcopy_error(ret, &sshdr, reason);
 	}
 	return 0;

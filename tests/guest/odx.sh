@@ -807,6 +807,94 @@ sp_partial wut-fails-at-a-hole 2 128
 # 1000 KiB of data: inside the 9th run, eight holes before it done
 sp_partial wut-fails-in-a-run 3 1000
 
+# ---- EXTENDED COPY: several segments a command ----------------------------------
+# With the target's xcopy knob, EXTENDED COPY (--offload=xcopy) of the
+# sparse source: with 1 segment descriptor a command (LIO's limit) one
+# command an extent piece; with 16 (RECEIVE COPY RESULTS says so, the
+# module reads it again with copyoffload info --refresh) a batch spans the
+# holes and a command carries up to 16 pieces.  A command that fails
+# counts none of its segments (the copy manager reports no progress we
+# read): with --no-fallback, bytes done end with the last command that
+# succeeded, the destination strictly kept after them.
+# xcopy_segments N: the target serves EXTENDED COPY with N segments a
+# command (0: not at all) and the module knows it
+xcopy_segments() {
+	if [ "$1" = 0 ]; then odx_knobs "$@"; else odx_knobs "xcopy $1" "${@:2}"; fi
+	"$CO_RANGE" info --refresh "$ODX0" >/dev/null 2>&1
+	"$CO_RANGE" info --refresh "$ODX1" >/dev/null 2>&1
+}
+# want_xcopy: the last copy was EXTENDED COPY's alone, its bytes the
+# target's (with cp_tail's last block the kernel's)
+want_xcopy() {
+	cp_tail
+	want_eq "xcopy bytes" "$((SPDATA - TAIL))" "${MB[xcopy]:-0}"
+	[ -z "${MB[odx]:-}" ] && [ "${MB[kernel]:-0}" = "$TAIL" ] ||
+		why "not EXTENDED COPY alone ($(methods))"
+	want_d t.xcopy "$((SPDATA - TAIL))"
+	want_d xcopy_commands "$(d s1.xcopy_cmds)"
+	want_d t.pt 0
+}
+
+xcopy_segments 1
+case_start "$P/xcopy-segments/one"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
+want_rc 0
+want_xcopy
+XC1=$(d s1.xcopy_cmds)
+[ "$XC1" -ge "$SPRUNS" ] || why "$XC1 EXTENDED COPYs for $SPRUNS data runs, one segment each"
+want_sparse_copy "$SPC"
+case_end
+
+xcopy_segments 16
+case_start "$P/xcopy-segments/sixteen"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
+want_rc 0
+want_xcopy
+XC16=$(d s1.xcopy_cmds)
+[ "$XC16" -le $(((XC1 + 15) / 16 + 1)) ] ||
+	why "$XC16 EXTENDED COPYs with 16 segments each, $XC1 with one"
+[ "$(d s1.xcopy_segs)" -ge "$XC1" ] || why "$(d s1.xcopy_segs) segments in all, $XC1 pieces"
+echo "# xcopy-segments: $SPRUNS data runs: $XC1 EXTENDED COPYs with 1 segment a command, $XC16 with up to 16 ($(d s1.xcopy_segs) segments)"
+want_sparse_copy "$SPC"
+case_end
+
+# the second command fails whole: the first one's 16 segments are done
+xcopy_segments 16 "fail op=xcopy nth=2 sense=4/44/00"
+case_start "$P/xcopy-segments/second-command-fails/no-fallback"
+copy_plain "$SPOLD" "$SPW"
+copy_with range --no-fallback --offload=xcopy "$SP" "$SPW"
+xcopy_segments 16
+want_nofb
+want_d t.xcopy "${MB[xcopy]:-0}"
+[ "${MB[xcopy]:-0}" -gt 0 ] || why "the first command's segments not counted ($(methods))"
+fsc data_end "$SP" "${MB[xcopy]:-0}" || why "data_end: $FSC"
+want=$FSC end=-1
+sp_runs "$SP"
+for r in $SPR; do
+	[ "$end" = "$want" ] && { want=${r%+*}; break; }
+	end=$((${r%+*} + ${r#*+}))
+done
+want_eq "bytes done (after ${MB[xcopy]:-0} data bytes)" "$want" "$BYTES"
+drop_caches
+fsc kept "$SP" "$SPW" "$SPOLD" "${BYTES:-0}" strict || why "$FSC"
+case_end
+
+# a segment fails inside the first command: nothing counted, though the
+# target copied the segments before it (loose: those blocks may be new)
+xcopy_segments 16 "xcopy-fail-segment 3"
+case_start "$P/xcopy-segments/segment-fails/no-fallback"
+copy_plain "$SPOLD" "$SPW"
+copy_with range --no-fallback --offload=xcopy "$SP" "$SPW"
+xcopy_segments 16
+want_nofb
+want_eq "bytes done" 0 "$BYTES"
+drop_caches
+fsc kept "$SP" "$SPW" "$SPOLD" 0 loose || why "$FSC"
+case_end
+xcopy_segments 0
+
 # ---- which engine -----------------------------------------------------------
 case_start "$P/engine/odx-target-has-rod-tokens"
 [[ $("$CO_RANGE" info "$ODX0" 2>&1) == *"caps:"*rod_tokens* ]] ||
