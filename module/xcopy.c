@@ -138,8 +138,12 @@ static int co_xcopy_error(int result, const struct scsi_sense_hdr *sshdr,
 		*reason = CO_FB_UNSUPPORTED;
 		break;
 	case COPY_ABORTED:
-		/* 0x0d/0x02: copy target device not reachable */
-		if (sshdr->asc == 0x0d)
+		/*
+		 * 0x0d/0x02: copy target device not reachable; not the rest
+		 * of 0x0d (0x0d/0x01: third party device failure, a segment
+		 * that failed on a LUN the copy manager did reach)
+		 */
+		if (sshdr->asc == 0x0d && sshdr->ascq == 0x02)
 			*reason = CO_FB_UNREACHABLE;
 		break;
 	}
