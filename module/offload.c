@@ -312,20 +312,23 @@ static bool co_engine_limits(struct co_offload *o)
 		/* a token's ranges skip holes: a batch spans them */
 		o->max_runs = CO_MAP_MAX;
 	} else {
-		/* segments per command: a hole between them costs nothing */
-		o->max_segs = co_xcopy_max_segs(&o->dst.di,
-						o->src.bdev->bd_disk ==
-						o->dst.bdev->bd_disk);
+		o->x.sdev = o->dst.sdev;
+		o->x.src = &o->src.di;
+		o->x.dst = &o->dst.di;
+		o->x.same = o->src.bdev->bd_disk == o->dst.bdev->bd_disk;
+		/*
+		 * Segments per command: where there are several, a batch
+		 * spans holes as an ODX one does (a hole between two
+		 * segments costs nothing); where one (LIO), a batch stays
+		 * one data run, as it always was.
+		 */
+		o->max_segs = co_xcopy_max_segs(&o->dst.di, o->x.same);
 		o->max_runs = o->max_segs > 1 ? CO_MAP_MAX : 1;
 		/* bytes per segment */
 		o->max_cmd = (u64)CO_XCOPY_MAX_BLOCKS * o->lbs;
 		if (o->dst.di.max_segment_length)
 			o->max_cmd = min_t(u64, o->max_cmd,
 					   o->dst.di.max_segment_length);
-		o->x.sdev = o->dst.sdev;
-		o->x.src = &o->src.di;
-		o->x.dst = &o->dst.di;
-		o->x.same = o->src.bdev->bd_disk == o->dst.bdev->bd_disk;
 	}
 	/* whole filesystem blocks per command or token */
 	o->max_cmd = round_down(o->max_cmd, max(o->fsb, o->lbs));
