@@ -5,9 +5,11 @@
 # sent by the module, and the data does not cross the host; every fault
 # knob of the target ends in a right copy (a retry, a new token or the
 # kernel fallback) or, with --no-fallback, in EOPNOTSUPP with the bytes
-# reported done right and nothing else written.  Then the choice of the
-# engine: --offload=odx|xcopy|none on both kinds of LUN and the module
-# parameter offload_engine.
+# reported done right and nothing else written.  EXTENDED COPY with the
+# target's xcopy knob: several segment descriptors a command when it
+# reports so, fewer commands, and no segment of a failed command counted.
+# Then the choice of the engine: --offload=odx|xcopy|none on both kinds of
+# LUN and the module parameter offload_engine.
 #
 # Witnesses, for every copy: cmp after dropping the caches (and after a
 # remount); the target's statistics (read/write: bytes that crossed the
@@ -812,55 +814,130 @@ sp_partial wut-fails-in-a-run 3 1000
 # sparse source: with 1 segment descriptor a command (LIO's limit) one
 # command an extent piece; with 16 (RECEIVE COPY RESULTS says so, the
 # module reads it again with copyoffload info --refresh) a batch spans the
-# holes and a command carries up to 16 pieces.  A command that fails
-# counts none of its segments (the copy manager reports no progress we
-# read): with --no-fallback, bytes done end with the last command that
-# succeeded, the destination strictly kept after them.
+# holes and a command carries up to 16 pieces.  The same for a file of
+# many extents and no hole (one data run).  A command that fails counts
+# none of its segments, even those the target says it copied: with the
+# fallback the copy is right and EXTENDED COPY counted only the commands
+# that succeeded; with --no-fallback, bytes done end with the last command
+# that succeeded, the destination strictly kept after them.
 # xcopy_segments N: the target serves EXTENDED COPY with N segments a
 # command (0: not at all) and the module knows it
 xcopy_segments() {
-	if [ "$1" = 0 ]; then odx_knobs "$@"; else odx_knobs "xcopy $1" "${@:2}"; fi
+	if [ "$1" = 0 ]; then odx_knobs "${@:2}"; else odx_knobs "xcopy $1" "${@:2}"; fi
 	"$CO_RANGE" info --refresh "$ODX0" >/dev/null 2>&1
 	"$CO_RANGE" info --refresh "$ODX1" >/dev/null 2>&1
 }
-# want_xcopy: the last copy was EXTENDED COPY's alone, its bytes the
-# target's (with cp_tail's last block the kernel's)
+# want_xcopy DATA: the last copy was EXTENDED COPY's alone, its DATA bytes
+# the target's (with cp_tail's last block the kernel's)
 want_xcopy() {
 	cp_tail
-	want_eq "xcopy bytes" "$((SPDATA - TAIL))" "${MB[xcopy]:-0}"
+	want_eq "xcopy bytes" "$(($1 - TAIL))" "${MB[xcopy]:-0}"
 	[ -z "${MB[odx]:-}" ] && [ "${MB[kernel]:-0}" = "$TAIL" ] ||
 		why "not EXTENDED COPY alone ($(methods))"
-	want_d t.xcopy "$((SPDATA - TAIL))"
+	want_d t.xcopy "$(($1 - TAIL))"
+	want_d xcopy_bytes "$(($1 - TAIL))"
 	want_d xcopy_commands "$(d s1.xcopy_cmds)"
 	want_d t.pt 0
 }
+# want_xcopy_fallback: the last copy is all done, the kernel did what
+# EXTENDED COPY did not, and EXTENDED COPY counted no more than the target
+# copied
+want_xcopy_fallback() {
+	want_rc 0
+	[ -n "${MB[kernel]:-}" ] || why "no kernel fallback ($(methods))"
+	[ "$BYTES" = "$SPSIZE" ] || why "$BYTES bytes done, not $SPSIZE"
+	want_d xcopy_bytes "${MB[xcopy]:-0}"
+	[ "$(d t.xcopy)" -ge "${MB[xcopy]:-0}" ] ||
+		why "xcopy counted ${MB[xcopy]} bytes, the target copied $(d t.xcopy)"
+}
 
-xcopy_segments 1
-case_start "$P/xcopy-segments/one"
-rm -f "$SPC"
-copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
-want_rc 0
-want_xcopy
-XC1=$(d s1.xcopy_cmds)
-[ "$XC1" -ge "$SPRUNS" ] || why "$XC1 EXTENDED COPYs for $SPRUNS data runs, one segment each"
-want_sparse_copy "$SPC"
+# XF: 8 MiB in 128 pieces of 64 KiB and no hole (a block of another
+# file, removed, allocated after each), one data run of many extents (xfs
+# still puts some pieces side by side: 52 in trial runs)
+XF=$M0/xfrag XFC=$M1/xfrag.copy
+python3 - "$XF" "$M0/xfrag.pad" <<'PY'
+import os, sys
+path, pad = sys.argv[1], sys.argv[2]
+piece, n = 64 << 10, 128
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+pfd = os.open(pad, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+for i in range(n):
+    os.posix_fallocate(fd, i * piece, piece)
+    os.posix_fallocate(pfd, i * 4096, 4096)
+os.close(pfd)
+os.unlink(pad)
+os.pwrite(fd, os.urandom(n * piece), 0)
+os.fsync(fd)
+os.close(fd)
+PY
+XFEXT=$(extents "$XF")
+sync
+
+# xcopy_pair N: copy the sparse source and XF with N segments a command;
+# XCS and XCF: the EXTENDED COPYs each took, XSS and XSF their segments,
+# XMS and XMF their milliseconds
+xcopy_pair() {
+	xcopy_segments "$1"
+	case_start "$P/xcopy-segments/$1/sparse"
+	rm -f "$SPC"
+	copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
+	want_rc 0
+	want_xcopy "$SPDATA"
+	XCS=$(d s1.xcopy_cmds) XSS=$(d s1.xcopy_segs) XMS=$MS
+	want_sparse_copy "$SPC"
+	case_end
+	case_start "$P/xcopy-segments/$1/extents"
+	rm -f "$XFC"
+	copy_with cp --reflink=never --offload=xcopy "$XF" "$XFC"
+	want_rc 0
+	want_xcopy "$((128 * 64 * KiB))"
+	XCF=$(d s1.xcopy_cmds) XSF=$(d s1.xcopy_segs) XMF=$MS
+	drop_caches
+	cmp -s "$XF" "$XFC" || why "cmp: $XFC differs from $XF"
+	case_end
+}
+
+case_start "$P/xcopy-segments/extents-layout"
+fsc runs "$XF" || why "cannot list the data runs of $XF: $FSC"
+want_eq "data runs of $XF" 1 "$(wc -w <<<"$FSC")"
+[ "$XFEXT" -ge 32 ] || why "$XF has $XFEXT extents, not 32 or more"
 case_end
 
-xcopy_segments 16
-case_start "$P/xcopy-segments/sixteen"
-rm -f "$SPC"
-copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
-want_rc 0
-want_xcopy
-XC16=$(d s1.xcopy_cmds)
-[ "$XC16" -le $(((XC1 + 15) / 16 + 1)) ] ||
-	why "$XC16 EXTENDED COPYs with 16 segments each, $XC1 with one"
-[ "$(d s1.xcopy_segs)" -ge "$XC1" ] || why "$(d s1.xcopy_segs) segments in all, $XC1 pieces"
-echo "# xcopy-segments: $SPRUNS data runs: $XC1 EXTENDED COPYs with 1 segment a command, $XC16 with up to 16 ($(d s1.xcopy_segs) segments)"
-want_sparse_copy "$SPC"
+xcopy_pair 1
+XC1S=$XCS XC1F=$XCF XM1S=$XMS XM1F=$XMF
+case_start "$P/xcopy-segments/1/a-command-a-piece"
+[ "$XC1S" -ge "$SPRUNS" ] || why "$XC1S EXTENDED COPYs for $SPRUNS data runs, one segment each"
+[ "$XC1F" -ge "$XFEXT" ] || why "$XC1F EXTENDED COPYs for $XFEXT extents, one segment each"
+want_eq "segments (sparse)" "$XC1S" "$XSS"
+want_eq "segments (extents)" "$XC1F" "$XSF"
+case_end
+
+xcopy_pair 16
+case_start "$P/xcopy-segments/16/fewer-commands"
+# every command but a batch's last carries 16 segments: with batches of
+# at most 64 extents, at most a quarter of the pieces, plus one a batch
+[ "$XSS" -ge "$XC1S" ] || why "$XSS segments for the sparse source, $XC1S pieces"
+[ "$((XCS * 8))" -le "$XC1S" ] ||
+	why "$XCS EXTENDED COPYs with 16 segments each, $XC1S with one (sparse)"
+[ "$((XCF * 8))" -le "$XC1F" ] ||
+	why "$XCF EXTENDED COPYs with 16 segments each, $XC1F with one (extents)"
+echo "# xcopy-segments: sparse, $SPRUNS data runs: $XC1S EXTENDED COPYs ($XM1S ms) with 1 segment a command, $XCS ($XMS ms) with up to 16 ($XSS segments)"
+echo "# xcopy-segments: $XFEXT extents, 1 data run: $XC1F EXTENDED COPYs ($XM1F ms) with 1 segment a command, $XCF ($XMF ms) with up to 16 ($XSF segments)"
 case_end
 
 # the second command fails whole: the first one's 16 segments are done
+xcopy_segments 16 "fail op=xcopy nth=2 sense=4/44/00"
+case_start "$P/xcopy-segments/second-command-fails"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
+xcopy_segments 16
+want_xcopy_fallback
+want_eq "xcopy bytes (the first command's)" "$(d t.xcopy)" "${MB[xcopy]:-0}"
+want_eq "EXTENDED COPYs that succeeded" 1 "$(d xcopy_commands)"
+want_reason target
+want_sparse_copy "$SPC"
+case_end
+
 xcopy_segments 16 "fail op=xcopy nth=2 sense=4/44/00"
 case_start "$P/xcopy-segments/second-command-fails/no-fallback"
 copy_plain "$SPOLD" "$SPW"
@@ -868,6 +945,7 @@ copy_with range --no-fallback --offload=xcopy "$SP" "$SPW"
 xcopy_segments 16
 want_nofb
 want_d t.xcopy "${MB[xcopy]:-0}"
+want_d xcopy_bytes "${MB[xcopy]:-0}"
 [ "${MB[xcopy]:-0}" -gt 0 ] || why "the first command's segments not counted ($(methods))"
 fsc data_end "$SP" "${MB[xcopy]:-0}" || why "data_end: $FSC"
 want=$FSC end=-1
@@ -879,6 +957,23 @@ done
 want_eq "bytes done (after ${MB[xcopy]:-0} data bytes)" "$want" "$BYTES"
 drop_caches
 fsc kept "$SP" "$SPW" "$SPOLD" "${BYTES:-0}" strict || why "$FSC"
+echo "# xcopy-segments/second-command-fails: ${MB[xcopy]:-0} data bytes copied: $BYTES bytes done"
+case_end
+
+# the third segment of every command fails (COPY ABORTED, the target
+# copied the two before it): no command with three or more segments
+# counts anything; the target's bytes are more than EXTENDED COPY's
+xcopy_segments 16 "xcopy-fail-segment 3"
+case_start "$P/xcopy-segments/segment-fails"
+rm -f "$SPC"
+copy_with cp --reflink=never --offload=xcopy "$SP" "$SPC"
+xcopy_segments 16
+want_xcopy_fallback
+[ "$(d t.xcopy)" -gt "${MB[xcopy]:-0}" ] ||
+	why "the target copied $(d t.xcopy) bytes, xcopy counted ${MB[xcopy]:-0}: no failed command copied a segment"
+want_reason target unreachable
+want_sparse_copy "$SPC"
+echo "# xcopy-segments/segment-fails: target copied $(d t.xcopy) bytes, xcopy counted ${MB[xcopy]:-0}, $(d xcopy_commands) commands succeeded"
 case_end
 
 # a segment fails inside the first command: nothing counted, though the
@@ -890,10 +985,14 @@ copy_with range --no-fallback --offload=xcopy "$SP" "$SPW"
 xcopy_segments 16
 want_nofb
 want_eq "bytes done" 0 "$BYTES"
+want_eq "xcopy bytes" 0 "${MB[xcopy]:-0}"
+want_d xcopy_bytes 0
+[ "$(d t.xcopy)" -gt 0 ] || why "the target copied no segment before the failing one"
 drop_caches
 fsc kept "$SP" "$SPW" "$SPOLD" 0 loose || why "$FSC"
 case_end
 xcopy_segments 0
+rm -f "$XF" "$XFC"
 
 # ---- which engine -----------------------------------------------------------
 case_start "$P/engine/odx-target-has-rod-tokens"
