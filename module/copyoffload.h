@@ -123,13 +123,15 @@ int co_range_check(u32 op, struct co_range *r);
 void co_clone_range(struct co_range *r, struct co_stats *st);
 void co_dedupe_range(struct co_range *r, struct co_stats *st);
 
-/* copy.c */
+/* walk.c */
 typedef ssize_t (*co_mover_t)(struct co_range *r, loff_t pos, u64 len,
 			      struct co_stats *st, void *ctx);
 int co_walk(struct co_range *r, struct co_stats *st, co_mover_t move,
 	    void *ctx);
 struct file *co_seek_file(struct file *file);
 int co_dst_hole(struct file *dst, loff_t pos, u64 len);
+
+/* copy.c */
 void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
 
 /*
