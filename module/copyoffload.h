@@ -10,23 +10,44 @@
 #include <linux/sched/signal.h>
 #include <linux/copyoffload.h>
 
+/*
+ * The NVMe Copy engine, where the target kernel exports the NVMe driver's
+ * nvme_submit_sync_cmd() (compat/Kbuild.include): its feature, its
+ * selector flag and SET_NVME exist only then.
+ */
+#ifdef COMPAT_HAVE_NVME_SUBMIT_SYNC_CMD
+#define CO_HAVE_NVME		1
+#define CO_FEAT_NVME		COPYOFFLOAD_FEAT_NVME
+#define CO_F_NVME		COPYOFFLOAD_F_OFFLOAD_NVME
+#define CO_DEVINFO_F_NVME	COPYOFFLOAD_DEVINFO_F_SET_NVME
+#else
+#define CO_HAVE_NVME		0
+#define CO_FEAT_NVME		0
+#define CO_F_NVME		0
+#define CO_DEVINFO_F_NVME	0
+#endif
+
 /* Features this build supports, reported by COPYOFFLOAD_IOC_INFO. */
 #define CO_FEATURES	(COPYOFFLOAD_FEAT_CLONE | COPYOFFLOAD_FEAT_DEDUPE | \
 			 COPYOFFLOAD_FEAT_COPY | COPYOFFLOAD_FEAT_FS_COPY | \
 			 COPYOFFLOAD_FEAT_KERNEL_COPY | COPYOFFLOAD_FEAT_DEVINFO | \
 			 COPYOFFLOAD_FEAT_XCOPY | COPYOFFLOAD_FEAT_ODX | \
-			 COPYOFFLOAD_FEAT_JOBS)
+			 COPYOFFLOAD_FEAT_JOBS | CO_FEAT_NVME)
 
 /* COPYOFFLOAD_F_* this build accepts (info.flags). */
 #define CO_F_ALL	(COPYOFFLOAD_F_ALLOW_SHARE | COPYOFFLOAD_F_REQUIRE_SHARE | \
 			 COPYOFFLOAD_F_NO_FALLBACK | COPYOFFLOAD_F_OFFLOAD_XCOPY | \
-			 COPYOFFLOAD_F_OFFLOAD_ODX | COPYOFFLOAD_F_OFFLOAD_NONE)
+			 COPYOFFLOAD_F_OFFLOAD_ODX | COPYOFFLOAD_F_OFFLOAD_NONE | \
+			 CO_F_NVME)
 
 /* COPYOFFLOAD_DEVINFO_F_* this build accepts (info.devinfo_flags). */
-#define CO_DEVINFO_F_ALL	COPYOFFLOAD_DEVINFO_F_REFRESH
+#define CO_DEVINFO_F_ALL	(COPYOFFLOAD_DEVINFO_F_REFRESH | CO_DEVINFO_F_NVME)
 
-/* Methods this build knows: COPYOFFLOAD_METHOD_* are 0 .. CO_METHOD_NR - 1. */
-#define CO_METHOD_NR	(COPYOFFLOAD_METHOD_HOLE + 1)
+/*
+ * Methods this build knows: COPYOFFLOAD_METHOD_* are 0 .. CO_METHOD_NR - 1
+ * (NVME_COPY is known, and reported, even where the engine is not built).
+ */
+#define CO_METHOD_NR	(COPYOFFLOAD_METHOD_NVME_COPY + 1)
 
 /* Bytes moved per step of a copy, between signal checks. */
 #define CO_CHUNK_SIZE	(4U << 20)
@@ -139,7 +160,7 @@ void co_copy_range(u64 flags, struct co_range *r, struct co_stats *st);
  * disk and globally, shown in sysfs).
  */
 enum co_fallback {
-	CO_FB_DEVICE,		/* no SCSI disk with EXTENDED COPY under it */
+	CO_FB_DEVICE,		/* no disk with a device copy under it */
 	CO_FB_FS,		/* filesystem or file kind not offloadable */
 	CO_FB_PERM,		/* CAP_SYS_RAWIO needed (ext4, new blocks) */
 	CO_FB_UNALIGNED,	/* offsets or length off the block grid */
@@ -149,6 +170,8 @@ enum co_fallback {
 	CO_FB_UNREACHABLE,	/* it cannot reach the source LUN */
 	CO_FB_TARGET,		/* the command failed otherwise */
 	CO_FB_TOKEN,		/* ROD tokens kept expiring or being revoked */
+	CO_FB_CROSS_NS,		/* NVMe: the files are on two namespaces */
+	CO_FB_LIMITS,		/* NVMe: Command Size Limit Exceeded */
 	CO_FB_NR
 };
 
@@ -193,6 +216,23 @@ int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
 		    u8 *token, u64 *blocks, unsigned int *reason);
 int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
 		 const struct co_odx_list *l, bool last, u64 *blocks,
+		 unsigned int *reason);
+
+/* nvme.c */
+struct block_device;
+/* source ranges per command: a batch maps no more extents (CO_MAP_MAX) */
+#define CO_NVME_MAX_RANGES	64
+struct co_nvme_list {
+	unsigned int nr;
+	u64 blocks;			/* sum of r[].blocks */
+	struct {
+		u64 lba;
+		u32 blocks;
+	} r[CO_NVME_MAX_RANGES];
+};
+
+int co_nvme_copy(struct block_device *bdev, u32 nsid,
+		 const struct co_nvme_list *l, u64 dst_lba,
 		 unsigned int *reason);
 
 /* layout.c */
@@ -240,6 +280,8 @@ long co_ioctl_devinfo(void __user *arg);
 struct scsi_device *co_bdev_sdev(struct block_device *bdev);
 struct co_disk_stats *co_disk_get(struct block_device *bdev,
 				  struct copyoffload_devinfo *di);
+bool co_nvme_usable(struct block_device *bdev,
+		    const struct copyoffload_devinfo *di);
 void co_disk_put(struct co_disk_stats *ds);
 void co_discover_exit(void);
 

@@ -18,12 +18,24 @@
  *                            disk offers ROD token copies (ODX), and
  *                            their limits (ranges per command, token
  *                            size, inactivity timeouts).
+ * An NVMe namespace (its disk's parent is an NVMe controller, class
+ * "nvme") is not probed with commands: its Copy limits live in Identify,
+ * which only the controller's admin queue answers, and that is private to
+ * the driver.  A privileged program reads them and hands them over with
+ * COPYOFFLOAD_DEVINFO_F_SET_NVME; the module learns only the NSID itself
+ * (the namespace's own NVME_IOCTL_ID, asked only once the disk is known to
+ * be the NVMe driver's), and whether the namespace can take a command at
+ * all: a multipath head (parent class "nvme-subsystem", bio-based, no
+ * request queue of its own) or a namespace with metadata or protection
+ * information cannot.
  * Results are cached per disk, keyed by dev_t and the disk's sequence
- * number (a dev_t can be reused by another disk; a diskseq cannot).
+ * number (a dev_t can be reused by another disk; a diskseq cannot); a
+ * namespace's limits stay with its entry until the disk goes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/blk-integrity.h>
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/list.h>
@@ -36,6 +48,7 @@
 
 #include "copyoffload.h"
 #include "compat/compat-scsi.h"
+#include "compat/compat-nvme.h"
 
 #define CO_SCSI_TIMEOUT		(30 * HZ)
 #define CO_SCSI_RETRIES		3
@@ -256,18 +269,79 @@ static int co_probe_copy_params(struct scsi_device *sdev, u8 *buf,
 	return 0;
 }
 
+/*
+ * Is DISK an NVMe namespace?  A namespace's disk hangs off its controller
+ * (class "nvme"); a multipath head's off the subsystem ("nvme-subsystem",
+ * *HEAD set).  Nothing NVMe-specific is sent to a disk that is not one.
+ */
+static bool co_disk_is_nvme(struct gendisk *disk, bool *head)
+{
+	struct device *parent = disk_to_dev(disk)->parent;
+
+	*head = false;
+	if (!parent || !parent->class || !parent->class->name)
+		return false;
+	if (!strcmp(parent->class->name, "nvme"))
+		return true;
+	*head = !strcmp(parent->class->name, "nvme-subsystem");
+	return *head;
+}
+
+/*
+ * The NVMe facts the module can learn itself: the NSID, and why a Copy
+ * cannot be sent (multipath head, metadata).  The limits come from
+ * SET_NVME.
+ */
+static void co_probe_nvme(struct gendisk *disk, bool head,
+			  struct copyoffload_devinfo *di)
+{
+	struct copyoffload_devinfo_nvme *n = &di->u.nvme;
+	int id;
+
+	di->transport = COPYOFFLOAD_TRANSPORT_NVME;
+	/*
+	 * A head has no request queue to send a command to, and which path
+	 * (controller) it would take is the driver's private choice.
+	 */
+	if (head || !queue_is_mq(disk->queue)) {
+		n->caps |= COPYOFFLOAD_NVME_MULTIPATH;
+		return;
+	}
+	/* the Copy would need protection fields the engine does not fill */
+	if (blk_get_integrity(disk))
+		n->caps |= COPYOFFLOAD_NVME_METADATA;
+	/*
+	 * The namespace driver's ioctl answers NVME_IOCTL_ID with the NSID
+	 * before any permission check (mode 0: no open for write needed).
+	 */
+	if (!disk->fops->ioctl) {
+		di->probe_status = -ENOTTY;
+		return;
+	}
+	id = disk->fops->ioctl(disk->part0, 0, NVME_IOCTL_ID, 0);
+	if (id > 0)
+		n->nsid = id;
+	else
+		di->probe_status = id < 0 ? id : -EIO;
+}
+
 /* Probe the disk under BDEV into DI (the disk-wide fields only). */
 static void co_probe_disk(struct block_device *bdev,
 			  struct copyoffload_devinfo *di)
 {
 	struct scsi_device *sdev;
+	bool head;
 	u8 *buf;
 	int ret;
 
 	sdev = co_bdev_sdev(bdev);
-	if (!sdev)
+	if (!sdev) {
+		if (co_disk_is_nvme(bdev->bd_disk, &head))
+			co_probe_nvme(bdev->bd_disk, head, di);
 		return;
+	}
 	di->caps |= COPYOFFLOAD_DEV_SCSI;
+	di->transport = COPYOFFLOAD_TRANSPORT_SCSI;
 	buf = kmalloc(CO_PROBE_TPC_BUF, GFP_KERNEL);
 	if (!buf) {
 		di->probe_status = -ENOMEM;
@@ -336,9 +410,31 @@ static struct co_disk *co_disk_remember(struct gendisk *disk,
 	return d;
 }
 
+/* The NVMe limits SET_NVME gave (all of u.nvme that is not probed). */
+#define CO_NVME_GIVEN	(COPYOFFLOAD_NVME_COPY | COPYOFFLOAD_NVME_LIMITS_SET)
+
+/*
+ * A namespace probed again keeps the limits it was given: nothing but
+ * SET_NVME (or the disk going away) changes them.
+ */
+static void co_nvme_keep_limits(const struct co_disk *d,
+				struct copyoffload_devinfo *di)
+{
+	const struct copyoffload_devinfo_nvme *old = &d->info.u.nvme;
+	struct copyoffload_devinfo_nvme *n = &di->u.nvme;
+
+	if (d->info.transport != COPYOFFLOAD_TRANSPORT_NVME ||
+	    di->transport != COPYOFFLOAD_TRANSPORT_NVME)
+		return;
+	n->caps |= old->caps & CO_NVME_GIVEN;
+	n->mcl = old->mcl;
+	n->mssrl = old->mssrl;
+	n->msrc = old->msrc;
+}
+
 /*
  * The cached or freshly probed facts of BDEV's disk, copied into DI.  Only
- * SCSI disks are remembered, at most CO_MAX_DISKS of them.  The probe runs
+ * SCSI disks and NVMe namespaces are remembered, at most CO_MAX_DISKS of them.  The probe runs
  * without co_disks_lock: a LUN that does not answer stalls the callers
  * that need that disk, not every copy on the system.  While one caller
  * probes a known disk again, the others use what was known.
@@ -369,9 +465,11 @@ static struct co_disk_stats *co_disk_info(struct block_device *bdev,
 	mutex_lock(&co_disks_lock);
 	/* the entry may have gone (a new disk took the dev_t): look again */
 	d = co_disk_find(disk_devt(disk), disk->diskseq);
-	if (d)
+	if (d) {
 		d->probing = false;
-	if (di->caps & COPYOFFLOAD_DEV_SCSI)
+		co_nvme_keep_limits(d, di);
+	}
+	if (di->transport != COPYOFFLOAD_TRANSPORT_OTHER)
 		d = co_disk_remember(disk, d, di);
 out:
 	if (d) {
@@ -396,6 +494,69 @@ struct co_disk_stats *co_disk_get(struct block_device *bdev,
 void co_disk_put(struct co_disk_stats *ds)
 {
 	co_disk_stats_put(ds);
+}
+
+/*
+ * Can the NVMe Copy engine send commands to BDEV's namespace, as DI
+ * (co_disk_get) describes it?  Limits given, Copy offered, a namespace
+ * with its own request queue and no metadata.
+ */
+bool co_nvme_usable(struct block_device *bdev,
+		    const struct copyoffload_devinfo *di)
+{
+	const struct copyoffload_devinfo_nvme *n = &di->u.nvme;
+	u32 need = COPYOFFLOAD_NVME_COPY | COPYOFFLOAD_NVME_LIMITS_SET;
+
+	return CO_HAVE_NVME && di->transport == COPYOFFLOAD_TRANSPORT_NVME &&
+	       (n->caps & need) == need &&
+	       !(n->caps & (COPYOFFLOAD_NVME_MULTIPATH |
+			    COPYOFFLOAD_NVME_METADATA)) &&
+	       n->nsid && n->mcl && n->mssrl &&
+	       queue_is_mq(bdev->bd_disk->queue);
+}
+
+/* Is SET_NVME's input (IN) well formed?  Reserved and out-only fields 0. */
+static bool co_nvme_set_valid(const struct copyoffload_devinfo_nvme *in)
+{
+	if (in->nsid || in->reserved || in->reserved2[0] || in->reserved2[1] ||
+	    in->caps & ~COPYOFFLOAD_NVME_COPY)
+		return false;
+	/* limits of a Copy the controller does not offer make no sense */
+	return (in->caps & COPYOFFLOAD_NVME_COPY) ||
+	       (!in->mcl && !in->mssrl && !in->msrc);
+}
+
+/*
+ * SET_NVME: the limits IN replace what was known of BDEV's namespace (in
+ * its cache entry, which co_disk_info() just made); DI gets the result.
+ */
+static int co_nvme_set(struct block_device *bdev,
+		       const struct copyoffload_devinfo_nvme *in,
+		       struct copyoffload_devinfo *di)
+{
+	struct gendisk *disk = bdev->bd_disk;
+	struct copyoffload_devinfo_nvme *n;
+	struct co_disk *d;
+	int ret = 0;
+
+	if (di->transport != COPYOFFLOAD_TRANSPORT_NVME)
+		return -ENODEV;
+	mutex_lock(&co_disks_lock);
+	d = co_disk_find(disk_devt(disk), disk->diskseq);
+	if (!d) {
+		ret = -ENOMEM;	/* co_disk_remember() could not */
+		goto out;
+	}
+	n = &d->info.u.nvme;
+	n->caps = (n->caps & ~CO_NVME_GIVEN) | in->caps |
+		  COPYOFFLOAD_NVME_LIMITS_SET;
+	n->mcl = in->mcl;
+	n->mssrl = in->mssrl;
+	n->msrc = in->msrc;
+	di->u.nvme = *n;
+out:
+	mutex_unlock(&co_disks_lock);
+	return ret;
 }
 
 /* The block device under FILE: its own, or its filesystem's. */
@@ -429,9 +590,16 @@ long co_ioctl_devinfo(void __user *arg)
 		return ret;
 	if (in.flags & ~CO_DEVINFO_F_ALL)
 		return -EINVAL;
-	if ((in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH) &&
+	if ((in.flags & (COPYOFFLOAD_DEVINFO_F_REFRESH |
+			 COPYOFFLOAD_DEVINFO_F_SET_NVME)) &&
 	    !capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	/* SET_NVME: its input is in version 2's union; nothing else with it */
+	if ((in.flags & COPYOFFLOAD_DEVINFO_F_SET_NVME) &&
+	    (usize < COPYOFFLOAD_DEVINFO_SIZE_VER2 ||
+	     (in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH) ||
+	     !co_nvme_set_valid(&in.u.nvme)))
+		return -EINVAL;
 
 	file = fget(in.fd);
 	if (!file)
@@ -443,6 +611,11 @@ long co_ioctl_devinfo(void __user *arg)
 	}
 	co_disk_put(co_disk_info(bdev, in.flags & COPYOFFLOAD_DEVINFO_F_REFRESH,
 				 &di));
+	if (in.flags & COPYOFFLOAD_DEVINFO_F_SET_NVME) {
+		ret = co_nvme_set(bdev, &in.u.nvme, &di);
+		if (ret)
+			goto out;
+	}
 	di.size = min_t(u32, usize, sizeof(di));
 	di.fd = in.fd;
 	di.flags = in.flags;
@@ -450,8 +623,6 @@ long co_ioctl_devinfo(void __user *arg)
 	di.dev_minor = MINOR(disk_devt(bdev->bd_disk));
 	di.start_sect = get_start_sect(bdev);
 	di.logical_block_size = bdev_logical_block_size(bdev);
-	di.transport = (di.caps & COPYOFFLOAD_DEV_SCSI) ?
-		       COPYOFFLOAD_TRANSPORT_SCSI : COPYOFFLOAD_TRANSPORT_OTHER;
 	ret = copy_to_user(arg, &di, di.size) ? -EFAULT : 0;
 out:
 	fput(file);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * copyoffload: the storage step of COPY.  The disk's copy manager copies
- * the blocks (SCSI EXTENDED COPY, or ROD tokens: ODX); the bytes never
- * cross the host.
+ * the blocks (SCSI EXTENDED COPY, ROD tokens: ODX, or NVMe Copy); the
+ * bytes never cross the host.  One path for the three engines: the same
+ * batches, mappings, locks and commit; only the command layer differs
+ * (xcopy.c, odx.c, nvme.c).
  *
  * Writing a file's blocks underneath its filesystem is correct only when
  * all of this holds (a range that fails any of it goes to the next method,
@@ -12,7 +14,10 @@
  *     filesystem directly on a SCSI disk or one of its partitions (not dm,
  *     md, loop) whose copy manager does EXTENDED COPY LID1 with NAA
  *     identification descriptors or ROD token copies (VPD 0x8F: POPULATE
- *     TOKEN, WRITE USING TOKEN, RRTI), with equal logical block sizes;
+ *     TOKEN, WRITE USING TOKEN, RRTI), or both on one NVMe namespace (a
+ *     Copy reads and writes within one namespace) whose Copy limits root
+ *     handed in (SET_NVME), with a request queue of its own (no multipath
+ *     head) and no metadata, with equal logical block sizes;
  *   - source and destination offsets and the length are on the filesystem
  *     block grid (a tail shorter than a block goes to the next method);
  *   - the source's blocks are written extents inside EOF; the
@@ -47,12 +52,15 @@
  * disks' ROD token limits allow, each written by WRITE USING TOKEN over
  * the destination's ranges, again from the transfer count on when a copy
  * manager wrote less, a new token (at most CO_ODX_REPOPULATE times a
- * batch) when one expired or was revoked.  Only bytes a command reports
+ * batch) when one expired or was revoked.  NVMe Copy: one destination
+ * extent per command, from up to MSRC + 1 source ranges (the source's
+ * extents, cut at MSSRL blocks), at most MCL blocks; a Copy either
+ * succeeds whole or counts for nothing.  Only bytes a command reports
  * copied are counted.
  *
  * The engine is chosen per range: the one a request flag forces, or the
- * first of the module parameter offload_engine's order (auto: ODX, then
- * EXTENDED COPY) that both disks offer.
+ * first of the module parameter offload_engine's order (auto: NVMe Copy,
+ * ODX, then EXTENDED COPY) that both disks offer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -85,8 +93,11 @@
  * first where both disks offer both; the other one is used where they
  * offer only that one.
  */
-enum { CO_ENGINE_AUTO, CO_ENGINE_ODX, CO_ENGINE_XCOPY };
-static const char * const co_engine_names[] = { "auto", "odx", "xcopy" };
+enum { CO_ENGINE_AUTO, CO_ENGINE_ODX, CO_ENGINE_XCOPY, CO_ENGINE_NVME };
+static const char * const co_engine_names[] = {
+	"auto", "odx", "xcopy", "nvme"
+};
+
 static int co_engine_default = CO_ENGINE_AUTO;
 
 static int co_engine_set(const char *val, const struct kernel_param *kp)
@@ -111,14 +122,16 @@ static const struct kernel_param_ops co_engine_ops = {
 };
 module_param_cb(offload_engine, &co_engine_ops, NULL, 0644);
 MODULE_PARM_DESC(offload_engine,
-		 "device copy tried first: auto (ODX, then EXTENDED COPY), odx, xcopy");
+		 "device copy tried first: auto (NVMe Copy, ODX, then EXTENDED COPY), odx, xcopy, nvme");
 
 /*
  * cmd_timeout: seconds the midlayer gives one EXTENDED COPY, POPULATE
  * TOKEN, WRITE USING TOKEN or RECEIVE ROD TOKEN INFORMATION before its
  * error handler aborts it (sd's default for ordinary commands is 30 s; a
  * copy manager may take longer).  The command then fails like any other,
- * and the range falls back or stops with what was copied before it.
+ * and the range falls back or stops with what was copied before it.  An
+ * NVMe Copy has the driver's I/O timeout (nvme_core.io_timeout) instead:
+ * nvme_submit_sync_cmd() takes none.
  */
 #define CO_CMD_TIMEOUT_MAX	3600
 static unsigned int co_cmd_timeout_secs = 120;
@@ -187,7 +200,7 @@ struct co_runs {
 
 struct co_offload {
 	u64 flags;
-	unsigned int method;	/* COPYOFFLOAD_METHOD_XCOPY or _ODX */
+	unsigned int method;	/* COPYOFFLOAD_METHOD_XCOPY, _ODX, _NVME_COPY */
 	bool raw;		/* the caller has CAP_SYS_RAWIO */
 	bool unwritten;		/* xfs, raw: unwritten destination extents */
 	bool del_tkn;		/* ODX: delete a token with its last use */
@@ -195,7 +208,8 @@ struct co_offload {
 	u32 lbs;		/* logical block size, bytes */
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
-	unsigned int max_ranges; /* ODX: range descriptors per command */
+	unsigned int max_ranges; /* ODX, NVMe: range descriptors per command */
+	u64 max_range;		/* NVMe: bytes per source range (MSSRL) */
 	unsigned int max_runs;	/* data runs a batch may span */
 	struct file *seek;	/* the source's, for SEEK_DATA: co_find_runs */
 	const struct co_stats *st; /* the request's: co_interrupted() */
@@ -206,6 +220,7 @@ struct co_offload {
 	struct co_odx_list ranges;
 	unsigned int max_segs;	/* EXTENDED COPY: segments per command */
 	struct co_xcopy_seg segs[CO_XCOPY_MAX_SEGS];
+	struct co_nvme_list nranges;
 	struct co_runs runs;
 	u8 token[CO_ODX_TOKEN_LEN];
 };
@@ -251,10 +266,27 @@ static void co_offload_put(struct co_offload *o)
 	kfree_sensitive(o);	/* o->token */
 }
 
-/* Do both disks offer METHOD? */
-static bool co_engine_offered(const struct co_offload *o, unsigned int method)
+/*
+ * Do both disks offer METHOD?  NVMe Copy is within one namespace: two
+ * that would both take it are refused with *REASON CO_FB_CROSS_NS (QEMU
+ * 7.2 has no copy between namespaces; formats 2 and 3 would need Set
+ * Features Host Behavior Support, an admin command the module cannot send).
+ */
+static bool co_engine_offered(const struct co_offload *o, unsigned int method,
+			      unsigned int *reason)
 {
 	u32 need = COPYOFFLOAD_DEV_SCSI | COPYOFFLOAD_DEV_3PC;
+
+	if (method == COPYOFFLOAD_METHOD_NVME_COPY) {
+		if (!co_nvme_usable(o->src.bdev, &o->src.di) ||
+		    !co_nvme_usable(o->dst.bdev, &o->dst.di))
+			return false;
+		if (o->src.bdev->bd_disk != o->dst.bdev->bd_disk) {
+			*reason = CO_FB_CROSS_NS;
+			return false;
+		}
+		return true;
+	}
 
 	if (method == COPYOFFLOAD_METHOD_ODX)
 		need |= COPYOFFLOAD_DEV_ROD_TOKENS;
@@ -265,22 +297,33 @@ static bool co_engine_offered(const struct co_offload *o, unsigned int method)
 	       o->src.sdev && o->dst.sdev;
 }
 
-/* The device copy for FLAGS both disks offer, best first; 0 if none. */
-static unsigned int co_engine_pick(const struct co_offload *o, u64 flags)
+/*
+ * The device copy for FLAGS both disks offer, best first; 0 if none
+ * (*REASON: CO_FB_DEVICE, or why an engine both disks have was refused).
+ */
+static unsigned int co_engine_pick(const struct co_offload *o, u64 flags,
+				   unsigned int *reason)
 {
-	unsigned int first = COPYOFFLOAD_METHOD_ODX;
-	unsigned int second = COPYOFFLOAD_METHOD_XCOPY;
+	unsigned int order[3] = {}, i;
 
-	if (flags & COPYOFFLOAD_F_OFFLOAD_ODX)
-		second = 0;
-	else if (flags & COPYOFFLOAD_F_OFFLOAD_XCOPY)
-		first = 0;
-	else if (READ_ONCE(co_engine_default) == CO_ENGINE_XCOPY)
-		swap(first, second);
-	if (first && co_engine_offered(o, first))
-		return first;
-	if (second && co_engine_offered(o, second))
-		return second;
+	if (flags & COPYOFFLOAD_F_OFFLOAD_NVME) {
+		order[0] = COPYOFFLOAD_METHOD_NVME_COPY;
+	} else if (flags & COPYOFFLOAD_F_OFFLOAD_ODX) {
+		order[0] = COPYOFFLOAD_METHOD_ODX;
+	} else if (flags & COPYOFFLOAD_F_OFFLOAD_XCOPY) {
+		order[0] = COPYOFFLOAD_METHOD_XCOPY;
+	} else {
+		/* a disk is SCSI or NVMe: only the SCSI pair's order matters */
+		order[0] = COPYOFFLOAD_METHOD_NVME_COPY;
+		order[1] = COPYOFFLOAD_METHOD_ODX;
+		order[2] = COPYOFFLOAD_METHOD_XCOPY;
+		if (READ_ONCE(co_engine_default) == CO_ENGINE_XCOPY)
+			swap(order[1], order[2]);
+	}
+	*reason = CO_FB_DEVICE;
+	for (i = 0; i < ARRAY_SIZE(order) && order[i]; i++)
+		if (co_engine_offered(o, order[i], reason))
+			return order[i];
 	return 0;
 }
 
@@ -297,7 +340,20 @@ static bool co_engine_limits(struct co_offload *o)
 {
 	u64 blocks;
 
-	if (o->method == COPYOFFLOAD_METHOD_ODX) {
+	if (o->method == COPYOFFLOAD_METHOD_NVME_COPY) {
+		const struct copyoffload_devinfo_nvme *n = &o->dst.di.u.nvme;
+
+		/*
+		 * One namespace: its limits.  A data run a command: the
+		 * destination of a Copy is one LBA run, and a hole in the
+		 * source is one in the destination.
+		 */
+		o->max_runs = 1;
+		o->max_cmd = min_t(u64, n->mcl, CO_BATCH / o->lbs) * o->lbs;
+		o->max_range = (u64)n->mssrl * o->lbs;
+		o->max_ranges = min_t(unsigned int, n->msrc + 1U,
+				      CO_NVME_MAX_RANGES);
+	} else if (o->method == COPYOFFLOAD_METHOD_ODX) {
 		/* a token's blocks: what both disks take, and their optimum */
 		blocks = co_limit(o->src.di.rod_max_token_blocks,
 				  o->dst.di.rod_max_token_blocks);
@@ -361,9 +417,10 @@ static struct co_offload *co_offload_get(u64 flags, struct co_range *r,
 	*reason = CO_FB_DEVICE;
 	if (bdev_read_only(o->dst.bdev))
 		goto fail;
-	o->method = co_engine_pick(o, flags);
+	o->method = co_engine_pick(o, flags, reason);
 	if (!o->method)
 		goto fail;
+	*reason = CO_FB_DEVICE;
 	o->lbs = bdev_logical_block_size(o->dst.bdev);
 	if (o->lbs != bdev_logical_block_size(o->src.bdev))
 		goto fail;
@@ -912,6 +969,95 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
+ * The source's disk ranges for [SPOS, SPOS + LEN) (one data run, mapped)
+ * into L: its extents in order, each cut at MSSRL (o->max_range), at most
+ * o->max_ranges of them.  Returns the bytes they cover (whole logical
+ * blocks), short where the list is full or a block cannot be used.
+ */
+static u64 co_nvme_ranges(const struct co_offload *o, loff_t spos, u64 len,
+			  struct co_nvme_list *l)
+{
+	u64 done = 0, run, addr, n, lba;
+
+	l->nr = 0;
+	l->blocks = 0;
+	while (done < len) {
+		addr = co_addr(&o->src, spos + done, &run);
+		if (addr == ~0ULL || addr & (o->lbs - 1))
+			break;
+		n = round_down(min3(run, len - done, o->max_range), o->lbs);
+		if (!n)
+			break;
+		lba = addr / o->lbs;
+		if (l->nr && l->r[l->nr - 1].lba + l->r[l->nr - 1].blocks == lba &&
+		    (u64)(l->r[l->nr - 1].blocks) * o->lbs + n <= o->max_range) {
+			l->r[l->nr - 1].blocks += n / o->lbs;
+		} else {
+			if (l->nr == o->max_ranges)
+				break;
+			l->r[l->nr].lba = lba;
+			l->r[l->nr].blocks = n / o->lbs;
+			l->nr++;
+		}
+		l->blocks += n / o->lbs;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * Copy [SPOS, SPOS + LEN) (one data run) to DPOS with NVMe Copies: each
+ * fills one destination extent piece of at most MCL blocks from as many
+ * source ranges as MSRC allows.  Returns the bytes copied from the start
+ * (a Copy succeeds or fails whole), or a negative errno when none were.
+ */
+static s64 co_nvme_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
+			  u64 len, unsigned int *reason, u32 *ranges,
+			  u32 *commands)
+{
+	struct co_nvme_list *l = &o->nranges;
+	u64 grid = max(o->fsb, o->lbs);
+	u64 done = 0;
+	int ret = 0;
+
+	while (done < len) {
+		u64 drun, daddr, n;
+
+		if (co_interrupted(o->st)) {
+			ret = -EINTR;
+			break;
+		}
+		daddr = co_addr(&o->dst, dpos + done, &drun);
+		n = min3(drun, len - done, o->max_cmd);
+		/*
+		 * whole filesystem blocks (a failed command leaves no block
+		 * half copied that a commit would make written): the list
+		 * is made again for what was rounded off
+		 */
+		n = round_down(co_nvme_ranges(o, spos + done, n, l), grid);
+		if (n && l->blocks * o->lbs != n)
+			n = co_nvme_ranges(o, spos + done, n, l);
+		if (!n || daddr == ~0ULL || daddr & (o->lbs - 1)) {
+			*reason = CO_FB_UNALIGNED;
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		ret = co_cmd_lock(o, spos + done, dpos + done, n, reason);
+		if (ret)
+			break;
+		ret = co_nvme_copy(o->dst.bdev, o->dst.di.u.nvme.nsid, l,
+				   daddr / o->lbs, reason);
+		ret = co_cmd_unlock(o, dpos + done, n, true, ret, reason);
+		if (ret)
+			break;
+		(*commands)++;
+		*ranges += l->nr;
+		done += n;
+	}
+	return co_device_result(o, done, ret, *reason);
+}
+
+/*
  * End E's disk ranges for the data positions [DP, DP + LEN) of the batch
  * from BASE (its runs: holes skipped), at most o->max_ranges of them, into
  * L.  Returns the data bytes they cover (whole logical blocks), 0 when the
@@ -1069,6 +1215,10 @@ static s64 co_offload_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 	if (o->method == COPYOFFLOAD_METHOD_ODX)
 		done = co_odx_mapped(o, spos, dpos, n, reason, &tokens,
 				     &commands);
+	else if (o->method == COPYOFFLOAD_METHOD_NVME_COPY)
+		/* one run; tokens: the source ranges the Copies read */
+		done = co_nvme_mapped(o, spos, dpos, n, reason, &tokens,
+				      &commands);
 	else
 		done = co_xcopy_mapped(o, spos, dpos, n, reason, &commands);
 	if (done <= 0) {

@@ -11,6 +11,9 @@
  * odx_bytes         bytes written by WRITE USING TOKEN (when committed)
  * odx_tokens        POPULATE TOKEN commands that made a token
  * odx_commands      WRITE USING TOKEN commands that wrote blocks
+ * nvme_bytes        bytes copied by NVMe Copy (counted when committed)
+ * nvme_commands     NVMe Copy commands that succeeded
+ * nvme_ranges       their source ranges (extents per command: / commands)
  * fallback_REASON   times a range (or its rest) went to the next method,
  *                   by reason (enum co_fallback)
  *
@@ -30,6 +33,9 @@ enum {
 	CO_CNT_ODX_BYTES,
 	CO_CNT_ODX_TOKENS,
 	CO_CNT_ODX_COMMANDS,
+	CO_CNT_NVME_BYTES,
+	CO_CNT_NVME_COMMANDS,
+	CO_CNT_NVME_RANGES,
 	CO_CNT_FALLBACK,	/* + enum co_fallback */
 	CO_CNT_NR = CO_CNT_FALLBACK + CO_FB_NR
 };
@@ -52,6 +58,9 @@ static const char * const co_cnt_names[CO_CNT_NR] = {
 	[CO_CNT_ODX_BYTES]				= "odx_bytes",
 	[CO_CNT_ODX_TOKENS]				= "odx_tokens",
 	[CO_CNT_ODX_COMMANDS]				= "odx_commands",
+	[CO_CNT_NVME_BYTES]				= "nvme_bytes",
+	[CO_CNT_NVME_COMMANDS]				= "nvme_commands",
+	[CO_CNT_NVME_RANGES]				= "nvme_ranges",
 	[CO_CNT_FALLBACK + CO_FB_DEVICE]		= "fallback_device",
 	[CO_CNT_FALLBACK + CO_FB_FS]			= "fallback_fs",
 	[CO_CNT_FALLBACK + CO_FB_PERM]			= "fallback_perm",
@@ -62,6 +71,8 @@ static const char * const co_cnt_names[CO_CNT_NR] = {
 	[CO_CNT_FALLBACK + CO_FB_UNREACHABLE]		= "fallback_unreachable",
 	[CO_CNT_FALLBACK + CO_FB_TARGET]		= "fallback_target",
 	[CO_CNT_FALLBACK + CO_FB_TOKEN]			= "fallback_token",
+	[CO_CNT_FALLBACK + CO_FB_CROSS_NS]		= "fallback_cross_namespace",
+	[CO_CNT_FALLBACK + CO_FB_LIMITS]		= "fallback_limits",
 };
 
 static struct kobj_attribute co_cnt_attrs[CO_CNT_NR];
@@ -93,11 +104,18 @@ static void co_count(struct co_disk_stats *ds, unsigned int i, u64 n)
 		atomic64_add(n, &ds->c.v[i]);
 }
 
-/* A batch of METHOD (XCOPY or ODX): BYTES committed, TOKENS and COMMANDS. */
+/*
+ * A batch of METHOD (XCOPY, ODX or NVME_COPY): BYTES committed, TOKENS
+ * (NVMe: source ranges) and COMMANDS.
+ */
 void co_stats_copied(struct co_disk_stats *ds, unsigned int method,
 		     u64 bytes, u32 tokens, u32 commands)
 {
-	if (method == COPYOFFLOAD_METHOD_ODX) {
+	if (method == COPYOFFLOAD_METHOD_NVME_COPY) {
+		co_count(ds, CO_CNT_NVME_BYTES, bytes);
+		co_count(ds, CO_CNT_NVME_RANGES, tokens);
+		co_count(ds, CO_CNT_NVME_COMMANDS, commands);
+	} else if (method == COPYOFFLOAD_METHOD_ODX) {
 		co_count(ds, CO_CNT_ODX_BYTES, bytes);
 		co_count(ds, CO_CNT_ODX_TOKENS, tokens);
 		co_count(ds, CO_CNT_ODX_COMMANDS, commands);
