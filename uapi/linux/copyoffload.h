@@ -68,8 +68,9 @@
  *   knew of that namespace until it goes away.  ENODEV: fd is not on an
  *   NVMe namespace; EINVAL: with REFRESH, or a limit set without
  *   COPYOFFLOAD_NVME_COPY.  Wrong limits cost only speed: a command
- *   the device refuses is retried smaller or falls back, and is counted.  From COPYOFFLOAD_DEVINFO_SIZE_VER2 on,
- *   devinfo.transport says how the disk is reached and which part of the
+ *   the device refuses is not retried, the rest of its range goes to the
+ *   next method, and the reason is counted.  From
+ *   COPYOFFLOAD_DEVINFO_SIZE_VER2 on, devinfo.transport says how the disk is reached and which part of the
  *   union after it is filled: the SCSI facts are the fixed fields above it
  *   (version 1's), other transports (NVMe) have their own part there.
  *
