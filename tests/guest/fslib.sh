@@ -170,7 +170,11 @@ mkfs_on() {
 	BDEV=$dev
 	if [ "${3:-}" = part ]; then
 		echo 'start=2048, type=83' | sfdisk -q "$dev" >/dev/null
-		BDEV=${dev}1
+		# a name ending in a digit (nvme0n1) gets "p" (nvme0n1p1)
+		case $dev in
+		*[0-9])	BDEV=${dev}p1 ;;
+		*)	BDEV=${dev}1 ;;
+		esac
 		for _ in 1 2 3 4 5; do [ -b "$BDEV" ] && break; sleep 1; done
 	fi
 	fs_mkfs "$fs" "$BDEV" || return 1
