@@ -97,9 +97,13 @@
 #define SENT_METHODS	0xa5a5a5a5U
 #define SENT_NR		0xb0b0b0b0U
 #define CLOSED_FD	987		/* checked to be closed */
-/* The request flags and methods ABI version 2 defines. */
+/*
+ * The request flags and methods ABI version 2 defines: every module knows
+ * method NVME_COPY; only one with the NVMe Copy engine (FEAT_NVME) takes
+ * COPYOFFLOAD_F_OFFLOAD_NVME and DEVINFO_F_SET_NVME.
+ */
 #define ALL_FLAGS	((1ULL << 6) - 1)
-#define NR_METHODS	6
+#define NR_METHODS	7
 
 static const char *const op_names[] = { "?", "clone", "dedupe", "copy" };
 
@@ -1052,7 +1056,6 @@ static const struct qcase qcases[] = {
 	{ "op-0", EINVAL, L_NORMAL, false, { SET(op, 0) } },
 	{ "op-4", EINVAL, L_NORMAL, false, { SET(op, 4) } },
 	{ "op-0xffffffff", EINVAL, L_NORMAL, false, { SET(op, 0xffffffff) } },
-	{ "flag-unknown-bit6", EINVAL, L_NORMAL, false, { SET(flags, 1ULL << 6) } },
 	{ "flag-unknown-bit7", EINVAL, L_NORMAL, false, { SET(flags, 1ULL << 7) } },
 	{ "flag-unknown-bit63", EINVAL, L_NORMAL, false,
 	  { SET(flags, 1ULL << 63) } },
@@ -1066,7 +1069,10 @@ static const struct qcase qcases[] = {
 	OPFLAG(DEDUPE, ALLOW_SHARE), OPFLAG(DEDUPE, REQUIRE_SHARE),
 	OPFLAG(DEDUPE, NO_FALLBACK), OPFLAG(DEDUPE, OFFLOAD_XCOPY),
 	OPFLAG(DEDUPE, OFFLOAD_ODX), OPFLAG(DEDUPE, OFFLOAD_NONE),
+	OPFLAG(CLONE, OFFLOAD_NVME), OPFLAG(DEDUPE, OFFLOAD_NVME),
 #undef OPFLAG
+	{ "flags-xcopy-nvme", EINVAL, L_NORMAL, false,
+	  { SET(flags, F_(OFFLOAD_XCOPY) | F_(OFFLOAD_NVME)) } },
 	{ "flags-xcopy-odx", EINVAL, L_NORMAL, false,
 	  { SET(flags, F_(OFFLOAD_XCOPY) | F_(OFFLOAD_ODX)) } },
 	{ "flags-xcopy-none", EINVAL, L_NORMAL, false,
@@ -1444,7 +1450,9 @@ static void run_icase(const struct icase *c)
 		     info.req_size != COPYOFFLOAD_REQ_SIZE_VER1 ||
 		     info.range_size != COPYOFFLOAD_RANGE_SIZE_VER0 ||
 		     info.devinfo_size != COPYOFFLOAD_DEVINFO_SIZE_VER2 ||
-		     info.devinfo_flags != COPYOFFLOAD_DEVINFO_F_REFRESH ||
+		     info.devinfo_flags != (COPYOFFLOAD_DEVINFO_F_REFRESH |
+					    (info.features & COPYOFFLOAD_FEAT_NVME ?
+					     COPYOFFLOAD_DEVINFO_F_SET_NVME : 0)) ||
 		     !(info.features & COPYOFFLOAD_FEAT_JOBS) != !info.max_jobs))
 			whyf("version 2 fields: nr_methods %u req_size %u range_size %u devinfo_size %u devinfo_flags %#x max_jobs %u",
 			     info.nr_methods, info.req_size, info.range_size,
@@ -1461,8 +1469,10 @@ static void run_icase(const struct icase *c)
 		     COPYOFFLOAD_FEAT_COPY))
 			whyf("features %#llx lack clone/dedupe/copy",
 			     (unsigned long long)info.features);
-		if (info.flags != ALL_FLAGS)
-			whyf("flags %#llx, expected %#llx",
+		if (info.flags != (ALL_FLAGS |
+				   (info.features & COPYOFFLOAD_FEAT_NVME ?
+				    COPYOFFLOAD_F_OFFLOAD_NVME : 0)))
+			whyf("flags %#llx, expected %#llx (and OFFLOAD_NVME with FEAT_NVME)",
 			     (unsigned long long)info.flags, ALL_FLAGS);
 		if (!info.chunk_size)
 			whyf("chunk_size 0");
