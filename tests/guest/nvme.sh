@@ -325,8 +325,9 @@ wrong_case() {
 		why "copyoffload-cp failed: $(tail -n 2 "$FS_ERRF")"
 	[ "$(delta "$NS0" "$4")" -ge 1 ] || why "$4 did not move"
 	echo 3 > /proc/sys/vm/drop_caches
+	# (no block count compared: xfs counts a many-extent source's
+	# extent tree blocks in st_blocks, which the copy needs fewer of)
 	want "bytes differ after dropping caches" same_bytes "$3" "$MNT/$name"
-	want_eq "allocated blocks" "$(stat -c %b "$3")" "$(stat -c %b "$MNT/$name")"
 	echo "# $CASE: $4 +$(delta "$NS0" "$4"), $(delta "$NS0" nvme_commands) commands succeeded"
 	case_end
 }
