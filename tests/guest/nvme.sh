@@ -333,6 +333,43 @@ wrong_case() {
 }
 wrong_case msrc "1,65535,$MSSRL,63" "$MNT/frag" fallback_limits
 wrong_case mssrl "1,$MCL,$((MSSRL * 4)),$MSRC" "$MNT/src" fallback_target
+
+# Honest partial results: three data runs of 1 MiB between holes (each
+# Copy takes one run: 8 ranges of MSSRL, within the real MSRC), then one
+# of 4 MiB (32 ranges: over it, refused) with MSRC and MCL handed in too
+# large.  The per-range report counts as nvme_copy exactly what the
+# Copies that succeeded wrote (the module's nvme_bytes), the kernel
+# copies the rest, the bytes are right.
+case_start "$P/wrong-limits/partial"
+python3 - "$MNT/half" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+for i in range(3):
+    os.pwrite(fd, os.urandom(1 << 20), i * (2 << 20))
+    os.fsync(fd)
+os.pwrite(fd, os.urandom(4 << 20), 6 << 20)
+os.close(fd)
+PY
+sync
+set_limits "$NS0" "1,65535,$MSSRL,63"
+snap "$NS0"
+CO_OUT=$("$CO_CP" --json --reflink=never "$MNT/half" "$MNT/half.copy" 2>"$FS_ERRF") ||
+	why "copyoffload-cp failed: $(tail -n 2 "$FS_ERRF")"
+python3 -c '
+import json, sys
+o = json.loads(sys.argv[1].splitlines()[0])
+m = o.get("methods") or o.get("method_bytes") or {}
+nv, k = m.get("nvme_copy", m.get("method6", 0)), m.get("kernel", 0)
+if not nv or k <= 65536:
+    sys.exit("methods %s: not a partial NVMe Copy" % m)
+if nv != int(sys.argv[2]):
+    sys.exit("nvme_copy %d bytes reported, %s written by the Copies" % (nv, sys.argv[2]))
+' "$CO_OUT" "$(delta "$NS0" nvme_bytes)" 2>"$FS_ERRF" || why "$(<"$FS_ERRF")"
+[ "$(delta "$NS0" fallback_limits)" -ge 1 ] || why "fallback_limits did not move"
+echo 3 > /proc/sys/vm/drop_caches
+want "bytes differ after dropping caches" same_bytes "$MNT/half" "$MNT/half.copy"
+echo "# $CASE: $(delta "$NS0" nvme_commands) commands, $(delta "$NS0" nvme_bytes) bytes by NVMe Copy, then the kernel"
+case_end
 set_limits "$NS0" "$LIMITS"
 
 # ---- no Copy on the namespace, and --no-fallback -----------------------------
