@@ -47,6 +47,8 @@ if [ -x "$CO_TOOLS/copyoffload-cp" ] && [ -x "$CO_TOOLS/copyoffload" ]; then
 		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" copy --help
 	options_documented man.copyoffload.jobs-options \
 		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" jobs --help
+	options_documented man.copyoffload.nvme-setup-options \
+		"$CO_TOP/man/man1/copyoffload.1" "$CO_TOOLS/copyoffload" nvme-setup --help
 else
 	fail man.options "the tools are not built: run make tools"
 fi
