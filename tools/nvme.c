@@ -81,6 +81,7 @@ struct ns {
 	enum ns_state state;
 	int err;		/* positive errno of a failure, or 0 */
 	const char *why;	/* what failed or why skipped */
+	int status;		/* the NVMe status an Identify failed with */
 	bool identified;	/* the Identify fields below are read */
 	uint32_t nsid;
 	uint16_t oncs, ocfs;
@@ -226,18 +227,16 @@ static void ns_identify(struct ns *ns, int fd)
 	}
 	ret = identify(fd, 0, NVME_CNS_CTRL, buf);
 	if (ret) {
-		ns_fail(ns, ret < 0 ? -ret : EIO, ret < 0 ?
-			"Identify Controller failed" :
-			"Identify Controller: the controller answered an error status");
+		ns_fail(ns, ret < 0 ? -ret : EIO, "Identify Controller failed");
+		ns->status = ret > 0 ? ret : 0;
 		goto out;
 	}
 	ns->oncs = le16(buf + ID_CTRL_ONCS);
 	ns->ocfs = le16(buf + ID_CTRL_OCFS);
 	ret = identify(fd, ns->nsid, NVME_CNS_NS, buf);
 	if (ret) {
-		ns_fail(ns, ret < 0 ? -ret : EIO, ret < 0 ?
-			"Identify Namespace failed" :
-			"Identify Namespace: the controller answered an error status");
+		ns_fail(ns, ret < 0 ? -ret : EIO, "Identify Namespace failed");
+		ns->status = ret > 0 ? ret : 0;
 		goto out;
 	}
 	ns->mssrl = le16(buf + ID_NS_MSSRL);
@@ -335,6 +334,8 @@ static void print_ns(struct setup *s, const struct ns *ns)
 			co_json_string(stdout, ns->why);
 		else
 			printf("null");
+		if (ns->status)
+			printf(",\"nvme_status\":%d", ns->status);
 		if (ns->nsid)
 			printf(",\"nsid\":%" PRIu32, ns->nsid);
 		if (ns->identified)
@@ -345,6 +346,11 @@ static void print_ns(struct setup *s, const struct ns *ns)
 			       ns->caps & COPYOFFLOAD_NVME_COPY ? "true" : "false",
 			       ns->mssrl, ns->mcl, ns->msrc, ns->ms, ns->dps);
 		printf("}");
+		return;
+	}
+	if (ns->state == NS_FAILED && ns->status) {
+		co_warn("%s: %s: the controller answered NVMe status %#x",
+			ns->path, ns->why, ns->status);
 		return;
 	}
 	if (ns->state == NS_FAILED) {
