@@ -83,6 +83,14 @@
 #define CO_BATCH		(256ULL << 20)
 /* File bytes, data and holes, a batch over several data runs may span. */
 #define CO_BATCH_SPAN		(4 * CO_BATCH)
+/*
+ * Bytes one NVMe Copy may write.  nvme_submit_sync_cmd() gives it the
+ * driver's I/O timeout (nvme_core.io_timeout, 30 s by default), and a
+ * timed-out command makes the driver abort it and then reset the
+ * controller, under every other user of the disk: a device's MCL may be
+ * far larger than what it copies in that time.
+ */
+#define CO_NVME_CMD_MAX		(64ULL << 20)
 /* Times a batch is mapped again after the files changed under it. */
 #define CO_REMAP_TRIES		3
 /* New tokens a batch may ask for after one expired or was revoked. */
@@ -349,7 +357,8 @@ static bool co_engine_limits(struct co_offload *o)
 		 * source is one in the destination.
 		 */
 		o->max_runs = 1;
-		o->max_cmd = min_t(u64, n->mcl, CO_BATCH / o->lbs) * o->lbs;
+		o->max_cmd = min_t(u64, n->mcl, CO_NVME_CMD_MAX / o->lbs) *
+			     o->lbs;
 		o->max_range = (u64)n->mssrl * o->lbs;
 		o->max_ranges = min_t(unsigned int, n->msrc + 1U,
 				      CO_NVME_MAX_RANGES);
