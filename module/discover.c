@@ -521,9 +521,14 @@ static bool co_nvme_set_valid(const struct copyoffload_devinfo_nvme *in)
 	if (in->nsid || in->reserved || in->reserved2[0] || in->reserved2[1] ||
 	    in->caps & ~COPYOFFLOAD_NVME_COPY)
 		return false;
-	/* limits of a Copy the controller does not offer make no sense */
-	return (in->caps & COPYOFFLOAD_NVME_COPY) ||
-	       (!in->mcl && !in->mssrl && !in->msrc);
+	/*
+	 * Limits of a Copy the controller does not offer make no sense, and
+	 * one that offers it reports MSSRL and MCL non-zero (NVMe 2.0,
+	 * Identify Namespace)
+	 */
+	if (in->caps & COPYOFFLOAD_NVME_COPY)
+		return in->mcl && in->mssrl;
+	return !in->mcl && !in->mssrl && !in->msrc;
 }
 
 /*

@@ -258,6 +258,13 @@ static void ns_identify(struct ns *ns, int fd)
 	if ((ns->oncs & NVME_ONCS_COPY) &&
 	    (!ns->ocfs || (ns->ocfs & NVME_OCFS_FORMAT0)))
 		ns->caps = COPYOFFLOAD_NVME_COPY;
+	/*
+	 * A controller that offers Copy reports MSSRL and MCL non-zero;
+	 * with either 0 (QEMU's nvme without an nvme-ns device) no Copy
+	 * can be sent, and the module would refuse such limits
+	 */
+	if (!ns->mssrl || !ns->mcl)
+		ns->caps = 0;
 out:
 	free(buf);
 }

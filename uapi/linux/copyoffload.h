@@ -66,8 +66,9 @@
  *   (COPYOFFLOAD_NVME_COPY or 0), mcl, mssrl, msrc in; nsid, reserved
  *   fields and the out-only caps must be 0.  They replace what the module
  *   knew of that namespace until it goes away.  ENODEV: fd is not on an
- *   NVMe namespace; EINVAL: with REFRESH, or a limit set without
- *   COPYOFFLOAD_NVME_COPY.  Wrong limits cost only speed: a command
+ *   NVMe namespace; EINVAL: with REFRESH, a limit set without
+ *   COPYOFFLOAD_NVME_COPY, or COPYOFFLOAD_NVME_COPY with mcl or mssrl 0
+ *   (a controller that offers Copy reports both non-zero).  Wrong limits cost only speed: a command
  *   the device refuses is not retried, the rest of its range goes to the
  *   next method, and the reason is counted.  From
  *   COPYOFFLOAD_DEVINFO_SIZE_VER2 on, devinfo.transport says how the disk is reached and which part of the
