@@ -169,6 +169,13 @@ NS=$NS0
 nsid=$(cat "/sys/block/${NS0#/dev/}/nsid")
 devinfo "$NS0"
 check_match "$P/devinfo/namespace" "^transport=2 nsid=$nsid " "$DI"
+# The module forgets a namespace's limits only when it is unloaded, and
+# in the suite nvme-setup.sh hands them over before this script: reload it
+# for the no-limits case
+if [[ $DI != *" ncaps=0x0 "* ]] && rmmod copyoffload && modprobe copyoffload
+then
+	devinfo "$NS0"
+fi
 no_limits=0
 [[ $DI == *" ncaps=0x0 "* ]] && no_limits=1
 
@@ -219,7 +226,7 @@ if [ "$no_limits" = 1 ]; then
 		why "copyoffload info does not say why: $out"
 	case_end
 else
-	skip "$P/no-limits" "$NS0 was given limits before this script"
+	skip "$P/no-limits" "$NS0 has limits and the module could not be reloaded to forget them"
 fi
 umount "$MNT"
 
