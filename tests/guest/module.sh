@@ -27,7 +27,8 @@ if /usr/bin/python3 - "$info" "$(cat "$CO_TOP/VERSION")" <<'PY'
 import json, sys
 i = json.loads(sys.argv[1])
 assert i["abi_version"] == 2, i
-assert i["methods"] == ["clone", "fs_copy", "xcopy", "odx", "kernel", "hole"], i
+assert i["methods"] == ["clone", "fs_copy", "xcopy", "odx", "kernel", "hole",
+                        "nvme_copy"], i
 assert i["max_ranges"] == 65536, i
 assert i["version"].startswith(sys.argv[2]), i
 for f in ("clone", "dedupe", "copy", "kernel_copy"):
