@@ -183,6 +183,13 @@ mkfs_on() {
 	MNT=$mnt
 }
 
+# nvme_setup NS...: hand the NVMe namespaces' limits (read with Identify)
+# to the module with copyoffload nvme-setup, as root; its output in
+# NVME_SETUP_OUT, false when it failed
+nvme_setup() {
+	NVME_SETUP_OUT=$("$CO_RANGE" nvme-setup "$@" 2>&1)
+}
+
 # fs_check NAME FS DEV: the unmounted FS on DEV checked read-only, as case
 # NAME/xfs_repair (xfs_repair -n) or NAME/fsck (e2fsck -fn)
 fs_check() {

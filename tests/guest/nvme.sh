@@ -232,8 +232,8 @@ umount "$MNT"
 
 # the tools' nvme-setup reads Identify and hands the limits over
 case_start "$P/set/nvme-setup"
-out=$("$CO_RANGE" nvme-setup "$NS0" "$NS1" 2>&1) ||
-	why "copyoffload nvme-setup failed: $out"
+nvme_setup "$NS0" "$NS1" ||
+	why "copyoffload nvme-setup failed: $NVME_SETUP_OUT"
 devinfo "$NS0"
 want_eq "DEVINFO after SET_NVME" \
 	"transport=2 nsid=$nsid ncaps=0x10001 mcl=$MCL mssrl=$MSSRL msrc=$MSRC" \
