@@ -59,6 +59,8 @@ read -r NS0 NS1 _ <<<"${COPYOFFLOAD_NVME_NAMESPACES:-}"
 if [ -n "${CO_SAFETY_ENGINES:-}" ]; then
 	read -r -a ENGINES <<<"$CO_SAFETY_ENGINES"
 fi
+[ ${#ENGINES[@]} -gt 0 ] ||
+	fail "safety/setup" "no engine: NVMe LUNs without COPYOFFLOAD_NVME_NAMESPACES"
 
 # engine_use ENGINE: the cases' engine (also the --offload= value), its
 # method name (METHOD), byte counter (COUNTER), disk (DISK) and case name
