@@ -199,40 +199,35 @@ unsigned int co_xcopy_max_segs(const struct copyoffload_devinfo *di,
 int co_xcopy_segments(const struct co_xcopy *x, const struct co_xcopy_seg *seg,
 		      unsigned int nr, unsigned int *reason);
 
-/* odx.c */
-#define CO_ODX_MAX_RANGES	64	/* block device range descriptors */
-#define CO_ODX_TOKEN_LEN	512
-struct co_odx_list {
+/*
+ * One storage command's disk ranges, in logical blocks: a ROD token's or a
+ * WRITE USING TOKEN's block device range descriptors, an NVMe Copy's
+ * source ranges.  A batch maps no more extents (CO_MAP_MAX).
+ */
+#define CO_LBA_LIST_MAX		64
+struct co_lba_list {
 	unsigned int nr;
 	u64 blocks;			/* sum of r[].blocks */
 	struct {
 		u64 lba;
 		u32 blocks;
-	} r[CO_ODX_MAX_RANGES];
+	} r[CO_LBA_LIST_MAX];
 };
 
+/* odx.c */
+#define CO_ODX_TOKEN_LEN	512
+
 void co_odx_init(void);
-int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
+int co_odx_populate(struct scsi_device *sdev, const struct co_lba_list *l,
 		    u8 *token, u64 *blocks, unsigned int *reason);
 int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
-		 const struct co_odx_list *l, bool last, u64 *blocks,
+		 const struct co_lba_list *l, bool last, u64 *blocks,
 		 unsigned int *reason);
 
 /* nvme.c */
 struct block_device;
-/* source ranges per command: a batch maps no more extents (CO_MAP_MAX) */
-#define CO_NVME_MAX_RANGES	64
-struct co_nvme_list {
-	unsigned int nr;
-	u64 blocks;			/* sum of r[].blocks */
-	struct {
-		u64 lba;
-		u32 blocks;
-	} r[CO_NVME_MAX_RANGES];
-};
-
 int co_nvme_copy(struct block_device *bdev, u32 nsid,
-		 const struct co_nvme_list *l, u64 dst_lba,
+		 const struct co_lba_list *l, u64 dst_lba,
 		 unsigned int *reason);
 
 /* layout.c */

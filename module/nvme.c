@@ -54,7 +54,7 @@ static int co_nvme_error(int ret, unsigned int *reason)
  * with *REASON set.
  */
 int co_nvme_copy(struct block_device *bdev, u32 nsid,
-		 const struct co_nvme_list *l, u64 dst_lba,
+		 const struct co_lba_list *l, u64 dst_lba,
 		 unsigned int *reason)
 {
 	struct nvme_command c = {};
@@ -63,7 +63,7 @@ int co_nvme_copy(struct block_device *bdev, u32 nsid,
 	int ret;
 
 	BUILD_BUG_ON(sizeof(*d) != 32);
-	if (WARN_ON_ONCE(!l->nr || l->nr > CO_NVME_MAX_RANGES || !nsid))
+	if (WARN_ON_ONCE(!l->nr || l->nr > CO_LBA_LIST_MAX || !nsid))
 		return -EINVAL;
 	d = kcalloc(l->nr, sizeof(*d), GFP_KERNEL);
 	if (!d)
@@ -94,7 +94,7 @@ int co_nvme_copy(struct block_device *bdev, u32 nsid,
 }
 #else
 int co_nvme_copy(struct block_device *bdev, u32 nsid,
-		 const struct co_nvme_list *l, u64 dst_lba,
+		 const struct co_lba_list *l, u64 dst_lba,
 		 unsigned int *reason)
 {
 	*reason = CO_FB_DEVICE;

@@ -58,7 +58,7 @@
 #define CO_ODX_PT_HDR		16	/* ranges start here */
 #define CO_ODX_WUT_TOKEN	16
 #define CO_ODX_WUT_HDR		536
-#define CO_ODX_PARAM_MAX	(CO_ODX_WUT_HDR + CO_ODX_MAX_RANGES * \
+#define CO_ODX_PARAM_MAX	(CO_ODX_WUT_HDR + CO_LBA_LIST_MAX * \
 				 CO_ODX_RANGE_LEN)
 /* header, the largest sense data, the token descriptor with its token */
 #define CO_ODX_RRTI_LEN		(32 + 252 + 6 + CO_ODX_TOKEN_LEN)
@@ -133,7 +133,7 @@ static int co_odx_error(int result, const struct scsi_sense_hdr *sshdr,
 }
 
 /* Write ranges L as block device range descriptors at P. */
-static void co_odx_put_ranges(u8 *p, const struct co_odx_list *l)
+static void co_odx_put_ranges(u8 *p, const struct co_lba_list *l)
 {
 	unsigned int i;
 
@@ -264,7 +264,7 @@ static u8 *co_odx_buf(void)
  * a PT, the token.  BUF is wiped and freed (it may hold the token).
  */
 static int co_odx_op(struct scsi_device *sdev, u8 sa, u8 *buf,
-		     unsigned int len, const struct co_odx_list *l, u8 *token,
+		     unsigned int len, const struct co_lba_list *l, u8 *token,
 		     u64 *blocks, unsigned int *reason)
 {
 	u32 list_id = co_odx_list_id();
@@ -285,14 +285,14 @@ static int co_odx_op(struct scsi_device *sdev, u8 sa, u8 *buf,
  * TOKEN (CO_ODX_TOKEN_LEN bytes), the blocks it represents in *BLOCKS
  * (at most L's, never 0).  0, or a negative errno with *REASON set.
  */
-int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
+int co_odx_populate(struct scsi_device *sdev, const struct co_lba_list *l,
 		    u8 *token, u64 *blocks, unsigned int *reason)
 {
 	u8 *buf;
 	int ret;
 
 	*reason = CO_FB_TARGET;
-	if (WARN_ON_ONCE(!l->nr || l->nr > CO_ODX_MAX_RANGES))
+	if (WARN_ON_ONCE(!l->nr || l->nr > CO_LBA_LIST_MAX))
 		return -EINVAL;
 	buf = co_odx_buf();
 	if (!buf)
@@ -317,14 +317,14 @@ int co_odx_populate(struct scsi_device *sdev, const struct co_odx_list *l,
  * token is no longer usable).
  */
 int co_odx_write(struct scsi_device *sdev, const u8 *token, u64 offset,
-		 const struct co_odx_list *l, bool last, u64 *blocks,
+		 const struct co_lba_list *l, bool last, u64 *blocks,
 		 unsigned int *reason)
 {
 	u8 *buf;
 
 	*reason = CO_FB_TARGET;
 	*blocks = 0;
-	if (WARN_ON_ONCE(!l->nr || l->nr > CO_ODX_MAX_RANGES))
+	if (WARN_ON_ONCE(!l->nr || l->nr > CO_LBA_LIST_MAX))
 		return -EINVAL;
 	buf = co_odx_buf();
 	if (!buf)

@@ -216,8 +216,8 @@ struct co_offload {
 	u32 lbs;		/* logical block size, bytes */
 	u32 fsb;		/* largest filesystem block size, bytes */
 	u64 max_cmd;		/* bytes per EXTENDED COPY, or per ROD token */
-	unsigned int max_ranges; /* ODX, NVMe: range descriptors per command */
-	u64 max_range;		/* NVMe: bytes per source range (MSSRL) */
+	unsigned int max_ranges; /* ODX, NVMe: disk ranges per command */
+	u32 range_blocks;	/* ODX, NVMe: blocks per disk range */
 	unsigned int max_runs;	/* data runs a batch may span */
 	struct file *seek;	/* the source's, for SEEK_DATA: co_find_runs */
 	const struct co_stats *st; /* the request's: co_interrupted() */
@@ -225,10 +225,9 @@ struct co_offload {
 	unsigned int stop_reason;
 	struct co_xcopy x;
 	struct co_end src, dst;
-	struct co_odx_list ranges;
+	struct co_lba_list ranges;	/* ODX, NVMe: a command's */
 	unsigned int max_segs;	/* EXTENDED COPY: segments per command */
 	struct co_xcopy_seg segs[CO_XCOPY_MAX_SEGS];
-	struct co_nvme_list nranges;
 	struct co_runs runs;
 	u8 token[CO_ODX_TOKEN_LEN];
 };
@@ -359,9 +358,9 @@ static bool co_engine_limits(struct co_offload *o)
 		o->max_runs = 1;
 		o->max_cmd = min_t(u64, n->mcl, CO_NVME_CMD_MAX / o->lbs) *
 			     o->lbs;
-		o->max_range = (u64)n->mssrl * o->lbs;
+		o->range_blocks = n->mssrl;
 		o->max_ranges = min_t(unsigned int, n->msrc + 1U,
-				      CO_NVME_MAX_RANGES);
+				      CO_LBA_LIST_MAX);
 	} else if (o->method == COPYOFFLOAD_METHOD_ODX) {
 		/* a token's blocks: what both disks take, and their optimum */
 		blocks = co_limit(o->src.di.rod_max_token_blocks,
@@ -373,7 +372,8 @@ static bool co_engine_limits(struct co_offload *o)
 				      o->lbs : CO_BATCH;
 		o->max_ranges = co_limit(co_limit(o->src.di.rod_max_ranges,
 						  o->dst.di.rod_max_ranges),
-					 CO_ODX_MAX_RANGES);
+					 CO_LBA_LIST_MAX);
+		o->range_blocks = U32_MAX;	/* a descriptor's NUMBER OF LBAS */
 		/* a token's ranges skip holes: a batch spans them */
 		o->max_runs = CO_MAP_MAX;
 	} else {
@@ -978,37 +978,56 @@ static s64 co_xcopy_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 }
 
 /*
+ * Add the N bytes at disk address ADDR (whole logical blocks) to L: to its
+ * last range where they continue it and it stays within o->range_blocks,
+ * else as a new range.  False when that needs more than o->max_ranges.
+ */
+static bool co_lba_add(const struct co_offload *o, struct co_lba_list *l,
+		       u64 addr, u64 n)
+{
+	u64 lba = addr / o->lbs, blocks = n / o->lbs;
+
+	if (l->nr && l->r[l->nr - 1].lba + l->r[l->nr - 1].blocks == lba &&
+	    l->r[l->nr - 1].blocks + blocks <= o->range_blocks) {
+		l->r[l->nr - 1].blocks += blocks;
+	} else {
+		if (l->nr == o->max_ranges)
+			return false;
+		l->r[l->nr].lba = lba;
+		l->r[l->nr].blocks = blocks;
+		l->nr++;
+	}
+	l->blocks += blocks;
+	return true;
+}
+
+/* the bytes of a disk range from ADDR: whole blocks, within RUN and LEFT */
+static u64 co_lba_take(const struct co_offload *o, u64 addr, u64 run, u64 left)
+{
+	if (addr == ~0ULL || addr & (o->lbs - 1))
+		return 0;
+	return round_down(min3(run, left, (u64)o->range_blocks * o->lbs),
+			  o->lbs);
+}
+
+/*
  * The source's disk ranges for [SPOS, SPOS + LEN) (one data run, mapped)
- * into L: its extents in order, each cut at MSSRL (o->max_range), at most
- * o->max_ranges of them.  Returns the bytes they cover (whole logical
- * blocks), short where the list is full or a block cannot be used.
+ * into L: its extents in order, each cut at MSSRL, at most o->max_ranges
+ * of them.  Returns the bytes they cover (whole logical blocks), short
+ * where the list is full or a block cannot be used.
  */
 static u64 co_nvme_ranges(const struct co_offload *o, loff_t spos, u64 len,
-			  struct co_nvme_list *l)
+			  struct co_lba_list *l)
 {
-	u64 done = 0, run, addr, n, lba;
+	u64 done = 0, run, addr, n;
 
 	l->nr = 0;
 	l->blocks = 0;
 	while (done < len) {
 		addr = co_addr(&o->src, spos + done, &run);
-		if (addr == ~0ULL || addr & (o->lbs - 1))
+		n = co_lba_take(o, addr, run, len - done);
+		if (!n || !co_lba_add(o, l, addr, n))
 			break;
-		n = round_down(min3(run, len - done, o->max_range), o->lbs);
-		if (!n)
-			break;
-		lba = addr / o->lbs;
-		if (l->nr && l->r[l->nr - 1].lba + l->r[l->nr - 1].blocks == lba &&
-		    (u64)(l->r[l->nr - 1].blocks) * o->lbs + n <= o->max_range) {
-			l->r[l->nr - 1].blocks += n / o->lbs;
-		} else {
-			if (l->nr == o->max_ranges)
-				break;
-			l->r[l->nr].lba = lba;
-			l->r[l->nr].blocks = n / o->lbs;
-			l->nr++;
-		}
-		l->blocks += n / o->lbs;
 		done += n;
 	}
 	return done;
@@ -1024,7 +1043,7 @@ static s64 co_nvme_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			  u64 len, unsigned int *reason, u32 *ranges,
 			  u32 *commands)
 {
-	struct co_nvme_list *l = &o->nranges;
+	struct co_lba_list *l = &o->ranges;
 	u64 grid = max(o->fsb, o->lbs);
 	u64 done = 0;
 	int ret = 0;
@@ -1073,31 +1092,18 @@ static s64 co_nvme_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
  * first block is not mapped or off the disk's block grid.
  */
 static u64 co_odx_ranges(const struct co_offload *o, const struct co_end *e,
-			 loff_t base, u64 dp, u64 len, struct co_odx_list *l)
+			 loff_t base, u64 dp, u64 len, struct co_lba_list *l)
 {
-	u64 done = 0, run, left, pos, addr, n, lba;
+	u64 done = 0, run, left, pos, addr, n;
 
 	l->nr = 0;
 	l->blocks = 0;
 	while (done < len) {
 		pos = co_run_pos(&o->runs, dp + done, &left);
 		addr = co_addr(e, base + pos, &run);
-		n = min3(run, left, len - done);
-		n = round_down(min_t(u64, n, (u64)U32_MAX * o->lbs), o->lbs);
-		if (!n || addr == ~0ULL || addr & (o->lbs - 1))
+		n = co_lba_take(o, addr, run, min(left, len - done));
+		if (!n || !co_lba_add(o, l, addr, n))
 			break;
-		lba = addr / o->lbs;
-		if (l->nr && l->r[l->nr - 1].lba + l->r[l->nr - 1].blocks == lba &&
-		    l->r[l->nr - 1].blocks + n / o->lbs <= U32_MAX) {
-			l->r[l->nr - 1].blocks += n / o->lbs;
-		} else {
-			if (l->nr == o->max_ranges)
-				break;
-			l->r[l->nr].lba = lba;
-			l->r[l->nr].blocks = n / o->lbs;
-			l->nr++;
-		}
-		l->blocks += n / o->lbs;
 		done += n;
 	}
 	return done;
@@ -1115,7 +1121,7 @@ static s64 co_odx_mapped(struct co_offload *o, loff_t spos, loff_t dpos,
 			 u64 len, unsigned int *reason, u32 *tokens,
 			 u32 *commands)
 {
-	struct co_odx_list *l = &o->ranges;
+	struct co_lba_list *l = &o->ranges;
 	unsigned int repopulated = 0;
 	u64 done = 0, tbytes, off, n, blocks, at, span;
 	bool last, deleted;
