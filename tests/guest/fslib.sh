@@ -200,6 +200,26 @@ fs_check() {
 	fi
 }
 
+# after_remount NAME FS DEV A:B...: unmount $MNT, mount DEV there again and
+# compare each pair of its files A and B, as case NAME/after-remount;
+# unmounted again, the filesystem checked (fs_check NAME FS DEV)
+after_remount() {
+	local name=$1 fs=$2 dev=$3 pair
+	shift 3
+	umount "$MNT"
+	case_start "$name/after-remount"
+	if mount "$dev" "$MNT"; then
+		for pair in "$@"; do
+			want_same "$MNT/${pair%%:*}" "$MNT/${pair#*:}"
+		done
+		umount "$MNT"
+	else
+		why "cannot mount $dev again"
+	fi
+	case_end
+	fs_check "$name" "$fs" "$dev"
+}
+
 # fragmented FILE MIB: MIB MiB of random data in many extents, with holes:
 # 64 KiB pieces written out of order, every fifth one left a hole
 fragmented() {

@@ -290,13 +290,7 @@ for fs in xfs ext4; do
 		[ $((c1 - c0)) -ge $((SIZE_MIB * MiB / (MCL * 512))) ] ||
 			why "$((c1 - c0)) commands for $SIZE_MIB MiB with MCL $MCL"
 		case_end
-		umount "$MNT"
-		case_start "$P/$t/after-remount"
-		mount "$BDEV" "$MNT" && want "bytes differ after remount" \
-			same_bytes "$MNT/src" "$MNT/pre"
-		umount "$MNT"
-		case_end
-		fs_check "$P/$t" "$fs" "$BDEV"
+		after_remount "$P/$t" "$fs" "$BDEV" src:pre
 	done
 done
 

@@ -312,18 +312,8 @@ for fs in xfs ext4; do
 		[ "$fs" = xfs ] && want_blocks "$MNT/frag.copy" "$MNT/frag"
 		case_end
 
-		umount "$MNT"
-		case_start "$P/$t/after-remount"
-		if mount "$BDEV" "$MNT"; then
-			want_same "$MNT/src" "$MNT/fresh"
-			want_same "$MNT/src" "$MNT/pre"
-			want_same "$MNT/frag" "$MNT/frag.copy"
-			umount "$MNT"
-		else
-			why "cannot mount $BDEV again"
-		fi
-		case_end
-		fs_check "$P/$t" "$fs" "$BDEV"
+		after_remount "$P/$t" "$fs" "$BDEV" src:fresh src:pre \
+			frag:frag.copy
 	done
 done
 

@@ -157,13 +157,7 @@ for fs in xfs ext4; do
 		# 48 MiB in commands of at most 65535 blocks of 512 bytes
 		[ $((c1 - c0)) -ge 2 ] || why "only $((c1 - c0)) EXTENDED COPY commands"
 		case_end
-		umount "$MNT"
-		case_start "$P/$t/after-remount"
-		mount "$BDEV" "$MNT" && want "bytes differ after remount" \
-			same_bytes "$MNT/src" "$MNT/pre"
-		umount "$MNT"
-		case_end
-		fs_check "$P/$t" "$fs" "$BDEV"
+		after_remount "$P/$t" "$fs" "$BDEV" src:pre
 	done
 done
 
