@@ -110,9 +110,10 @@ bench_verify() {
 }
 
 # file_copy STATE NAME CMD...: CMD SRC DST copies $M/src to a new file in
-# the region, prepared in STATE; verified, located, removed.  Without a
-# region (D unset: tests/bench/link) STATE is only a name, the copy lands
-# where the filesystem puts it and is not located.
+# the region, prepared in STATE; verified (by bench_verify, or by the
+# function named in BENCH_VERIFY, called the same way), located, removed.
+# Without a region (D unset: tests/bench/link) STATE is only a name, the
+# copy lands where the filesystem puts it and is not located.
 file_copy() {
 	local key=$1/$2 r
 	shift 2
@@ -122,7 +123,7 @@ file_copy() {
 		r=$(in_region "$M/dst")
 		[ "${IN[$key]:-yes}" = no ] || IN[$key]=$r
 	fi
-	bench_verify "$key" "${key#*/}" "$M/src" "$M/dst"
+	"${BENCH_VERIFY:-bench_verify}" "$key" "${key#*/}" "$M/src" "$M/dst"
 	rm -f "$M/dst"
 	sync
 }
