@@ -483,16 +483,20 @@ stage_modules() {
 # MSRC of CO_NVME_MSSRL, CO_NVME_MCL and CO_NVME_MSRC (default 256, 1024,
 # 15: distinct, so that each limit can be exceeded alone), and QEMU's trace
 # of its I/O commands, completions and Copy events in RUN/out/nvme-trace
-# (the folder the guest mounts at the same path).  Prints the environment
-# the guest gets (exports for env.sh; CO_VM_NVME=N tells guest-init to wait
-# for the namespaces).  With ON=0: nothing.
+# (the folder the guest mounts at the same path).  CO_NVME_DISCARD=unmap
+# (default ignore) makes a Deallocate (blkdiscard in the guest) punch a
+# hole in the image, as a fresh namespace has (tests/bench/nvme).  Prints
+# the environment the guest gets (exports for env.sh; CO_VM_NVME=N tells
+# guest-init to wait for the namespaces).  With ON=0: nothing.
 nvme_qemu() {
 	local run=$1 n=$2 i size
 	local mssrl=${CO_NVME_MSSRL:-256} mcl=${CO_NVME_MCL:-1024} msrc=${CO_NVME_MSRC:-15}
+	local discard=${CO_NVME_DISCARD:-ignore}
 	NVME_QEMU_ARGS=()
 	[ "$3" = 1 ] || return 0
 	size=${CO_TEST_LUN_SIZE:-1G}
 	case $n in ''|*[!0-9]*|0) vm_die "--namespaces wants a number from 1, not '$n'" ;; esac
+	case $discard in ignore|unmap) ;; *) vm_die "CO_NVME_DISCARD is ignore or unmap, not '$discard'" ;; esac
 	printf '%s\n' pci_nvme_io_cmd pci_nvme_enqueue_req_completion \
 		'pci_nvme_copy*' pci_nvme_aio_copy_in_cb pci_nvme_err_copy_invalid_format \
 		pci_nvme_err_invalid_lba_range > "$run/nvme-trace-events"
@@ -502,8 +506,8 @@ nvme_qemu() {
 	for ((i = 1; i <= n; i++)); do
 		truncate -s "$size" "$run/nvme$i.img" || return 1
 		NVME_QEMU_ARGS+=(
-			-blockdev "driver=file,node-name=convmef$i,filename=$run/nvme$i.img,cache.direct=off"
-			-blockdev "driver=raw,node-name=convme$i,file=convmef$i"
+			-blockdev "driver=file,node-name=convmef$i,filename=$run/nvme$i.img,cache.direct=off,discard=$discard"
+			-blockdev "driver=raw,node-name=convme$i,file=convmef$i,discard=$discard"
 			-device "nvme-ns,drive=convme$i,bus=convme,nsid=$i,mssrl=$mssrl,mcl=$mcl,msrc=$msrc")
 	done
 	printf 'export CO_NVME_MSSRL=%q CO_NVME_MCL=%q CO_NVME_MSRC=%q\n' "$mssrl" "$mcl" "$msrc"
