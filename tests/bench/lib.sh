@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034,SC2154 # the callers set and read these
 # Helpers shared by the storage benchmarks (tests/bench/xcopy, tests/bench/odx,
-# tests/bench/link).
+# tests/bench/nvme, tests/bench/link).
 # Source after tests/lib.sh.
 #
 # Every method writes into the same destination region of the LUN (REGION:
@@ -52,13 +52,21 @@ bench_region() {
 # bench_prepare STATE: put the region's LBAs in STATE (fresh or written),
 # through the backstore's image, with no I/O in flight; then sync and drop
 # the guest's caches.  Without a region (D unset) only the latter.
+# A caller whose image the guest cannot reach (tests/bench/nvme: it is on
+# the host) defines region_state STATE, which does that its own way.
 bench_prepare() {
-	[ -z "${D:-}" ] || case $1 in
-	fresh|warm-up) fallocate --punch-hole --keep-size -o $((D * 512)) \
-			-l "$bytes" "$IMG" ;;
-	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
-			-c fsync "$IMG" ;;
-	esac || { echo "cannot put the region in state $1"; exit 1; }
+	if [ -n "${D:-}" ]; then
+		if declare -F region_state > /dev/null; then
+			region_state "$1"
+		else
+			case $1 in
+			fresh|warm-up) fallocate --punch-hole --keep-size \
+				-o $((D * 512)) -l "$bytes" "$IMG" ;;
+			written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
+				-c fsync "$IMG" ;;
+			esac
+		fi || { echo "cannot put the region in state $1"; exit 1; }
+	fi
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 }
@@ -219,4 +227,29 @@ bench_states() {
 			"$(median "${T[fresh/$n]:-}")")"
 	done
 	echo
+}
+
+# bench_pieces FILE PAD N: FILE, 64 MiB of random data in N pieces (at
+# least 4 KiB each) that are not contiguous on the disk: a piece of FILE is
+# allocated, then a block of PAD, and so on; PAD is removed
+bench_pieces() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import os, sys
+path, pad, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+size = 64 << 20
+piece = max(4096, size // n // 4096 * 4096)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+pfd = os.open(pad, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+# allocate a piece of the file, then a block of padding, and so on: once
+# the padding is gone, no two pieces are contiguous on the disk
+for i, off in enumerate(range(0, size, piece)):
+    os.posix_fallocate(fd, off, min(piece, size - off))
+    if n > 1:
+        os.posix_fallocate(pfd, i * 4096, 4096)
+os.close(pfd)
+os.unlink(pad)
+os.pwrite(fd, os.urandom(size), 0)
+os.fsync(fd)
+os.close(fd)
+EOF
 }
