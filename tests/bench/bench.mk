@@ -12,11 +12,16 @@
 #                     (BENCH_XCOPY_ARGS="--mib N --reps R --kernel K")
 #                     then tests/bench/odx: ODX of a 1 GiB file on a LUN
 #                     of tests/odx/odx-target against ddpt --odx and cp
-#                     (BENCH_ODX_ARGS="--mib N --reps R --kernel K");
-#                     both with every method's destination LBAs in the
-#                     same state, fresh and written (tests/bench/lib.sh)
-#                     then tests/bench/link: the same LUNs over iSCSI on a
-#                     loopback shaped by tc, cp against copyoffload-cp
+#                     (BENCH_ODX_ARGS="--mib N --reps R --kernel K")
+#                     then tests/bench/nvme: NVMe Copy of a 1 GiB file on
+#                     a QEMU NVMe namespace against nvme copy (nvme-cli)
+#                     over the same LBAs and cp (BENCH_NVME_ARGS="--mib N
+#                     --reps R --kernel K --mssrl B --mcl B --msrc R");
+#                     all three with every method's destination LBAs in
+#                     the same state, fresh and written (tests/bench/lib.sh)
+#                     then tests/bench/link: the LIO and ODX LUNs over
+#                     iSCSI on a loopback shaped by tc, cp against
+#                     copyoffload-cp
 #                     (BENCH_LINK_ARGS="--mib N --reps R --rate 1gbit")
 #   make bench-progs  only build the benchmark programs
 #   make clean-bench
@@ -25,6 +30,7 @@ BENCH_PROGS := tests/bench/ranges
 BENCH_ARGS ?=
 BENCH_XCOPY_ARGS ?=
 BENCH_ODX_ARGS ?=
+BENCH_NVME_ARGS ?=
 BENCH_LINK_ARGS ?=
 
 bench-progs: $(BENCH_PROGS)
@@ -37,6 +43,7 @@ bench: $(BENCH_PROGS) all
 	tests/bench/run $(BENCH_ARGS)
 	tests/bench/xcopy $(BENCH_XCOPY_ARGS)
 	tests/bench/odx $(BENCH_ODX_ARGS)
+	tests/bench/nvme $(BENCH_NVME_ARGS)
 	tests/bench/link $(BENCH_LINK_ARGS)
 
 clean-bench:
