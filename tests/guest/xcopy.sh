@@ -236,7 +236,7 @@ progress_case "$M0"
 # block of the destination holds the source's bytes, zeroes or the
 # writer's: never anything else (stale blocks of other files).
 concurrent_case() {
-	local name=$1 mnt=$2 dev=$3 mib=$4 cpid rc n
+	local name=$1 mnt=$2 dev=$3 mib=$4 cpid wpid rc n
 	case_start "$P/$name"
 	random_file "$mnt/big" $((mib * 1024))
 	cp "$mnt/big" "$mnt/big.orig"
@@ -267,9 +267,11 @@ while time.time() - t0 < 4:
         cut_src = True
     time.sleep(0.02)
 EOF
+	wpid=$!
 	wait $cpid
 	rc=$?
-	wait
+	# the writer only: a bare wait would wait for fsc's helper too
+	wait "$wpid"
 	[ "$rc" = 124 ] && why "the copy hung (timeout)"
 	echo 3 > /proc/sys/vm/drop_caches
 	n=$(stat -c %s "$mnt/big.copy")
