@@ -62,7 +62,7 @@ static int file_slot[POOL_FILES * 2];	/* indexes of regular files in fds */
 static char file_path[POOL_FILES * 2][4096];
 static unsigned int nfiles;
 static long page;
-static uint64_t rng_state;
+static __thread uint64_t rng_state;	/* each thread its own sequence */
 
 /* a bounce area: [page0 rw][page1 rw][page2 ro][page3 unmapped] */
 static unsigned char *area;
@@ -241,13 +241,26 @@ static void fill_range(unsigned char *p, size_t stride, bool clean)
 		p[sizeof(*r) + below(stride - sizeof(*r))] = 1;
 }
 
-/* What the racer works on during a RUN. */
+/*
+ * What the racer works on during a RUN.  Under race_lock: the racer reads
+ * the pair and scribbles holding it, so once race_set(NULL, 0) returns no
+ * scribble of the last RUN can land (nor use a pointer half changed).
+ */
+static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char *race_ranges;
 static size_t race_bytes;
 
+static void race_set(unsigned char *ranges, size_t bytes)
+{
+	pthread_mutex_lock(&race_lock);
+	race_ranges = ranges;
+	race_bytes = bytes;
+	pthread_mutex_unlock(&race_lock);
+}
+
 static void *racer(void *arg)
 {
-	(void)arg;
+	rng_state = *(const uint64_t *)arg;
 	while (!atomic_load(&stop_racer)) {
 		if (!atomic_load(&racing)) {
 			usleep(50);
@@ -255,8 +268,10 @@ static void *racer(void *arg)
 		}
 		switch (below(4)) {
 		case 0:	/* rewrite a byte of the range array */
+			pthread_mutex_lock(&race_lock);
 			if (race_bytes)
 				race_ranges[below(race_bytes)] = (unsigned char)rnd();
+			pthread_mutex_unlock(&race_lock);
 			break;
 		case 1: {	/* swap two descriptors of the pool */
 			unsigned int a = below(nfds), b = below(nfds);
@@ -499,16 +514,17 @@ static void fuzz_run(void)
 		}
 	}
 
-	race_ranges = rvalid ? ranges : NULL;
-	race_bytes = rvalid ? bytes : 0;
+	race_set(rvalid ? ranges : NULL, rvalid ? bytes : 0);
 	atomic_store(&racing, race);
 	if (chance(20)) {
 		fuzz_submit(q, qvalid);
 		atomic_store(&racing, 0);
+		race_set(NULL, 0);
 		return;
 	}
 	ret = ioctl(devfd, COPYOFFLOAD_IOC_RUN, q);
 	atomic_store(&racing, 0);
+	race_set(NULL, 0);
 	note(2, ret);
 	if (ret || !qvalid)
 		return;
@@ -615,6 +631,7 @@ int main(int argc, char **argv)
 	uint64_t sums[SENTINELS];
 	unsigned long n = 10000, i, total = 0;
 	unsigned long long seed = time(NULL);
+	uint64_t racer_seed;
 	int opt, p[2], sv[2], bad = 0;
 	pthread_t thr;
 
@@ -691,7 +708,8 @@ int main(int argc, char **argv)
 	if (bdev)
 		add_fd(open(bdev, O_RDONLY));
 
-	pthread_create(&thr, NULL, racer, NULL);
+	racer_seed = rnd() | 1;
+	pthread_create(&thr, NULL, racer, &racer_seed);
 	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm,
 						 .sa_flags = SA_RESTART }, NULL);
 	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 3000 }, { 0, 3000 } },
