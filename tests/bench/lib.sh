@@ -50,24 +50,24 @@ bench_region() {
 		echo "warning: no free run of $bytes bytes in one extent ($n): the region is the first"
 }
 
-# bench_prepare STATE: put the region's LBAs in STATE (fresh or written),
-# through the backstore's image, with no I/O in flight; then sync and drop
-# the guest's caches.  Without a region (D unset) only the latter.
-# A caller whose image the guest cannot reach (tests/bench/nvme: it is on
-# the host) defines region_state STATE, which does that its own way.
+# region_state STATE: the region's LBAs put in STATE through the
+# backstore's image.  A caller whose image the guest cannot reach
+# (tests/bench/nvme: it is on the host) defines its own after sourcing this.
+region_state() {
+	case $1 in
+	fresh|warm-up) fallocate --punch-hole --keep-size -o $((D * 512)) \
+			-l "$bytes" "$IMG" ;;
+	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
+			-c fsync "$IMG" ;;
+	esac
+}
+
+# bench_prepare STATE: put the region's LBAs in STATE (fresh or written:
+# region_state), with no I/O in flight; then sync and drop the guest's
+# caches.  Without a region (D unset) only the latter.
 bench_prepare() {
-	if [ -n "${D:-}" ]; then
-		if declare -F region_state > /dev/null; then
-			region_state "$1"
-		else
-			case $1 in
-			fresh|warm-up) fallocate --punch-hole --keep-size \
-				-o $((D * 512)) -l "$bytes" "$IMG" ;;
-			written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
-				-c fsync "$IMG" ;;
-			esac
-		fi || { echo "cannot put the region in state $1"; exit 1; }
-	fi
+	[ -z "${D:-}" ] || region_state "$1" ||
+		{ echo "cannot put the region in state $1"; exit 1; }
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 }
