@@ -15,17 +15,19 @@
 #   written  every LBA of the region written before the run (a non-zero
 #            pattern): the image's pages exist, a copy overwrites them
 # One warm-up round (fresh) comes first and is not counted.
-# The region is free space of the filesystem, found where xfs puts a new
-# file of that size: the file methods' copies (copyoffload-cp, cp) land in
-# it (checked with FIEMAP after every copy: column "region"), the LBA
-# methods (sg_xcopy, ddpt, nvme copy) are given it as their destination
-# LBAs.
+# The region is free space of the filesystem, the run where xfs puts one
+# falloc of that size (and a little more, for the copies' metadata), and
+# while the methods run it is the filesystem's only free space: the file
+# methods' copies (copyoffload-cp, cp) have to land in it (checked with
+# FIEMAP after every copy: column "region"), the LBA methods (sg_xcopy,
+# ddpt, nvme copy) are given it as their destination LBAs.
 #
 # The caller sets LUN, IMG (the backstore's image file, seen from the
 # guest), M (the mount point), bytes, blocks, S (the source's first LBA),
 # the function counters ARRAY (its counters now, into the associative
 # array ARRAY) and the function record KEY (their change over the run
-# just timed, from C0 to C1, kept under KEY); bench_region sets D.
+# just timed, from C0 to C1, kept under KEY); bench_region sets D and
+# rblocks.
 
 declare -A T C0 C1 V IN
 bad=0
@@ -37,17 +39,40 @@ bench_others() {
 	echo "${n:-0}"
 }
 
-# bench_region: D = the first LBA of the free run where xfs puts a new
-# file of $bytes (a placeholder, allocated, located and removed)
+# bench_region: D = the first LBA of the free run where xfs puts one
+# falloc of $bytes and 16 MiB (for the copies' metadata), rblocks its
+# 512-byte blocks; the rest of the free space is taken by $M/fence, so that
+# the file copies cannot go elsewhere.  Without it they did, at 1 GiB: a
+# file written in pieces (cp's writeback, the module's batches) is
+# allocated near its inode, in the other allocation group while it has
+# room, where one falloc of the whole size went to the group with the
+# longest free run.  bench_unfence gives the space back.
 bench_region() {
-	local n
-	xfs_io -f -c "falloc 0 $bytes" "$M/where" || return 1
+	local n avail cut
+	rblocks=$((blocks + (16 << 11)))
+	xfs_io -f -c "falloc 0 $((rblocks * 512))" "$M/where" || return 1
 	D=$(lba_of "$M/where")
 	n=$(xfs_io -c fiemap "$M/where" | grep -vc ':$')
+	[ "$n" = 1 ] ||
+		echo "warning: no free run of $((rblocks / 2048)) MiB in one extent ($n): the region is the first"
+	# all the free space but a MiB or so (the fence's own metadata)
+	avail=$(stat -f -c '%a * %S' "$M")
+	avail=$((avail))
+	for cut in 1 2 4 8 16 32; do
+		[ "$avail" -gt $((cut << 20)) ] || break
+		rm -f "$M/fence"
+		xfs_io -f -c "falloc 0 $((avail - (cut << 20)))" "$M/fence" \
+			2>/dev/null && break
+	done
+	[ -f "$M/fence" ] || { echo "cannot fence the region off"; return 1; }
 	rm -f "$M/where"
 	sync
-	[ "$n" = 1 ] ||
-		echo "warning: no free run of $bytes bytes in one extent ($n): the region is the first"
+}
+# bench_unfence: the free space of the filesystem back, for what comes
+# after the methods' rounds (the extents tables)
+bench_unfence() {
+	rm -f "$M/fence"
+	sync
 }
 
 # region_state STATE: the region's LBAs put in STATE through the
@@ -56,8 +81,8 @@ bench_region() {
 region_state() {
 	case $1 in
 	fresh|warm-up) fallocate --punch-hole --keep-size -o $((D * 512)) \
-			-l "$bytes" "$IMG" ;;
-	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $bytes" \
+			-l $((rblocks * 512)) "$IMG" ;;
+	written) xfs_io -c "pwrite -q -S 0xa5 -b 1m $((D * 512)) $((rblocks * 512))" \
 			-c fsync "$IMG" ;;
 	esac
 }
@@ -74,7 +99,7 @@ bench_prepare() {
 
 # in_region FILE: yes if every extent of FILE lies in the region, else no
 in_region() {
-	xfs_io -c fiemap "$1" | awk -v lo="$D" -v hi=$((D + blocks)) '
+	xfs_io -c fiemap "$1" | awk -v lo="$D" -v hi=$((D + rblocks)) '
 		NR > 1 && $3 != "hole" {
 			split($3, r, "\\.\\.")
 			if (r[1] < lo || r[2] + 0 >= hi) out = 1
