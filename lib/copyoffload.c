@@ -460,6 +460,7 @@ CO_EXPORT void copyoffload_range_init(struct copyoffload_range *r,
 	r->status = COPYOFFLOAD_STATUS_NOT_RUN;
 }
 
+/* The uapi never assigns 16, 17 and 31 to the module's methods. */
 static const char *const co_method_names[32] = {
 	[COPYOFFLOAD_METHOD_CLONE] = "clone",
 	[COPYOFFLOAD_METHOD_FS_COPY] = "fs_copy",

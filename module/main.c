@@ -110,6 +110,8 @@ static int __init co_init(void)
 		     COPYOFFLOAD_DEVINFO_SIZE_VER2);
 	BUILD_BUG_ON(sizeof(struct copyoffload_devinfo_nvme) > 128);
 	BUILD_BUG_ON(CO_METHOD_NR > COPYOFFLOAD_METHODS_MAX);
+	/* 16, 17 and 31 are the library's (uapi): skip them when we get there */
+	BUILD_BUG_ON(CO_METHOD_NR > 16);
 
 	co_odx_init();
 	ret = co_stats_init();

@@ -379,7 +379,9 @@ enum copyoffload_op {
  * copyoffload_req.method_bytes_ptr (and, for methods 0 to 7, in
  * copyoffload_req.method_bytes[]).  Every bit of methods is the module's:
  * new methods take the next numbers, up to 31, and info.nr_methods says how
- * many this module knows.
+ * many this module knows.  Numbers 16, 17 and 31 are never assigned:
+ * libcopyoffload's first functions (its version 1) report its own ways of
+ * copying under them.
  */
 enum copyoffload_method {
 	COPYOFFLOAD_METHOD_CLONE = 0,	/* extents shared (reflink / dedupe) */
